@@ -1,0 +1,2 @@
+/// The Planning module; see docs/ARCHITECTURE.md. Its types arrive with their issue.
+public enum PlanningModule {}

@@ -1,0 +1,134 @@
+import Foundation
+import Tabular
+
+/// The law JSON written by `t2 fit --out` and read by `t2 plan --law`.
+///
+/// ```json
+/// {
+///   "form": "chinchilla",
+///   "parameters": {"E": 1.817, "A": 477.8, "B": 2143, "alpha": 0.3473, "beta": 0.3672},
+///   "objective": 0.00101827, "points": 240, "status": "converged (function)",
+///   "data": {"path": "runs.csv", "rows": 245, "sha256": "…"},
+///   "bootstrap": [{"E": …, …}, …]
+/// }
+/// ```
+///
+/// `parameters` is a flat map so that every form shares one schema; ``ScalingLaw`` interprets it.
+/// Unknown keys are ignored, so newer files stay readable by older planners where the form is known.
+public struct LawFile: Codable, Sendable, Equatable {
+    /// The law form: `chinchilla`, `t2-loss` or `t2-accuracy`.
+    public var form: String
+    /// The fitted parameters, by name.
+    public var parameters: [String: Double]
+    /// The fit's objective at the optimum (Huber sum, or negative log-likelihood per form).
+    public var objective: Double?
+    /// Number of data points the fit used.
+    public var points: Int?
+    /// Optimizer status of the best start.
+    public var status: String?
+    /// Where the data came from.
+    public var data: DataProvenance?
+    /// Bootstrap replicates of `parameters` (for intervals on plans), if the fit ran a bootstrap.
+    public var bootstrap: [[String: Double]]?
+    /// Free-form notes (which split was held out, which aggregation, …).
+    public var notes: [String]?
+
+    public init(
+        form: String, parameters: [String: Double], objective: Double? = nil, points: Int? = nil,
+        status: String? = nil, data: DataProvenance? = nil, bootstrap: [[String: Double]]? = nil,
+        notes: [String]? = nil
+    ) {
+        self.form = form
+        self.parameters = parameters
+        self.objective = objective
+        self.points = points
+        self.status = status
+        self.data = data
+        self.bootstrap = bootstrap
+        self.notes = notes
+    }
+
+    /// Reads a law file; errors name the file and what is wrong.
+    public static func read(from path: String) throws -> LawFile {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw LawFileError.unreadable(source: path, reason: "no such file")
+        }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw LawFileError.unreadable(source: path, reason: error.localizedDescription)
+        }
+        do {
+            return try JSONDecoder().decode(LawFile.self, from: data)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw LawFileError.unreadable(source: path, reason: "missing key '\(key.stringValue)' (a law file needs 'form' and 'parameters'; write one with `t2 fit --out`)")
+        } catch {
+            throw LawFileError.unreadable(source: path, reason: "not a law JSON file (\(error))")
+        }
+    }
+
+    /// Writes the law atomically as pretty, key-sorted JSON.
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(try encoder.encode(self), to: path)
+    }
+}
+
+/// Provenance of the data a law was fitted on.
+public struct DataProvenance: Codable, Sendable, Equatable {
+    /// The path as given on the command line.
+    public var path: String
+    /// Data rows in the file.
+    public var rows: Int
+    /// SHA-256 of the file's bytes, hex.
+    public var sha256: String?
+
+    public init(path: String, rows: Int, sha256: String?) {
+        self.path = path
+        self.rows = rows
+        self.sha256 = sha256
+    }
+}
+
+/// Errors reading or interpreting a law file.
+public enum LawFileError: Error, LocalizedError, Equatable, Sendable {
+    case unreadable(source: String, reason: String)
+    case unknownForm(source: String, form: String)
+    case missingParameter(source: String, form: String, name: String)
+    case invalidParameter(source: String, name: String, value: Double, expected: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .unreadable(source, reason):
+            return "\(source): cannot read law: \(reason)"
+        case let .unknownForm(source, form):
+            return "\(source): unknown law form '\(form)'; expected one of: \(ScalingLaw.knownForms.joined(separator: ", "))"
+        case let .missingParameter(source, form, name):
+            return "\(source): the \(form) law has no parameter '\(name)'"
+        case let .invalidParameter(source, name, value, expected):
+            return "\(source): parameter '\(name)' is \(value); expected \(expected)"
+        }
+    }
+}
+
+/// A law the planner can use, read from a ``LawFile``.
+///
+/// Forms arrive with their issues: `chinchilla` here; `t2-loss` and `t2-accuracy` are added by
+/// the test-time scaling module as further cases.
+public enum ScalingLaw: Sendable, Equatable {
+    /// Pretraining loss L(N, D); no test-time term.
+    case chinchilla(ChinchillaLaw)
+
+    /// The form names this build understands.
+    public static var knownForms: [String] { ["chinchilla"] }
+
+    /// Interprets a law file.
+    public init(_ file: LawFile, source: String) throws {
+        switch file.form {
+        case "chinchilla":
+            self = .chinchilla(try ChinchillaLaw(parameters: file.parameters, source: source))
+        default:
+            throw LawFileError.unknownForm(source: source, form: file.form)
+        }
+    }
+}
