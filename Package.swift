@@ -91,6 +91,22 @@ let package = Package(
             name: "ScalingLawsTests", dependencies: ["ScalingLaws", "Tabular"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "T2CommandsTests", dependencies: ["T2Commands"], swiftSettings: swiftSettings),
+            name: "InferenceCostTests", dependencies: ["InferenceCost", "Tabular"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PlanningTests", dependencies: ["Planning", "ScalingLaws", "InferenceCost"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LoadTestingTests",
+            dependencies: [
+                "LoadTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "T2CommandsTests", dependencies: ["T2Commands", "ScalingLaws", "Tabular"],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -20,11 +20,11 @@ public protocol DifferentiableObjective {
 }
 
 /// A ``DifferentiableObjective`` made from a closure, for tests and one-off problems.
-public struct ClosureObjective: DifferentiableObjective {
-    public let body: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double
+public struct ClosureObjective: DifferentiableObjective, Sendable {
+    public let body: @Sendable (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double
 
     /// Wraps `body`, which must write the gradient and return the value.
-    public init(_ body: @escaping (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double) {
+    public init(_ body: @escaping @Sendable (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double) {
         self.body = body
     }
 
@@ -59,9 +59,9 @@ public struct LBFGSOptions: Sendable, Equatable {
     public var memory: Int = 10
     /// Stop when ‖∇f‖∞ ≤ this.
     public var gradientTolerance: Double = 1e-10
-    /// Stop when (f_k − f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) ≤ this (scipy L-BFGS-B's `ftol`,
-    /// default 2.22e-9 = 1e7·ε).
-    public var functionTolerance: Double = 2.220446049250313e-9
+    /// Stop when (f_k − f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) ≤ this (scipy L-BFGS-B's `ftol` rule;
+    /// scipy's default is 2.22e-9 = 1e7·ε, ours is tighter because fits here are cheap).
+    public var functionTolerance: Double = 1e-13
     /// Maximum number of iterations.
     public var maxIterations: Int = 1000
     /// Maximum number of objective evaluations, line searches included.
@@ -69,7 +69,7 @@ public struct LBFGSOptions: Sendable, Equatable {
 
     public init(
         memory: Int = 10, gradientTolerance: Double = 1e-10,
-        functionTolerance: Double = 2.220446049250313e-9, maxIterations: Int = 1000,
+        functionTolerance: Double = 1e-13, maxIterations: Int = 1000,
         maxEvaluations: Int = 5000
     ) {
         self.memory = memory

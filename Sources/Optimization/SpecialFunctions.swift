@@ -15,13 +15,13 @@ public enum Special {
 
     /// The digamma function ψ(x) = d/dx ln Γ(x), for x > 0.
     ///
-    /// Recurrence ψ(x) = ψ(x+1) − 1/x up to x ≥ 6, then the asymptotic series
-    /// ψ(x) ≈ ln x − 1/(2x) − Σ B₂ₖ/(2k·x²ᵏ) (Abramowitz & Stegun 6.3.18); absolute error < 1e-13.
+    /// Recurrence ψ(x) = ψ(x+1) − 1/x up to x ≥ 10, then the asymptotic series
+    /// ψ(x) ≈ ln x − 1/(2x) − Σ B₂ₖ/(2k·x²ᵏ) (Abramowitz & Stegun 6.3.18); absolute error < 1e-12.
     public static func digamma(_ xIn: Double) -> Double {
         guard xIn > 0 else { return xIn == 0 ? -.infinity : .nan }
         var x = xIn
         var result = 0.0
-        while x < 6 {
+        while x < 10 {
             result -= 1 / x
             x += 1
         }

@@ -113,20 +113,44 @@ public enum LawFileError: Error, LocalizedError, Equatable, Sendable {
 
 /// A law the planner can use, read from a ``LawFile``.
 ///
-/// Forms arrive with their issues: `chinchilla` here; `t2-loss` and `t2-accuracy` are added by
-/// the test-time scaling module as further cases.
 public enum ScalingLaw: Sendable, Equatable {
     /// Pretraining loss L(N, D); no test-time term.
     case chinchilla(ChinchillaLaw)
+    /// T² Approach 1: −ln pass@k = E + A/N^α + B/D^β + G/k^γ.
+    case t2Loss(T2LossLaw)
+    /// T² Approach 2: Beta per-problem accuracy linked to a Chinchilla-form L̂(N, D).
+    case t2Accuracy(T2AccuracyLaw)
 
     /// The form names this build understands.
-    public static var knownForms: [String] { ["chinchilla"] }
+    public static var knownForms: [String] { ["chinchilla", "t2-loss", "t2-accuracy"] }
+
+    /// The form name written to law JSON.
+    public var form: String {
+        switch self {
+        case .chinchilla: return "chinchilla"
+        case .t2Loss: return "t2-loss"
+        case .t2Accuracy: return "t2-accuracy"
+        }
+    }
+
+    /// The law's named parameters.
+    public var parameters: [String: Double] {
+        switch self {
+        case let .chinchilla(law): return law.parameters
+        case let .t2Loss(law): return law.parameters
+        case let .t2Accuracy(law): return law.parameters
+        }
+    }
 
     /// Interprets a law file.
     public init(_ file: LawFile, source: String) throws {
         switch file.form {
         case "chinchilla":
             self = .chinchilla(try ChinchillaLaw(parameters: file.parameters, source: source))
+        case "t2-loss":
+            self = .t2Loss(try T2LossLaw(parameters: file.parameters, source: source))
+        case "t2-accuracy":
+            self = .t2Accuracy(try T2AccuracyLaw(parameters: file.parameters, source: source))
         default:
             throw LawFileError.unknownForm(source: source, form: file.form)
         }

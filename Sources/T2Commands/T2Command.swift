@@ -25,3 +25,20 @@ public struct T2Command: AsyncParsableCommand {
 public enum T2Version {
     public static let current = "0.1.0"
 }
+
+extension T2Command {
+    /// Parses the process arguments and runs the chosen subcommand, sync or async; prints errors
+    /// and exits with ArgumentParser's exit codes.
+    public static func runMain(_ arguments: [String]? = nil) async {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

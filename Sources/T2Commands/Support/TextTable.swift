@@ -1,3 +1,5 @@
+import Foundation
+
 /// A plain-text table with aligned columns, for terminal output.
 public struct TextTable {
     public enum Alignment { case left, right }
@@ -77,18 +79,8 @@ public enum Format {
     /// `value` with exactly `decimals` digits after the point.
     public static func fixed(_ value: Double, _ decimals: Int) -> String {
         guard value.isFinite else { return "\(value)" }
-        let factor = pow10(decimals)
-        let rounded = (abs(value) * factor).rounded() / factor
-        var integerPart = rounded.rounded(.down)
-        var fraction = ((rounded - integerPart) * factor).rounded()
-        if fraction >= factor { integerPart += 1; fraction = 0 }
-        var text = String(format: integerPart)
-        if decimals > 0 {
-            var digits = String(Int(fraction))
-            while digits.count < decimals { digits = "0" + digits }
-            text += "." + digits
-        }
-        return (value < 0 && rounded != 0 ? "-" : "") + text
+        let text = String(format: "%.\(max(0, decimals))f", value)
+        return text == "-0" || text.hasPrefix("-0.") && !text.contains(where: { "123456789".contains($0) }) ? String(text.dropFirst()) : text
     }
 
     /// A percentage with one decimal: 0.1234 → "12.3%".
@@ -102,13 +94,5 @@ public enum Format {
         return r
     }
 
-    private static func log10(_ x: Double) -> Double { Foundation_log10(x) }
-
-    private static func String(format integer: Double) -> Swift.String {
-        integer < 9e18 ? Swift.String(Int64(integer)) : Swift.String(integer)
-    }
+    private static func log10(_ x: Double) -> Double { Foundation.log10(x) }
 }
-
-import Foundation
-
-@inline(__always) private func Foundation_log10(_ x: Double) -> Double { log10(x) }
