@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Numerical kernels: L-BFGS with a strong-Wolfe line search, root finding, special
@@ -81,6 +82,7 @@ let package = Package(
             dependencies: [
                 "Optimization", "Tabular", "ScalingLaws", "InferenceCost", "Planning", "LoadTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "t2", dependencies: ["T2Commands"], swiftSettings: swiftSettings),

@@ -121,34 +121,17 @@ public func minimizeLBFGS<F: DifferentiableObjective>(
     return solver.minimize(objective, from: start, options: options)
 }
 
-/// Reusable L-BFGS work space: keep one per thread and call ``minimize(_:from:options:)`` many
-/// times to avoid re-allocating for every start of a multi-start fit.
+/// Reusable L-BFGS driver. It keeps no heap state: each call works in one stack-allocated
+/// buffer, so a multi-start fit can call ``minimize(_:from:options:)`` thousands of times per
+/// thread without allocating (except for the returned point).
 public struct LBFGSSolver {
     let n: Int
     let m: Int
-    var s: [Double]  // m × n, ring buffer of x_{k+1} − x_k
-    var y: [Double]  // m × n, ring buffer of g_{k+1} − g_k
-    var rho: [Double]
-    var alphaBuffer: [Double]
-    var x: [Double]
-    var g: [Double]
-    var d: [Double]
-    var xTrial: [Double]
-    var gTrial: [Double]
 
-    /// Creates a work space for problems of `dimension` variables keeping `memory` pairs.
+    /// Creates a driver for problems of `dimension` variables keeping `memory` pairs.
     public init(dimension: Int, memory: Int = 10) {
         n = dimension
         m = max(1, memory)
-        s = Array(repeating: 0, count: m * n)
-        y = Array(repeating: 0, count: m * n)
-        rho = Array(repeating: 0, count: m)
-        alphaBuffer = Array(repeating: 0, count: m)
-        x = Array(repeating: 0, count: n)
-        g = Array(repeating: 0, count: n)
-        d = Array(repeating: 0, count: n)
-        xTrial = Array(repeating: 0, count: n)
-        gTrial = Array(repeating: 0, count: n)
     }
 
     /// Runs L-BFGS from `start`; see ``minimizeLBFGS(_:from:options:)``.
@@ -156,19 +139,49 @@ public struct LBFGSSolver {
         _ objective: F, from start: [Double], options: LBFGSOptions
     ) -> MinimizationResult {
         precondition(start.count == n, "start has \(start.count) values, the solver \(n)")
-        precondition(options.memory == m || options.memory <= m, "solver memory is smaller than options.memory")
-        for i in 0..<n { x[i] = start[i] }
+        let m = max(1, options.memory)
+        let n = self.n
+        let size = 2 * m * n + 2 * m + 5 * n
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: size) { buffer in
+            buffer.initialize(repeating: 0)
+            let base = buffer.baseAddress!
+            var w = Workspace(
+                n: n, m: m, s: base, y: base + m * n, rho: base + 2 * m * n, alpha: base + 2 * m * n + m,
+                x: base + 2 * m * n + 2 * m, g: base + 2 * m * n + 2 * m + n, d: base + 2 * m * n + 2 * m + 2 * n,
+                xTrial: base + 2 * m * n + 2 * m + 3 * n, gTrial: base + 2 * m * n + 2 * m + 4 * n)
+            for i in 0..<n { w.x[i] = start[i] }
+            return w.run(objective, start: start, options: options)
+        }
+    }
+}
+
+/// The L-BFGS state over raw pointers into one buffer (no bounds or uniqueness checks in the
+/// inner loops; every index is < n or < m·n by construction).
+struct Workspace {
+    let n: Int
+    let m: Int
+    let s: UnsafeMutablePointer<Double>  // m × n ring buffer of x_{k+1} − x_k
+    let y: UnsafeMutablePointer<Double>  // m × n ring buffer of g_{k+1} − g_k
+    let rho: UnsafeMutablePointer<Double>
+    let alpha: UnsafeMutablePointer<Double>
+    let x: UnsafeMutablePointer<Double>
+    let g: UnsafeMutablePointer<Double>
+    let d: UnsafeMutablePointer<Double>
+    let xTrial: UnsafeMutablePointer<Double>
+    let gTrial: UnsafeMutablePointer<Double>
+
+    func run<F: DifferentiableObjective>(_ objective: F, start: [Double], options: LBFGSOptions) -> MinimizationResult {
         var evaluations = 1
-        var f = evaluate(objective, at: x, gradient: &g)
+        var f = evaluate(objective, x, g)
         var gnorm = maxAbs(g)
         if !f.isFinite || !gnorm.isFinite {
             return MinimizationResult(x: start, value: f, gradientNorm: gnorm, iterations: 0, evaluations: 1, status: .nonFiniteStart)
         }
         if gnorm <= options.gradientTolerance {
-            return MinimizationResult(x: x, value: f, gradientNorm: gnorm, iterations: 0, evaluations: 1, status: .gradientTolerance)
+            return MinimizationResult(x: point(x), value: f, gradientNorm: gnorm, iterations: 0, evaluations: 1, status: .gradientTolerance)
         }
         var stored = 0
-        var head = 0  // index of the next slot to write
+        var head = 0  // the next slot to write
         var iteration = 0
         var status = ConvergenceStatus.iterationLimit
         var gamma = 1.0
@@ -177,88 +190,77 @@ public struct LBFGSSolver {
             iteration += 1
             // Two-loop recursion: d = −H·g.
             for i in 0..<n { d[i] = -g[i] }
-            var k = stored
             var slot = head
-            while k > 0 {
-                slot = (slot - 1 + m) % m
-                let a = rho[slot] * dot(s, slot, d)
-                alphaBuffer[slot] = a
-                axpy(-a, y, slot, &d)
-                k -= 1
+            for _ in 0..<stored {
+                slot = slot == 0 ? m - 1 : slot - 1
+                let a = rho[slot] * dot(s + slot * n, d)
+                alpha[slot] = a
+                axpy(-a, y + slot * n, d)
             }
             for i in 0..<n { d[i] *= gamma }
-            k = stored
             slot = (head - stored + m) % m
-            while k > 0 {
-                let b = rho[slot] * dot(y, slot, d)
-                axpy(alphaBuffer[slot] - b, s, slot, &d)
-                slot = (slot + 1) % m
-                k -= 1
+            for _ in 0..<stored {
+                let b = rho[slot] * dot(y + slot * n, d)
+                axpy(alpha[slot] - b, s + slot * n, d)
+                slot = slot == m - 1 ? 0 : slot + 1
             }
-            var dg = 0.0
-            for i in 0..<n { dg += d[i] * g[i] }
+            var dg = dot(d, g)
             if !(dg < 0) {
-                // Not a descent direction (curvature information went stale): restart on −g.
+                // Not a descent direction (stale curvature pairs): restart on −g.
                 stored = 0
                 gamma = 1.0
                 for i in 0..<n { d[i] = -g[i] }
-                dg = 0
-                for i in 0..<n { dg += d[i] * g[i] }
+                dg = dot(d, g)
             }
-            // First step of the first iteration: scale so that ‖step‖∞ ≤ 1 (as PyTorch does).
-            var initialStep = 1.0
-            if stored == 0 && iteration == 1 {
-                initialStep = min(1.0, 1.0 / max(maxAbs(d), 1e-300))
-            }
-            let search = strongWolfe(
-                objective, f0: f, dg0: dg, initialStep: initialStep,
-                evaluations: &evaluations, maxEvaluations: options.maxEvaluations)
-            guard let step = search else {
+            // First step of a fresh history: scale so that ‖step‖∞ ≤ 1 (as PyTorch does).
+            let initialStep = stored == 0 ? min(1.0, 1.0 / max(maxAbs(d), 1e-300)) : 1.0
+            guard let fNew = strongWolfe(objective, f0: f, dg0: dg, initialStep: initialStep,
+                                         evaluations: &evaluations, maxEvaluations: options.maxEvaluations) else {
                 status = .lineSearchFailed
                 break
             }
-            // Accept: x ← xTrial, g ← gTrial; store the pair.
+            // Accept the step and store the correction pair.
             var ys = 0.0
             var yy = 0.0
-            let base = head * n
+            let sRow = s + head * n
+            let yRow = y + head * n
             for i in 0..<n {
                 let si = xTrial[i] - x[i]
                 let yi = gTrial[i] - g[i]
-                s[base + i] = si
-                y[base + i] = yi
+                sRow[i] = si
+                yRow[i] = yi
                 ys += yi * si
                 yy += yi * yi
                 x[i] = xTrial[i]
                 g[i] = gTrial[i]
             }
             let fPrevious = f
-            f = step
+            f = fNew
             gnorm = maxAbs(g)
             if ys > 1e-12 * yy && ys > 0 {
                 rho[head] = 1 / ys
                 gamma = ys / yy
-                head = (head + 1) % m
+                head = head == m - 1 ? 0 : head + 1
                 stored = min(stored + 1, m)
             }
             if gnorm <= options.gradientTolerance {
                 status = .gradientTolerance
                 break
             }
-            let scale = max(abs(fPrevious), abs(f), 1)
-            if (fPrevious - f) <= options.functionTolerance * scale {
+            if (fPrevious - f) <= options.functionTolerance * max(abs(fPrevious), abs(f), 1) {
                 status = .functionTolerance
                 break
             }
         }
         return MinimizationResult(
-            x: x, value: f, gradientNorm: gnorm, iterations: iteration, evaluations: evaluations, status: status)
+            x: point(x), value: f, gradientNorm: gnorm, iterations: iteration, evaluations: evaluations, status: status)
     }
 
     // MARK: - Line search
 
-    /// Strong-Wolfe line search along `d` from `x` (Nocedal & Wright Alg. 3.5, c1 = 1e-4, c2 = 0.9).
-    /// On success the accepted point and gradient are in `xTrial`, `gTrial`, and the value is returned.
-    mutating func strongWolfe<F: DifferentiableObjective>(
+    /// Strong-Wolfe line search along `d` (Nocedal & Wright Alg. 3.5, c1 = 1e-4, c2 = 0.9). On
+    /// success the accepted point and gradient are in `xTrial`, `gTrial`, and f there is returned.
+    func strongWolfe<F: DifferentiableObjective>(
         _ objective: F, f0: Double, dg0: Double, initialStep: Double,
         evaluations: inout Int, maxEvaluations: Int
     ) -> Double? {
@@ -288,7 +290,7 @@ public struct LBFGSSolver {
                 return zoom(objective, f0: f0, dg0: dg0, lo: t, fLo: ft, dgLo: dgt, hi: tPrev, fHi: fPrev, dgHi: dgPrev,
                             evaluations: &evaluations, maxEvaluations: maxEvaluations)
             }
-            // Extrapolate: cubic minimizer in [t + 0.01·(t−tPrev)... t·10], safeguarded.
+            // Extrapolate with the cubic minimizer, safeguarded to [t + 0.01(t − tPrev), 10t].
             let tNext = cubicMinimizer(tPrev, fPrev, dgPrev, t, ft, dgt)
             let lower = t + 0.01 * (t - tPrev)
             let upper = t * 10
@@ -300,7 +302,8 @@ public struct LBFGSSolver {
         return nil
     }
 
-    mutating func zoom<F: DifferentiableObjective>(
+    /// Nocedal & Wright Alg. 3.6 with safeguarded cubic interpolation.
+    func zoom<F: DifferentiableObjective>(
         _ objective: F, f0: Double, dg0: Double,
         lo loIn: Double, fLo fLoIn: Double, dgLo dgLoIn: Double,
         hi hiIn: Double, fHi fHiIn: Double, dgHi dgHiIn: Double,
@@ -318,13 +321,14 @@ public struct LBFGSSolver {
             let b = max(lo, hi)
             let width = b - a
             if width < 1e-14 * max(1, b) { break }
-            // Cubic interpolation, safeguarded to the middle 80% of the interval.
             var t = cubicMinimizer(lo, fLo, dgLo, hi, fHi, dgHi) ?? (a + b) / 2
             if !(t > a + 0.1 * width && t < b - 0.1 * width) { t = (a + b) / 2 }
             let (ft, dgt) = trial(objective, step: t)
             evaluations += 1
             if !ft.isFinite || !dgt.isFinite || ft > f0 + c1 * t * dg0 || ft >= fLo {
-                hi = t; fHi = ft.isFinite ? ft : .infinity; dgHi = dgt.isFinite ? dgt : 0
+                hi = t
+                fHi = ft.isFinite ? ft : .infinity
+                dgHi = dgt.isFinite ? dgt : 0
             } else {
                 if abs(dgt) <= -c2 * dg0 { return ft }
                 if dgt * (hi - lo) >= 0 {
@@ -334,7 +338,7 @@ public struct LBFGSSolver {
                 if ft < bestF { bestF = ft; bestT = t }
             }
         }
-        // Interval collapsed: accept the best point with sufficient decrease, if any.
+        // The interval collapsed: accept the best point with sufficient decrease, if any.
         if bestT > 0 && bestF < f0 {
             let (ft, _) = trial(objective, step: bestT)
             evaluations += 1
@@ -344,45 +348,46 @@ public struct LBFGSSolver {
     }
 
     /// Evaluates at x + t·d into `xTrial`/`gTrial`; returns (f, ∇f·d).
-    mutating func trial<F: DifferentiableObjective>(_ objective: F, step t: Double) -> (Double, Double) {
+    @inline(__always)
+    func trial<F: DifferentiableObjective>(_ objective: F, step t: Double) -> (Double, Double) {
         for i in 0..<n { xTrial[i] = x[i] + t * d[i] }
-        let f = evaluate(objective, at: xTrial, gradient: &gTrial)
-        var dg = 0.0
-        for i in 0..<n { dg += gTrial[i] * d[i] }
-        return (f, dg)
+        let f = evaluate(objective, xTrial, gTrial)
+        return (f, dot(gTrial, d))
     }
 
     // MARK: - Small kernels
 
     @inline(__always)
-    func evaluate<F: DifferentiableObjective>(_ objective: F, at point: [Double], gradient: inout [Double]) -> Double {
-        point.withUnsafeBufferPointer { xp in
-            gradient.withUnsafeMutableBufferPointer { gp in objective.valueAndGradient(at: xp, gradient: gp) }
-        }
+    func evaluate<F: DifferentiableObjective>(_ objective: F, _ point: UnsafeMutablePointer<Double>, _ gradient: UnsafeMutablePointer<Double>) -> Double {
+        objective.valueAndGradient(
+            at: UnsafeBufferPointer(start: point, count: n),
+            gradient: UnsafeMutableBufferPointer(start: gradient, count: n))
     }
 
     @inline(__always)
-    func dot(_ matrix: [Double], _ row: Int, _ v: [Double]) -> Double {
+    func dot(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>) -> Double {
         var sum = 0.0
-        let base = row * n
-        for i in 0..<n { sum += matrix[base + i] * v[i] }
+        for i in 0..<n { sum += a[i] * b[i] }
         return sum
     }
 
     @inline(__always)
-    func axpy(_ a: Double, _ matrix: [Double], _ row: Int, _ v: inout [Double]) {
-        let base = row * n
-        for i in 0..<n { v[i] += a * matrix[base + i] }
+    func axpy(_ a: Double, _ v: UnsafeMutablePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
+        for i in 0..<n { out[i] += a * v[i] }
     }
 
     @inline(__always)
-    func maxAbs(_ v: [Double]) -> Double {
+    func maxAbs(_ v: UnsafeMutablePointer<Double>) -> Double {
         var r = 0.0
-        for value in v {
-            if !value.isFinite { return .infinity }
-            r = max(r, abs(value))
+        for i in 0..<n {
+            if !v[i].isFinite { return .infinity }
+            r = max(r, abs(v[i]))
         }
         return r
+    }
+
+    func point(_ v: UnsafeMutablePointer<Double>) -> [Double] {
+        Array(UnsafeBufferPointer(start: v, count: n))
     }
 }
 

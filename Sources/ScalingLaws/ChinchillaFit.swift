@@ -20,60 +20,115 @@ public struct ChinchillaHuberObjective: DifferentiableObjective, Sendable {
     /// Huber δ.
     public let delta: Double
 
+    // The same data padded to a multiple of 4 for the vector kernel; padding lanes have weight 0.
+    let blocks: [Block]
+
+    struct Block: Sendable {
+        var lnN: SIMD4<Double>
+        var lnD: SIMD4<Double>
+        var lnL: SIMD4<Double>
+        var weight: SIMD4<Double>
+    }
+
     public init(runs: [Run], delta: Double) {
         logParams = runs.map { Double.log($0.params) }
         logTokens = runs.map { Double.log($0.tokens) }
         logLoss = runs.map { Double.log($0.loss) }
         self.delta = delta
+        var blocks: [Block] = []
+        var i = 0
+        while i < runs.count {
+            var block = Block(lnN: .zero, lnD: .zero, lnL: .zero, weight: .zero)
+            for lane in 0..<4 {
+                let j = min(i + lane, runs.count - 1)
+                block.lnN[lane] = logParams[j]
+                block.lnD[lane] = logTokens[j]
+                block.lnL[lane] = logLoss[j]
+                block.weight[lane] = i + lane < runs.count ? 1 : 0
+            }
+            blocks.append(block)
+            i += 4
+        }
+        self.blocks = blocks
     }
 
     /// Index of each parameter in θ.
     public enum Index { public static let a = 0, b = 1, e = 2, alpha = 3, beta = 4 }
 
     public func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
+        typealias V = SIMD4<Double>
         let a = x[0], b = x[1], e = x[2], alpha = x[3], beta = x[4]
-        var value = 0.0
-        var ga = 0.0, gb = 0.0, ge = 0.0, galpha = 0.0, gbeta = 0.0
-        let delta = self.delta
+        let delta = V(repeating: self.delta)
         let halfDelta = 0.5 * delta
-        logParams.withUnsafeBufferPointer { lnN in
-            logTokens.withUnsafeBufferPointer { lnD in
-                logLoss.withUnsafeBufferPointer { lnL in
-                    for i in 0..<lnN.count {
-                        let u1 = a - alpha * lnN[i]
-                        let u2 = b - beta * lnD[i]
-                        let m = max(u1, max(u2, e))
-                        let t1 = Double.exp(u1 - m)
-                        let t2 = Double.exp(u2 - m)
-                        let t3 = Double.exp(e - m)
-                        let s = t1 + t2 + t3
-                        let r = m + Double.log(s) - lnL[i]
-                        let psi: Double
-                        if abs(r) <= delta {
-                            value += 0.5 * r * r
-                            psi = r
-                        } else {
-                            value += delta * (abs(r) - halfDelta)
-                            psi = r > 0 ? delta : -delta
-                        }
-                        let w = psi / s
-                        let w1 = w * t1
-                        let w2 = w * t2
-                        ga += w1
-                        galpha -= w1 * lnN[i]
-                        gb += w2
-                        gbeta -= w2 * lnD[i]
-                        ge += w * t3
+        let bigE = Double.exp(min(e, 700))
+        var value = V.zero, ga = V.zero, gb = V.zero, ge = V.zero, galpha = V.zero, gbeta = V.zero
+        var scalarValue = 0.0
+        var scalarGradient = (0.0, 0.0, 0.0, 0.0, 0.0)
+        blocks.withUnsafeBufferPointer { blocks in
+            for block in blocks {
+                let u1 = a - alpha * block.lnN
+                let u2 = b - beta * block.lnD
+                guard e <= 700, e >= -700, SIMDMath.inFastRange(exp: u1), SIMDMath.inFastRange(exp: u2) else {
+                    // Extreme parameters (line-search probes): the max-shifted scalar form.
+                    for lane in 0..<4 where block.weight[lane] > 0 {
+                        let (v, d) = Self.scalarTerm(u1[lane], u2[lane], e, block.lnL[lane], self.delta)
+                        scalarValue += v
+                        scalarGradient.0 += d.t1
+                        scalarGradient.1 += d.t2
+                        scalarGradient.2 += d.t3
+                        scalarGradient.3 -= d.t1 * block.lnN[lane]
+                        scalarGradient.4 -= d.t2 * block.lnD[lane]
                     }
+                    continue
                 }
+                let t1 = SIMDMath.exp(u1)
+                let t2 = SIMDMath.exp(u2)
+                let s = t1 + t2 + bigE
+                let r = SIMDMath.log(s) - block.lnL
+                let absR = r.replacing(with: -r, where: r .< 0)
+                let inside = absR .<= delta
+                var huber = delta * (absR - halfDelta)
+                huber.replace(with: 0.5 * r * r, where: inside)
+                var psi = pointwiseMin(pointwiseMax(r, -delta), delta)
+                psi.replace(with: r, where: inside)
+                value += block.weight * huber
+                let w = block.weight * psi / s
+                let w1 = w * t1
+                let w2 = w * t2
+                ga += w1
+                galpha -= w1 * block.lnN
+                gb += w2
+                gbeta -= w2 * block.lnD
+                ge += w * bigE
             }
         }
-        g[0] = ga
-        g[1] = gb
-        g[2] = ge
-        g[3] = galpha
-        g[4] = gbeta
-        return value
+        g[0] = ga.sum() + scalarGradient.0
+        g[1] = gb.sum() + scalarGradient.1
+        g[2] = ge.sum() + scalarGradient.2
+        g[3] = galpha.sum() + scalarGradient.3
+        g[4] = gbeta.sum() + scalarGradient.4
+        return value.sum() + scalarValue
+    }
+
+    /// One run's Huber term and its ∂/∂(u₁, u₂, e) by the max-shifted log-sum-exp.
+    static func scalarTerm(_ u1: Double, _ u2: Double, _ e: Double, _ lnL: Double, _ delta: Double) -> (Double, (t1: Double, t2: Double, t3: Double)) {
+        let m = max(u1, max(u2, e))
+        let t1 = Double.exp(u1 - m)
+        let t2 = Double.exp(u2 - m)
+        let t3 = Double.exp(e - m)
+        let s = t1 + t2 + t3
+        let r = m + Double.log(s) - lnL
+        let value: Double
+        let psi: Double
+        if abs(r) <= delta {
+            value = 0.5 * r * r
+            psi = r
+        } else {
+            value = delta * (abs(r) - 0.5 * delta)
+            psi = r > 0 ? delta : -delta
+        }
+        let w = psi / s
+        return (value, (w * t1, w * t2, w * t3))
     }
 
     /// The law for a point θ.
@@ -93,8 +148,14 @@ public struct ChinchillaFitOptions: Sendable, Equatable {
     public var huberDelta: Double = 1e-3
     /// Starting points θ = (a, b, e, α, β); default: the 4,500-point grid of Hoffmann et al.
     public var starts: [[Double]] = ChinchillaFitter.hoffmannGrid
-    /// L-BFGS settings for each start.
-    public var optimizer = LBFGSOptions(memory: 10, gradientTolerance: 1e-12, functionTolerance: 1e-12, maxIterations: 500, maxEvaluations: 2_000)
+    /// L-BFGS settings for each start: scipy L-BFGS-B's defaults (ftol = 2.22e-9 on the relative
+    /// decrease, gtol = 1e-5), the rule Epoch AI's reference fit runs with. The best endpoints are
+    /// then polished with ``polish``.
+    public var optimizer = LBFGSOptions(memory: 10, gradientTolerance: 1e-5, functionTolerance: 2.220446049250313e-9, maxIterations: 15_000, maxEvaluations: 15_000)
+    /// Settings for polishing the best endpoints to machine precision.
+    public var polish = LBFGSOptions(memory: 10, gradientTolerance: 1e-14, functionTolerance: 0, maxIterations: 2_000, maxEvaluations: 10_000)
+    /// How many of the best distinct endpoints to polish.
+    public var polishCount = 8
     /// Threads to use (default: all cores).
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -115,7 +176,7 @@ public struct ChinchillaFit: Sendable {
     public var starts: Int
     /// Starts that converged.
     public var convergedStarts: Int
-    /// Starts whose objective is within 1e-6 (relative) of the best.
+    /// Starts whose objective is within 0.01% of the best.
     public var startsAtOptimum: Int
     /// The objective of every start, in start order (for diagnostics and bootstrap seeding).
     public var startObjectives: [Double]
@@ -180,25 +241,28 @@ public enum ChinchillaFitter {
                 }
             }
         }
-        var best = 0
-        for i in 1..<max(count, 1) where values[i] < values[best] { best = i }
-        // Polish the best start: restart L-BFGS from its end point with the tightest tolerances.
-        var polishOptions = options.optimizer
-        polishOptions.functionTolerance = 0
-        polishOptions.gradientTolerance = 1e-14
-        polishOptions.maxIterations = 2_000
-        polishOptions.maxEvaluations = 10_000
-        let polished = minimizeLBFGS(objective, from: endpoints[best], options: polishOptions)
-        let final = polished.value <= values[best] ? polished : MinimizationResult(
-            x: endpoints[best], value: values[best], gradientNorm: .nan, iterations: 0, evaluations: 0, status: statuses[best])
-        let tolerance = 1e-6 * max(abs(final.value), 1e-300)
-        let atOptimum = values.filter { $0 - final.value <= tolerance }.count
-        // A polished point that stops on "line search failed" is at the optimum to machine
-        // precision when its gradient is tiny relative to the data term; report it as converged.
-        var status = final.status
-        if status == .lineSearchFailed || status == .iterationLimit, final.gradientNorm < 1e-9 {
-            status = .gradientTolerance
+        // Polish the best distinct endpoints with the tightest tolerances; keep the best result.
+        let order = (0..<count).sorted { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
+        var polishedStarts: [[Double]] = []
+        var sweepStatus = statuses[order.first ?? 0]
+        var final = MinimizationResult(x: endpoints[order.first ?? 0], value: values[order.first ?? 0], gradientNorm: .nan, iterations: 0, evaluations: 0, status: statuses[order.first ?? 0])
+        for index in order where values[index].isFinite {
+            if polishedStarts.count >= options.polishCount { break }
+            let candidate = endpoints[index]
+            if polishedStarts.contains(where: { zip($0, candidate).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) } }) { continue }
+            polishedStarts.append(candidate)
+            let polished = minimizeLBFGS(objective, from: candidate, options: options.polish)
+            if polished.value < final.value || (polished.value == final.value && final.evaluations == 0) {
+                final = polished
+                sweepStatus = statuses[index]
+            }
         }
+        let tolerance = 1e-4 * max(abs(final.value), 1e-300)
+        let atOptimum = values.filter { $0 - final.value <= tolerance }.count
+        // Polishing runs until no step decreases f (the Huber kinks stop it with "line search
+        // failed" at the optimum to machine precision); the start's own status is what says
+        // whether it converged under the sweep's rule.
+        let status = final.status.isConverged ? final.status : sweepStatus
         return ChinchillaFit(
             law: ChinchillaHuberObjective.law(final.x), objective: final.value, points: runs.count,
             status: status, starts: count,
