@@ -187,8 +187,21 @@ public enum PlanTarget: Sendable, Equatable {
 /// Chinchilla-shaped model (k = 1) that reaches it, with both lifetime costs.
 public struct TargetComparison: Sendable, Equatable {
     public var target: PlanTarget
-    /// The cheapest plan and the Chinchilla plan reaching the same target.
+    /// The cheapest plan and the Chinchilla plan reaching the same target (when
+    /// `chinchillaReachesTarget` is false — Chinchilla's shape at k = 1 never gets there — the
+    /// Chinchilla plan for the plan's budget instead).
     public var result: PlanComparison
-    /// Fraction of the Chinchilla plan's cost the plan saves, 1 − cost/cost_Chinchilla.
-    public var saving: Double { 1 - result.plan.totalCost / result.chinchilla.totalCost }
+    /// Whether some Chinchilla-shaped plan reaches the target.
+    public var chinchillaReachesTarget: Bool
+    /// Fraction of the Chinchilla plan's cost the plan saves, 1 − cost/cost_Chinchilla; nil when
+    /// Chinchilla's shape never reaches the target.
+    public var saving: Double? {
+        chinchillaReachesTarget ? 1 - result.plan.totalCost / result.chinchilla.totalCost : nil
+    }
+
+    public init(target: PlanTarget, result: PlanComparison, chinchillaReachesTarget: Bool) {
+        self.target = target
+        self.result = result
+        self.chinchillaReachesTarget = chinchillaReachesTarget
+    }
 }

@@ -180,11 +180,11 @@ public struct Planner: Sendable {
                 let s = law.taskLoss(params: n, tokens: cTrain / (6 * n), samples: Double(kInt))
                 if s < bestScore { bestScore = s; bestU = ui; bestK = kInt }
             }
-            if k <= 1 + 1e-9 || bestK == 1 && abs(bestU - Double.log(cInf / 2)) < 1e-9 { boundaries.append(.singleSample) }
         }
-        let b = try separateBounds(cTrain: cTrain, cInf: cInf, samples: Double(bestK))
-        if abs(bestU - b.lo) < 1e-7 { boundaries.append(.smallestModel) }
-        if abs(bestU - b.hi) < 1e-7, b.cap != .singleSample || !boundaries.contains(.singleSample) { appendOnce(&boundaries, b.cap) }
+        // Boundaries are read off the continuous optimum: with k fixed at an integer the inference
+        // budget always binds (N = C_inf/(2k)), which is not a boundary of the trade-off.
+        if abs(u - bounds.lo) < 1e-7 { boundaries.append(.smallestModel) }
+        if abs(u - bounds.hi) < 1e-7, bounds.hi > bounds.lo { appendOnce(&boundaries, bounds.cap) }
         let n = Double.exp(bestU)
         let d = cTrain / (6 * n)
         return Plan(params: n, tokens: d, samples: bestK, samplesContinuous: kCont,
@@ -473,13 +473,32 @@ public struct Planner: Sendable {
 
     private func targetResult(_ target: PlanTarget, amount: Double, budget: PlanBudget, pricing: DollarPricing?) throws -> TargetComparison {
         let found = try plan(budget.with(amount: amount), pricing: pricing)
-        let chin = try chinchillaReaching(target.taskLoss, budget: budget, pricing: pricing)
-        return TargetComparison(target: target, result: PlanComparison(budget: found.budget, plan: found.plan, chinchilla: chin))
+        if let chin = try chinchillaReaching(target.taskLoss, budget: budget, pricing: pricing) {
+            return TargetComparison(target: target, result: PlanComparison(budget: found.budget, plan: found.plan, chinchilla: chin), chinchillaReachesTarget: true)
+        }
+        // Chinchilla's shape with k = 1 never reaches the target: compare at the plan's budget instead.
+        return TargetComparison(target: target, result: found, chinchillaReachesTarget: false)
     }
 
-    /// The smallest budget amount whose Chinchilla plan reaches `tau`, by a log-spaced scan and bisection.
-    private func chinchillaReaching(_ tau: Double, budget: PlanBudget, pricing: DollarPricing?) throws -> Plan {
-        func chin(_ x: Double) -> Plan? { try? plan(budget.with(amount: x), pricing: pricing).chinchilla }
+    /// Chinchilla's plan alone for a budget (no T² optimisation).
+    private func chinchillaOnly(_ budget: PlanBudget, pricing: DollarPricing?) -> Plan? {
+        switch budget {
+        case let .separate(c, ci):
+            return chinchillaSeparate(cTrain: c, cInf: ci)
+        case .lifetime, .dollars:
+            guard let problems = try? lifetimeProblems(budget, pricing: pricing) else { return nil }
+            var best: Plan?
+            for problem in problems {
+                if let c = try? chinchillaLifetime(problem), best == nil || c.predicted.taskLoss < best!.predicted.taskLoss { best = c }
+            }
+            return best
+        }
+    }
+
+    /// The smallest budget amount whose Chinchilla plan reaches `tau` (log-spaced scan, then
+    /// bisection), or nil when no budget up to the cap does.
+    private func chinchillaReaching(_ tau: Double, budget: PlanBudget, pricing: DollarPricing?) throws -> Plan? {
+        func chin(_ x: Double) -> Plan? { chinchillaOnly(budget.with(amount: x), pricing: pricing) }
         var lo = try lowestFeasible(budget, pricing: pricing, from: budget.amount)
         let cap: Double = { if case .dollars = budget { return 1e15 }; return 1e40 }()
         var hi = lo
@@ -488,9 +507,7 @@ public struct Planner: Sendable {
             if let c = chin(hi), c.predicted.taskLoss <= tau { break }
             lo = hi
         }
-        guard let atHi = chin(hi), atHi.predicted.taskLoss <= tau else {
-            throw PlanError.unreachableTarget(target: "loss \(tau)", best: "no Chinchilla-shaped plan reaches it", hint: "")
-        }
+        guard let atHi = chin(hi), atHi.predicted.taskLoss <= tau else { return nil }
         var a = lo, b = hi
         for _ in 0..<80 {
             let m = (a * b).squareRoot()

@@ -269,7 +269,9 @@ enum PlanReport {
     struct TargetJSON: Encodable {
         var kind: String
         var value: Double
-        var saving: Double
+        var saving: Double?
+        var chinchillaReachesTarget: Bool
+        enum CodingKeys: String, CodingKey { case kind, value, saving, chinchillaReachesTarget = "chinchilla_reaches_target" }
     }
 
     struct SingleJSON: Encodable {
@@ -310,8 +312,8 @@ enum PlanReport {
         case .json:
             let t = target.map { t -> TargetJSON in
                 switch t.target {
-                case let .accuracy(a): return TargetJSON(kind: "accuracy", value: a, saving: t.saving)
-                case let .loss(l): return TargetJSON(kind: "loss", value: l, saving: t.saving)
+                case let .accuracy(a): return TargetJSON(kind: "accuracy", value: a, saving: t.saving, chinchillaReachesTarget: t.chinchillaReachesTarget)
+                case let .loss(l): return TargetJSON(kind: "loss", value: l, saving: t.saving, chinchillaReachesTarget: t.chinchillaReachesTarget)
                 }
             }
             return try JSONOutput.encode(SingleJSON(law: lawJSON(context), budget: BudgetJSON(c.budget), plan: c.plan, chinchilla: c.chinchilla, gap: gap(c), target: t, intervals: intervals))
@@ -351,8 +353,10 @@ enum PlanReport {
         let k = p.samples == 1 ? "one sample per query" : "k = \(p.samples) samples per query"
         lines.append("Plan:       train a \(Format.count(p.params))-parameter model on \(Format.count(p.tokens)) tokens (\(Format.significant(p.tokensPerParam, 3)) tokens/param), \(k): \(metricText(p))")
         lines.append("Chinchilla: train \(Format.count(ch.params)) on \(Format.count(ch.tokens)) tokens (\(Format.significant(ch.tokensPerParam, 3)) tokens/param), k = \(ch.samples): \(metricText(ch))")
-        if let target {
-            lines.append("Saving:     the plan costs \(Format.percent(target.saving)) less than the Chinchilla-shaped model reaching the same target (\(costText(c.budget, ch.totalCost - p.totalCost)) saved)")
+        if let target, target.saving == nil {
+            lines.append("Saving:     no Chinchilla-shaped model with k = 1 reaches the target at any budget; above, Chinchilla's plan for the same budget")
+        } else if let target, let saving = target.saving {
+            lines.append("Saving:     the plan costs \(Format.percent(saving)) less than the Chinchilla-shaped model reaching the same target (\(costText(c.budget, ch.totalCost - p.totalCost)) saved)")
         } else if let a = p.predicted.passAtK, let b = ch.predicted.passAtK {
             let ratio = b > 0 ? " (\(Format.significant(a / b, 3))×)" : ""
             lines.append("Gap:        \(a >= b ? "+" : "")\(Format.fixed((a - b) * 100, 2)) points of pass@k\(ratio) for the same budget, with a model \(Format.significant(ch.params / p.params, 3))× smaller")

@@ -157,7 +157,8 @@ struct LifetimeBudgetTests {
         #expect(plan.predicted.taskLoss <= n13.loss + 1e-9)
         // measured: N ≈ 8.02e9, D/N ≈ 218, saving 10.1% (1.31e22 FLOPs); Sardana et al. report ~17% (1.7e22)
         #expect(abs(plan.params / 8.02e9 - 1) < 0.01)
-        #expect(result.saving > 0.095 && result.saving < 0.107)
+        let saving = try #require(result.saving)
+        #expect(saving > 0.095 && saving < 0.107)
         #expect(abs((chin.totalCost - plan.totalCost) / 1.31e22 - 1) < 0.02)
     }
 }
@@ -216,10 +217,11 @@ struct InverseTests {
         let less = try planner.plan(r.result.budget.with(amount: r.result.budget.amount * 0.99))
         #expect(less.plan.predicted.passAtK! < 0.5)
         #expect(r.result.chinchilla.predicted.passAtK! >= 0.5 - 1e-9)
-        #expect(r.saving >= -1e-6)
+        #expect(r.chinchillaReachesTarget)
+        #expect(try #require(r.saving) >= -1e-6)
     }
 
-    @Test("a sweep's optimal task loss falls as the budget grows, and tokens per parameter stay large")
+    @Test("a sweep's optimal task loss falls as the budget grows")
     func sweepMonotone() throws {
         let planner = try TestLaws.planner(.t2Loss(TestLaws.t2Loss))
         let amounts = (0..<12).map { Double.pow(10, 18 + Double($0) * 0.5) }
