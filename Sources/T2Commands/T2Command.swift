@@ -14,6 +14,8 @@ public struct T2Command: AsyncParsableCommand {
             """,
         version: T2Version.current,
         subcommands: [
+            CostCommand.self,
+            CalibrateCommand.self,
         ],
         defaultSubcommand: nil
     )
