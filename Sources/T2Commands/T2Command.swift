@@ -15,6 +15,8 @@ public struct T2Command: AsyncParsableCommand {
         version: T2Version.current,
         subcommands: [
             PlanCommand.self,
+            CostCommand.self,
+            CalibrateCommand.self,
         ],
         defaultSubcommand: nil
     )
