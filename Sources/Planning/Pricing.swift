@@ -9,19 +9,22 @@ public struct ServingOption: Sendable, Hashable, Codable {
     public var quant: String
     /// Serving engine (e.g. `vllm`, `llama.cpp`).
     public var engine: String
+    /// Devices per replica (tensor parallel when > 1).
+    public var gpus: Int
     /// Added to the law's pretraining loss L̂(N, D) for a model served in this quantization, in nats
     /// (see ``QuantizationQuality``).
     public var lossPenalty: Double
 
-    public init(hardware: String, quant: String, engine: String, lossPenalty: Double) {
+    public init(hardware: String, quant: String, engine: String, gpus: Int = 1, lossPenalty: Double) {
         self.hardware = hardware
         self.quant = quant
         self.engine = engine
+        self.gpus = gpus
         self.lossPenalty = lossPenalty
     }
 
     enum CodingKeys: String, CodingKey {
-        case hardware, quant, engine, lossPenalty = "loss_penalty"
+        case hardware, quant, engine, gpus, lossPenalty = "loss_penalty"
     }
 }
 

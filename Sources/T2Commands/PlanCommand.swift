@@ -427,7 +427,7 @@ enum PlanReport {
 
     static func servingText(_ s: ServingOption?) -> String {
         guard let s else { return "-" }
-        return "\(s.hardware) \(s.quant) \(s.engine)"
+        return "\(s.gpus > 1 ? "\(s.gpus)× " : "")\(s.hardware) \(s.quant) \(s.engine)"
     }
 
     // Sweeps

@@ -1,4 +1,5 @@
 import Foundation
+import InferenceCost
 import Planning
 import ScalingLaws
 import Testing
@@ -312,5 +313,37 @@ struct BadInputTests {
         #expect(throws: PlanError.self) { try planner.plan(.separate(trainFLOPs: -1, inferenceFLOPs: 0)) }
         #expect(throws: PlanError.self) { try planner.plan(.lifetime(flops: .infinity, queries: 1, tokensPerSample: 1)) }
         #expect(throws: PlanError.self) { try planner.plan(.dollars(usd: 1e6, queries: 1, tokensPerSample: 1, promptTokens: 0)) }
+    }
+}
+
+@Suite("Planner: dollars with the InferenceCost model")
+struct CostModelDollarTests {
+    @Test("hardware and quantization free: budget holds, the serving option is priced by the cost model, and fixing the chosen option gives the same plan")
+    func costModelPricing() throws {
+        let pricing = try CostModelPlanPricing.make(
+            hardware: "any", quant: "any", engine: nil, tokensPerSample: 256, promptTokens: 0,
+            trainHardware: "h100-sxm", trainMFU: 0.4, trainUSDPerHour: nil, minParams: 1e6)
+        #expect(pricing.serving.options.count > 20)
+        let planner = try TestLaws.planner(.t2Accuracy(TestLaws.t2Accuracy))
+        let budget = PlanBudget.dollars(usd: 1e6, queries: 1e8, tokensPerSample: 256, promptTokens: 0)
+        let r = try planner.plan(budget, pricing: pricing)
+        let p = r.plan
+        #expect(p.isWellFormed)
+        #expect(abs((p.trainUSD! + p.inferenceUSD!) / 1e6 - 1) < 1e-9)
+        let serving = try #require(p.serving)
+        let fixed = try CostModelPlanPricing.make(
+            hardware: serving.hardware, quant: serving.quant, engine: serving.engine, tokensPerSample: 256, promptTokens: 0,
+            trainHardware: "h100-sxm", trainMFU: 0.4, trainUSDPerHour: nil, minParams: 1e6)
+        let again = try planner.plan(budget, pricing: fixed)
+        #expect(again.plan.predicted.taskLoss >= p.predicted.taskLoss - 1e-9)
+        #expect(abs(again.plan.predicted.taskLoss - p.predicted.taskLoss) < 1e-3)
+    }
+
+    @Test("an unknown hardware name is an error that suggests the nearest names")
+    func unknownHardware() {
+        #expect(throws: (any Error).self) {
+            try CostModelPlanPricing.make(hardware: "h100-sxn", quant: "bf16", engine: nil, tokensPerSample: 256, promptTokens: 0,
+                                          trainHardware: "h100-sxm", trainMFU: 0.4, trainUSDPerHour: nil, minParams: 1e6)
+        }
     }
 }
