@@ -14,6 +14,7 @@ public struct T2Command: AsyncParsableCommand {
             """,
         version: T2Version.current,
         subcommands: [
+            PasskCommand.self,
         ],
         defaultSubcommand: nil
     )
