@@ -159,3 +159,17 @@ public enum T2LossFitter {
         return laws.compactMap { $0 }
     }
 }
+
+extension T2LossObjective {
+    func value(at x: [Double]) -> Double {
+        var g = [Double](repeating: 0, count: 7)
+        return x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { valueAndGradient(at: xb, gradient: $0) } }
+    }
+}
+
+extension T2LossFitter {
+    /// θ = (ln A, ln B, ln G, ln E, α, β, γ) of a law (E = 0 maps to a very negative ln E).
+    static func theta(_ law: T2LossLaw) -> [Double] {
+        [Double.log(law.A), Double.log(law.B), Double.log(law.G), Double.log(max(law.E, 1e-300)), law.alpha, law.beta, law.gamma]
+    }
+}
