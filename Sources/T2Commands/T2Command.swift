@@ -17,6 +17,7 @@ public struct T2Command: AsyncParsableCommand {
             PlanCommand.self,
             CostCommand.self,
             CalibrateCommand.self,
+            PasskCommand.self,
         ],
         defaultSubcommand: nil
     )
