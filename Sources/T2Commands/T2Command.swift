@@ -14,7 +14,11 @@ public struct T2Command: AsyncParsableCommand {
             """,
         version: T2Version.current,
         subcommands: [
+            PlanCommand.self,
             FitCommand.self,
+            PasskCommand.self,
+            CostCommand.self,
+            CalibrateCommand.self,
         ],
         defaultSubcommand: nil
     )

@@ -1,0 +1,106 @@
+import Foundation
+
+/// One group's pass@k analysis: empirical curve, fitted distribution, forecasts, baseline.
+public struct PasskGroupReport: Sendable, Codable {
+    public struct Forecast: Sendable, Codable, Equatable {
+        /// pass@k from the fitted distribution.
+        public var estimate: Double
+        /// 2.5% and 97.5% bootstrap percentiles (nil without bootstrap).
+        public var low: Double?
+        public var high: Double?
+        /// The power-law baseline −ln pass@k = a·k^−b at this k (nil when it cannot be fitted).
+        public var powerLaw: Double?
+        enum CodingKeys: String, CodingKey { case estimate, low, high, powerLaw = "power_law" }
+    }
+    public var group: String
+    public var problems: Int
+    public var passAtK: [String: Double]
+    public var distribution: SuccessDistribution?
+    public var standardErrors: [String: Double]?
+    public var forecast: [String: Forecast]
+    public var powerLaw: PowerLawBaseline?
+    public var note: String?
+
+    enum CodingKeys: String, CodingKey {
+        case group, problems, passAtK = "pass_at_k", distribution, standardErrors = "standard_errors", forecast, powerLaw = "power_law", note
+    }
+}
+
+/// The whole `t2 passk` result.
+public struct PasskReport: Sendable, Codable {
+    public struct Candidate: Sendable, Codable, Equatable {
+        public var family: SuccessFamily
+        public var heldOutLogLikelihood: Double
+        enum CodingKeys: String, CodingKey { case family, heldOutLogLikelihood = "held_out_log_likelihood" }
+    }
+    public var groups: [PasskGroupReport]
+    /// Families ranked by 5-fold held-out log-likelihood (best first).
+    public var selection: [Candidate]
+    public var family: SuccessFamily?
+    public var bootstrap: Int
+    public var seed: UInt64
+}
+
+/// `t2 passk` as a library call.
+public enum PasskAnalysis {
+    /// Analyses `groups`.
+    /// - Parameters:
+    ///   - ks: k for the empirical curve; nil = powers of 2 and 10 up to each group's smallest n.
+    ///     Any k > n for a problem throws naming the group and problem.
+    ///   - forecastKs: k to forecast from the fitted distribution.
+    ///   - family: a fixed family, or nil to choose by held-out likelihood.
+    public static func run(groups: [CountGroup], ks: [Int]?, forecastKs: [Int], family: SuccessFamily?,
+                           bootstrap: Int, seed: UInt64) throws -> PasskReport {
+        for g in groups where g.problems.isEmpty { throw CountsError.emptyGroup(group: g.name) }
+        for k in (ks ?? []) + forecastKs where k <= 0 { throw CountsError.invalidK(k: k) }
+        let fitted = groups.filter { !$0.allZero }
+        if fitted.isEmpty, let first = groups.first {
+            throw CountsError.allZero(group: first.name, problems: first.problems.count)
+        }
+        let problems = fitted.map(\.problems)
+        let ranked = family == nil ? SuccessDistributionFitter.select(groups: problems, seed: seed) : []
+        let chosen = family ?? ranked.first!.family
+        let fit = SuccessDistributionFitter.fit(chosen, groups: problems, standardErrors: true)
+        let fks = forecastKs.map(Double.init)
+        let boot = bootstrap > 0 && !fks.isEmpty
+            ? SuccessDistributionFitter.bootstrapForecasts(fit, groups: problems, ks: fks, replicates: bootstrap, seed: seed) : []
+        var reports: [PasskGroupReport] = []
+        var fi = 0
+        for g in groups {
+            let groupKs = ks ?? PassAtK.defaultKs(upTo: g.minimumSamples)
+            var curve: [String: Double] = [:]
+            var values: [Double] = []
+            for k in groupKs {
+                let p = try PassAtK.mean(g, k: k)
+                curve[String(k)] = p
+                values.append(p)
+            }
+            let power = PowerLawBaseline(ks: groupKs, passAtK: values)
+            if g.allZero {
+                reports.append(PasskGroupReport(
+                    group: g.name, problems: g.problems.count, passAtK: curve, distribution: nil, standardErrors: nil,
+                    forecast: [:], powerLaw: nil,
+                    note: CountsError.allZero(group: g.name, problems: g.problems.count).errorDescription))
+                continue
+            }
+            let d = fit.distributions[fi]
+            var forecast: [String: PasskGroupReport.Forecast] = [:]
+            for (j, k) in fks.enumerated() {
+                var low: Double? = nil, high: Double? = nil
+                if !boot.isEmpty {
+                    let samples = boot[fi].map { $0[j] }.filter(\.isFinite).sorted()
+                    if !samples.isEmpty {
+                        low = samples[Int((0.025 * Double(samples.count - 1)).rounded())]
+                        high = samples[Int((0.975 * Double(samples.count - 1)).rounded())]
+                    }
+                }
+                forecast[String(Int(k))] = .init(estimate: d.passAtK(k), low: low, high: high, powerLaw: power?.passAtK(k))
+            }
+            reports.append(PasskGroupReport(group: g.name, problems: g.problems.count, passAtK: curve, distribution: d,
+                                            standardErrors: fit.standardErrors[fi], forecast: forecast, powerLaw: power, note: nil))
+            fi += 1
+        }
+        return PasskReport(groups: reports, selection: ranked.map { .init(family: $0.family, heldOutLogLikelihood: $0.heldOutLogLikelihood) },
+                           family: chosen, bootstrap: bootstrap, seed: seed)
+    }
+}

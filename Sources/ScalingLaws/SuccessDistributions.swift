@@ -1,0 +1,218 @@
+import Dispatch
+import Foundation
+import Optimization
+import RealModule
+
+/// A fitted family over all groups of a counts file.
+public struct SuccessFit: Sendable {
+    public var family: SuccessFamily
+    /// One distribution per group, in group order.
+    public var distributions: [SuccessDistribution]
+    /// Negative log-likelihood at the optimum (all groups).
+    public var negLogLikelihood: Double
+    /// Unconstrained optimum (ln a, ln b, logit π …), for warm starts.
+    public var x: [Double]
+    /// Standard errors of (a, b) per group from the observed information (delta method); nil
+    /// where the information matrix is singular (e.g. a group with all zeros).
+    public var standardErrors: [[String: Double]?]
+}
+
+/// Maximum-likelihood fitting of per-problem success distributions, model selection by held-out
+/// likelihood, and bootstrap intervals for pass@k forecasts.
+public enum SuccessDistributionFitter {
+    static let options = LBFGSOptions(memory: 10, gradientTolerance: 1e-9, functionTolerance: 1e-13, maxIterations: 500, maxEvaluations: 2_000)
+
+    /// Starting points: method-of-moments means with a few left-tail shapes.
+    static func starts(_ family: SuccessFamily, groups: [[ProblemCount]]) -> [[Double]] {
+        let means = groups.map { problems -> Double in
+            let c = problems.reduce(0.0) { $0 + Double($1.correct) }
+            let n = problems.reduce(0.0) { $0 + Double($1.samples) }
+            return min(max(c / max(n, 1), 1e-7), 0.9)
+        }
+        var result: [[Double]] = []
+        for a in [0.1, 0.3, 1.0, 3.0] {
+            let lbs = means.map { Double.log(a * (1 - $0) / $0) }
+            switch family {
+            case .betaBinomial:
+                result.append(lbs.flatMap { [Double.log(a), $0] })
+            case .sharedShape:
+                result.append([Double.log(a)] + lbs)
+            case .zeroInflated:
+                for t in [-2.0, 0.0] { result.append(lbs.flatMap { [Double.log(a), $0 - 0.5, t] }) }
+            }
+        }
+        return result
+    }
+
+    /// Fits `family` to the groups' counts (weights: bootstrap multiplicities or 0/1 fold masks).
+    public static func fit(_ family: SuccessFamily, groups: [[ProblemCount]], weights: [[Double]]? = nil,
+                           warmStart: [Double]? = nil, standardErrors: Bool = false) -> SuccessFit {
+        let objective = SuccessObjective(family: family, groups: groups, weights: weights)
+        let candidates = warmStart.map { [$0] } ?? starts(family, groups: groups)
+        var best: MinimizationResult? = nil
+        var solver = LBFGSSolver(dimension: family.dimension(groups: groups.count), memory: 10)
+        for start in candidates {
+            let r = solver.minimize(objective, from: start, options: options)
+            if r.value.isFinite, best == nil || r.value < best!.value { best = r }
+        }
+        let x = best?.x ?? candidates[0]
+        var ses: [[String: Double]?] = Array(repeating: nil, count: groups.count)
+        if standardErrors { ses = self.standardErrors(objective, at: x) }
+        return SuccessFit(family: family, distributions: objective.distributions(x),
+                          negLogLikelihood: best?.value ?? .infinity, x: x, standardErrors: ses)
+    }
+
+    /// Delta-method standard errors of a, b (and π) from a finite-difference Hessian of the
+    /// analytic gradient.
+    static func standardErrors(_ objective: SuccessObjective, at x: [Double]) -> [[String: Double]?] {
+        let d = x.count
+        var h = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
+        func gradient(_ p: [Double]) -> [Double] {
+            var g = [Double](repeating: 0, count: d)
+            p.withUnsafeBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in _ = objective.valueAndGradient(at: pb, gradient: gb) } }
+            return g
+        }
+        for j in 0..<d {
+            let step = 1e-5 * max(1, abs(x[j]))
+            var xp = x, xm = x
+            xp[j] += step; xm[j] -= step
+            let gp = gradient(xp), gm = gradient(xm)
+            for i in 0..<d { h[i][j] = (gp[i] - gm[i]) / (2 * step) }
+        }
+        for i in 0..<d { for j in 0..<i { let s = 0.5 * (h[i][j] + h[j][i]); h[i][j] = s; h[j][i] = s } }
+        guard let inverse = invert(h) else { return Array(repeating: nil, count: objective.groups) }
+        let dists = objective.distributions(x)
+        func varianceOK(_ v: Double) -> Double? { v.isFinite && v > 0 ? v.squareRoot() : nil }
+        return (0..<objective.groups).map { g in
+            let (ia, ib, it): (Int, Int, Int?) = {
+                switch objective.family {
+                case .betaBinomial: return (2 * g, 2 * g + 1, nil)
+                case .zeroInflated: return (3 * g, 3 * g + 1, 3 * g + 2)
+                case .sharedShape: return (0, 1 + g, nil)
+                }
+            }()
+            guard let sa = varianceOK(inverse[ia][ia]), let sb = varianceOK(inverse[ib][ib]) else { return nil }
+            var r = ["a": dists[g].a * sa, "b": dists[g].b * sb]
+            if let it, let st = varianceOK(inverse[it][it]) { r["zero_mass"] = dists[g].zeroMass * (1 - dists[g].zeroMass) * st }
+            return r
+        }
+    }
+
+    /// Gauss–Jordan inverse with partial pivoting; nil if singular or ill-conditioned.
+    static func invert(_ m: [[Double]]) -> [[Double]]? {
+        let n = m.count
+        var a = m
+        var inv = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
+        let scale = m.map { $0.map(abs).max() ?? 0 }.max() ?? 0
+        for col in 0..<n {
+            var pivot = col
+            for r in col..<n where abs(a[r][col]) > abs(a[pivot][col]) { pivot = r }
+            guard abs(a[pivot][col]) > 1e-12 * max(scale, 1e-300) else { return nil }
+            a.swapAt(col, pivot); inv.swapAt(col, pivot)
+            let p = a[col][col]
+            for j in 0..<n { a[col][j] /= p; inv[col][j] /= p }
+            for r in 0..<n where r != col {
+                let f = a[r][col]
+                if f == 0 { continue }
+                for j in 0..<n { a[r][j] -= f * a[col][j]; inv[r][j] -= f * inv[col][j] }
+            }
+        }
+        return inv
+    }
+
+    /// Held-out log-likelihood by `folds`-fold cross-validation over problems (each group's
+    /// problems are split into folds by a seeded shuffle; all families see the same folds).
+    public static func heldOutLogLikelihood(_ family: SuccessFamily, groups: [[ProblemCount]], folds: Int = 5, seed: UInt64 = 0) -> Double {
+        let assignment = foldAssignment(groups: groups, folds: folds, seed: seed)
+        var total = 0.0
+        for f in 0..<folds {
+            let weights = assignment.map { $0.map { $0 == f ? 0.0 : 1.0 } }
+            let fitted = fit(family, groups: groups, weights: weights)
+            for (g, problems) in groups.enumerated() {
+                for (i, p) in problems.enumerated() where assignment[g][i] == f {
+                    total += fitted.distributions[g].logLikelihood(samples: p.samples, correct: p.correct)
+                }
+            }
+        }
+        return total
+    }
+
+    static func foldAssignment(groups: [[ProblemCount]], folds: Int, seed: UInt64) -> [[Int]] {
+        var rng = SeededGenerator(seed: seed)
+        return groups.map { problems in
+            var order = Array(0..<problems.count)
+            order.shuffle(using: &rng)
+            var a = [Int](repeating: 0, count: problems.count)
+            for (rank, i) in order.enumerated() { a[i] = rank % folds }
+            return a
+        }
+    }
+
+    /// Scores every candidate family by held-out log-likelihood and returns them best first.
+    /// `sharedShape` is only a candidate with two or more groups.
+    public static func select(groups: [[ProblemCount]], candidates: [SuccessFamily] = SuccessFamily.allCases,
+                              folds: Int = 5, seed: UInt64 = 0) -> [(family: SuccessFamily, heldOutLogLikelihood: Double)] {
+        let usable = candidates.filter { $0 != .sharedShape || groups.count >= 2 }
+        var scores = [Double](repeating: -.infinity, count: usable.count)
+        scores.withUnsafeMutableBufferPointer { buffer in
+            let out = SendableBuffer(buffer)
+            DispatchQueue.concurrentPerform(iterations: usable.count) { i in
+                out.buffer[i] = heldOutLogLikelihood(usable[i], groups: groups, folds: folds, seed: seed)
+            }
+        }
+        return zip(usable, scores).map { (family: $0, heldOutLogLikelihood: $1) }
+            .sorted { $0.heldOutLogLikelihood > $1.heldOutLogLikelihood }
+    }
+
+    /// Bootstrap (problems resampled with replacement within each group, seeded per replicate,
+    /// warm-started from `fit`) forecasts of pass@k: `result[g][r][j]` for group g, replicate r, k = ks[j].
+    public static func bootstrapForecasts(_ fit: SuccessFit, groups: [[ProblemCount]], ks: [Double],
+                                          replicates: Int, seed: UInt64) -> [[[Double]]] {
+        var out = [[[Double]]](repeating: [[Double]](repeating: [], count: replicates), count: groups.count)
+        var flat = [[[Double]]](repeating: [], count: replicates)
+        flat.withUnsafeMutableBufferPointer { buffer in
+            let results = SendableBuffer(buffer)
+            DispatchQueue.concurrentPerform(iterations: replicates) { r in
+                var rng = SeededGenerator(seed: seed, stream: r)
+                let weights = groups.map { problems -> [Double] in
+                    var w = [Double](repeating: 0, count: problems.count)
+                    for _ in 0..<problems.count { w[Int.random(in: 0..<problems.count, using: &rng)] += 1 }
+                    return w
+                }
+                let refit = self.fit(fit.family, groups: groups, weights: weights, warmStart: fit.x)
+                results.buffer[r] = refit.distributions.map { d in ks.map { d.passAtK($0) } }
+            }
+        }
+        for r in 0..<replicates { for g in 0..<groups.count { out[g][r] = flat[r][g] } }
+        return out
+    }
+}
+
+/// The power-law baseline of Brown et al. (2024) and Schaeffer et al. (2025):
+/// −ln pass@k = a·k^(−b), fitted by least squares on ln(−ln pass@k) = ln a − b·ln k over the
+/// empirical curve (points with 0 < pass@k < 1).
+public struct PowerLawBaseline: Sendable, Equatable, Codable {
+    public var a: Double
+    public var b: Double
+
+    public init(a: Double, b: Double) { self.a = a; self.b = b }
+
+    /// Fits the baseline; nil with fewer than two usable points.
+    public init?(ks: [Int], passAtK: [Double]) {
+        var xs: [Double] = [], ys: [Double] = []
+        for (k, p) in zip(ks, passAtK) where p > 0 && p < 1 {
+            xs.append(Double.log(Double(k)))
+            ys.append(Double.log(-Double.log(p)))
+        }
+        guard xs.count >= 2 else { return nil }
+        let mx = xs.reduce(0, +) / Double(xs.count), my = ys.reduce(0, +) / Double(ys.count)
+        var sxy = 0.0, sxx = 0.0
+        for (x, y) in zip(xs, ys) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
+        guard sxx > 0 else { return nil }
+        let slope = sxy / sxx
+        self.init(a: Double.exp(my - slope * mx), b: -slope)
+    }
+
+    /// exp(−a·k^(−b)).
+    public func passAtK(_ k: Double) -> Double { Double.exp(-a * Double.pow(k, -b)) }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import ScalingLaws
+import Tabular
+
+/// `t2 passk COUNTS.csv`: unbiased pass@k, fitted per-problem success distributions, forecasts.
+public struct PasskCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "passk",
+        abstract: "pass@k from per-problem sample counts, success-distribution fits, and forecasts at large k.",
+        discussion: """
+            COUNTS.csv has columns problem,samples,correct (optional model grouping, params,tokens). \
+            pass@k uses the unbiased estimator of Chen et al. (2021); k above a problem's samples is \
+            an error. The per-problem success distribution (beta-binomial, zero-inflated, or with a \
+            left-tail shape shared by all models) is chosen by 5-fold held-out likelihood unless \
+            --family is given; forecasts are 1 − E[(1−p)^k] with bootstrap intervals, beside the \
+            power-law baseline −ln pass@k = a·k^−b. See docs/test-time-scaling.md.
+            """)
+
+    @Argument(help: "Counts CSV: problem,samples,correct[,model,params,tokens].")
+    public var counts: String
+
+    @Option(name: .customLong("k"), help: "Comma-separated k for empirical pass@k (default: powers of 2 and 10 up to the smallest n).")
+    public var ks: String?
+
+    @Option(help: "Comma-separated k to forecast from the fitted distribution (e.g. 1000,10000).")
+    public var forecast: String = ""
+
+    @Option(help: "Distribution family: auto, beta-binomial, zero-inflated-beta-binomial, shared-shape-beta-binomial.")
+    public var family: String = "auto"
+
+    @Option(help: "Bootstrap replicates for forecast intervals (problems resampled within each model; 0 = none).")
+    public var bootstrap: Int = 200
+
+    @Option(help: "Seed for folds and bootstrap.")
+    public var seed: UInt64 = 0
+
+    @OptionGroup public var output: OutputOptions
+
+    public init() {}
+
+    static func parseKs(_ text: String, option: String) throws -> [Int] {
+        try text.split(separator: ",").map { part in
+            let t = part.trimmingCharacters(in: .whitespaces)
+            guard let k = Int(t) else { throw ValidationError("--\(option): '\(t)' is not a whole number") }
+            guard k >= 1 else { throw ValidationError("--\(option): k = \(k); k must be ≥ 1") }
+            return k
+        }
+    }
+
+    public func run() throws {
+        let ks = try self.ks.map { try Self.parseKs($0, option: "k") }
+        let forecastKs = forecast.isEmpty ? [] : try Self.parseKs(forecast, option: "forecast")
+        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
+        let fam: SuccessFamily?
+        if family == "auto" { fam = nil } else {
+            guard let f = SuccessFamily(rawValue: family) else {
+                throw ValidationError("--family '\(family)'; expected auto or one of \(SuccessFamily.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            fam = f
+        }
+        let groups = try CountsReader.read(CSVTable(contentsOf: counts))
+        for g in groups where g.allZero {
+            Console.warn(CountsError.allZero(group: g.name, problems: g.problems.count).errorDescription ?? "")
+        }
+        let report = try PasskAnalysis.run(groups: groups, ks: ks, forecastKs: forecastKs, family: fam, bootstrap: bootstrap, seed: seed)
+        let json = try JSONOutput.encode(report)
+        if let out = output.out { try AtomicFile.write(Data(json.utf8), to: out) }
+        switch output.format {
+        case .json: Console.output(json)
+        case .csv: Console.output(Self.csv(report))
+        case .table: Console.output(Self.table(report))
+        }
+    }
+
+    static func csv(_ r: PasskReport) -> String {
+        var lines = ["group,kind,k,value,low,high,power_law"]
+        for g in r.groups {
+            for (k, v) in g.passAtK.sorted(by: { Int($0.key)! < Int($1.key)! }) { lines.append("\(g.group),empirical,\(k),\(v),,,") }
+            for (k, f) in g.forecast.sorted(by: { Int($0.key)! < Int($1.key)! }) {
+                lines.append("\(g.group),forecast,\(k),\(f.estimate),\(f.low.map { "\($0)" } ?? ""),\(f.high.map { "\($0)" } ?? ""),\(f.powerLaw.map { "\($0)" } ?? "")")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func table(_ r: PasskReport) -> String {
+        var out: [String] = []
+        if !r.selection.isEmpty {
+            out.append("family chosen by 5-fold held-out log-likelihood: " + r.selection.map { "\($0.family.rawValue) \(Format.fixed($0.heldOutLogLikelihood, 1))" }.joined(separator: ", "))
+        } else if let f = r.family { out.append("family: \(f.rawValue) (given)") }
+        let fks = Set(r.groups.flatMap { $0.forecast.keys }).compactMap(Int.init).sorted()
+        var columns: [(String, TextTable.Alignment)] = [("group", .left), ("problems", .right), ("pass@1", .right), ("a", .right), ("b", .right), ("π₀", .right)]
+        for k in fks { columns.append(("pass@\(k) [95%]", .right)); columns.append(("power law", .right)) }
+        var t = TextTable(columns)
+        for g in r.groups {
+            var row = [g.group, "\(g.problems)", g.passAtK["1"].map { Format.significant($0, 3) } ?? "",
+                       g.distribution.map { Format.significant($0.a, 3) } ?? "unidentifiable",
+                       g.distribution.map { Format.significant($0.b, 3) } ?? "",
+                       g.distribution.map { Format.significant($0.zeroMass, 3) } ?? ""]
+            for k in fks {
+                if let f = g.forecast[String(k)] {
+                    var s = Format.fixed(f.estimate, 3)
+                    if let lo = f.low, let hi = f.high { s += " [\(Format.fixed(lo, 3)), \(Format.fixed(hi, 3))]" }
+                    row.append(s)
+                    row.append(f.powerLaw.map { Format.fixed($0, 3) } ?? "")
+                } else { row += ["", ""] }
+            }
+            t.append(row)
+        }
+        out.append(t.render())
+        return out.joined(separator: "\n")
+    }
+}
