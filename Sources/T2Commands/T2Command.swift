@@ -14,6 +14,8 @@ public struct T2Command: AsyncParsableCommand {
             """,
         version: T2Version.current,
         subcommands: [
+            BenchCommand.self,
+            SampleCommand.self,
         ],
         defaultSubcommand: nil
     )
