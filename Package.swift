@@ -67,10 +67,12 @@ let package = Package(
         // OpenAI-compatible load generation and repeated sampling.
         .target(
             name: "LoadTesting",
+            // A lean NIO HTTP/1.1 client rather than AsyncHTTPClient: per-request overhead is the
+            // load generator's ceiling (docs/bench.md, scripts/compare-client-ceiling).
             dependencies: [
-                "Tabular",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "Tabular", "Optimization",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -101,7 +103,8 @@ let package = Package(
         .testTarget(
             name: "LoadTestingTests",
             dependencies: [
-                "LoadTesting",
+                "LoadTesting", "Tabular",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

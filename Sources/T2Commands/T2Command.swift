@@ -19,6 +19,8 @@ public struct T2Command: AsyncParsableCommand {
             PasskCommand.self,
             CostCommand.self,
             CalibrateCommand.self,
+            BenchCommand.self,
+            SampleCommand.self,
         ],
         defaultSubcommand: nil
     )

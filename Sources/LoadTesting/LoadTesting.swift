@@ -1,2 +1,0 @@
-/// The LoadTesting module; see docs/ARCHITECTURE.md. Its types arrive with their issue.
-public enum LoadTestingModule {}

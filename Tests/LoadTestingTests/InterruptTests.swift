@@ -1,0 +1,71 @@
+import Foundation
+import LoadTesting
+import NIOCore
+import Testing
+
+/// Locates the `t2` executable built beside the test bundle (`swift build --build-tests` builds it).
+func builtT2() throws -> String {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<3 {
+        let candidate = dir.appendingPathComponent("t2").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/t2").path
+    guard FileManager.default.isExecutableFile(atPath: fallback) else {
+        throw TestFailure("the t2 executable was not found next to the tests or at \(fallback); run `swift build --build-tests` first")
+    }
+    return fallback
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+@Suite("Ctrl-C keeps a valid results file", .timeLimit(.minutes(1)))
+struct InterruptTests {
+    @Test("SIGINT during t2 bench leaves complete JSON of the finished requests and exits 130")
+    func sigint() async throws {
+        // 40 tokens 25 ms apart: each request takes about a second, so the run is mid-flight.
+        let server = try await FaultServer(tokens: 40, delay: .milliseconds(25))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("t2-int-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("bench.json").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try builtT2())
+        process.arguments = ["bench", "--url", server.url(.slow), "--model", "m", "--concurrency", "2", "--requests", "1000", "--output-tokens", "40", "--format", "json", "--out", out]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until some requests have finished (the file is rewritten every second).
+        let deadline = Date().addingTimeInterval(20)
+        var finishedSoFar = 0
+        while Date() < deadline {
+            try await Task.sleep(nanoseconds: 200_000_000)
+            if let data = FileManager.default.contents(atPath: out), let json = try? JSONValue.parse(Array(data)),
+               let n = json["levels"]?[0]?["requests"]?.intValue, n >= 2 {
+                finishedSoFar = n
+                break
+            }
+        }
+        #expect(finishedSoFar >= 2, "no incremental results appeared")
+        kill(process.processIdentifier, SIGINT)
+        let exitDeadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < exitDeadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        await server.stop()
+        #expect(process.terminationStatus == 130)
+        let data = try #require(FileManager.default.contents(atPath: out))
+        let json = try JSONValue.parse(Array(data))
+        #expect(json["interrupted"] == .bool(true))
+        #expect(json["complete"] == .bool(true))
+        let level = try #require(json["levels"]?[0])
+        let requests = try #require(level["requests"]?.intValue)
+        #expect(requests >= finishedSoFar && requests < 1000)
+        #expect(level["succeeded"]?.intValue == requests)  // cancelled in-flight requests are left out
+        #expect(level["ttft"]?["p99Ms"]?.doubleValue != nil)
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import LoadTesting
+import Testing
+
+/// Integration tests against the real llama.cpp server (llama-cpp-python + SmolLM2-135M) that
+/// `scripts/test` starts with `scripts/llama-server start` and passes as T2_LLAMA_URL (and its log
+/// as T2_LLAMA_LOG). Without it these tests fail with instructions; they never skip.
+enum RealServer {
+    static func url() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["T2_LLAMA_URL"], !url.isEmpty else {
+            throw TestFailure("T2_LLAMA_URL is not set. Run the suite with scripts/test (it starts the real server), or: export T2_LLAMA_URL=$(scripts/llama-server start) T2_LLAMA_LOG=$PWD/.local/llama-server.log")
+        }
+        return url
+    }
+
+    static func log() throws -> String {
+        guard let path = ProcessInfo.processInfo.environment["T2_LLAMA_LOG"], FileManager.default.fileExists(atPath: path) else {
+            throw TestFailure("T2_LLAMA_LOG is not set to the server's log file (scripts/test sets it to .local/llama-server.log)")
+        }
+        return path
+    }
+
+    static let model = ProcessInfo.processInfo.environment["T2_LLAMA_MODEL"] ?? "smollm2-135m"
+
+    /// Runs the built t2 with `arguments`; returns (exit status, stdout, stderr).
+    static func t2(_ arguments: [String]) throws -> (Int32, String, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try builtT2())
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// llama.cpp's own per-request decode timings from the server log:
+    /// `llama_perf_context_print: eval time = X ms / N runs (…)` (one line per completion).
+    static func decodeTimings(in text: Substring) -> [(ms: Double, runs: Int)] {
+        var result: [(Double, Int)] = []
+        for line in text.split(separator: "\n") where line.contains("eval time") && !line.contains("prompt eval time") {
+            let parts = line.split(whereSeparator: { $0 == " " || $0 == "=" || $0 == "/" || $0 == "(" })
+            guard let ms = parts.firstIndex(of: "ms").flatMap({ $0 > 0 ? Double(parts[$0 - 1]) : nil }),
+                  let runs = parts.firstIndex(where: { $0 == "runs" || $0 == "tokens" }).flatMap({ $0 > 0 ? Int(parts[$0 - 1]) : nil }) else { continue }
+            result.append((ms, runs))
+        }
+        return result
+    }
+}
+
+@Suite("against the real llama.cpp server", .serialized, .timeLimit(.minutes(20)))
+struct RealServerTests {
+    @Test("t2 bench: every metric at two concurrency levels, TPOT within tolerance of the server's own decode timings")
+    func bench() throws {
+        let url = try RealServer.url()
+        let logPath = try RealServer.log()
+        let logBefore = try String(contentsOfFile: logPath, encoding: .utf8).utf8.count
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("t2-real-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("bench.json").path
+        let (status, stdout, stderr) = try RealServer.t2([
+            "bench", "--url", url, "--model", RealServer.model, "--concurrency", "1,2", "--requests", "4",
+            "--input-tokens", "32", "--output-tokens", "24", "--ignore-eos", "--slo", "ttft=10s,itl=1s",
+            "--usd-per-hour", "1.2", "--format", "json", "--out", out,
+        ])
+        #expect(status == 0, "t2 bench failed: \(stderr)")
+        let json = try JSONValue.parse(Array(stdout.utf8))
+        let file = try JSONValue.parse(Array(try #require(FileManager.default.contents(atPath: out))))
+        #expect(file == json)
+        guard case .array(let levels)? = json["levels"] else { Issue.record("no levels"); return }
+        #expect(levels.count == 2)
+        for level in levels {
+            let name = level["load"]?.stringValue ?? "?"
+            #expect(level["succeeded"]?.intValue == 4, "\(name): \(level["errorExamples"].map { "\($0)" } ?? "")")
+            #expect(level["failed"]?.intValue == 0)
+            for metric in ["ttft", "itl", "tpot", "e2e"] {
+                for stat in ["meanMs", "p50Ms", "p90Ms", "p99Ms"] {
+                    let v = level[metric]?[stat]?.doubleValue
+                    #expect(v != nil && v! > 0, "\(name) \(metric).\(stat)")
+                }
+            }
+            for key in ["requestThroughput", "outputTokenThroughput", "goodput", "usdPerMillionOutputTokens", "clientCPUSeconds"] {
+                #expect((level[key]?.doubleValue ?? 0) > 0, "\(name) \(key)")
+            }
+            #expect((level["outputTokens"]?.intValue ?? 0) >= 4)
+            #expect(level["tokenCountSource"]?.stringValue?.isEmpty == false)
+            // TTFT < E2E for every level; a stream of ≥2 tokens has TPOT < E2E.
+            #expect(level["ttft"]!["meanMs"]!.doubleValue! < level["e2e"]!["meanMs"]!.doubleValue!)
+        }
+
+        // Cross-check with the server's own timings: llama.cpp logs the decode time of every
+        // completion. Mean server ms/token vs the client's mean TPOT over the same 8 requests.
+        let log = try String(contentsOfFile: logPath, encoding: .utf8)
+        let newLog = log.utf8.dropFirst(logBefore)
+        let timings = RealServer.decodeTimings(in: Substring(String(decoding: newLog, as: UTF8.self)))
+        #expect(timings.count >= 8, "expected one llama.cpp timing line per request in \(logPath)")
+        let measured = timings.filter { $0.runs > 1 }
+        let serverMsPerToken = measured.reduce(0) { $0 + $1.ms } / Double(measured.reduce(0) { $0 + $1.runs })
+        let clientTPOT = levels.map { $0["tpot"]!["meanMs"]!.doubleValue! * Double($0["tpot"]!["count"]!.intValue!) }.reduce(0, +)
+            / Double(levels.map { $0["tpot"]!["count"]!.intValue! }.reduce(0, +))
+        let relative = abs(clientTPOT - serverMsPerToken) / serverMsPerToken
+        print("bench cross-check: client TPOT \(clientTPOT) ms vs server decode \(serverMsPerToken) ms/token (relative difference \(relative))")
+        #expect(relative < RealServerTolerance.tpot, "client TPOT \(clientTPOT) ms vs server \(serverMsPerToken) ms/token")
+    }
+
+    @Test("t2 sample --dataset arithmetic:50 --samples 8: valid counts, pass@k rises with k")
+    func sample() throws {
+        let url = try RealServer.url()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("t2-real-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("counts.csv").path
+        let (status, stdout, stderr) = try RealServer.t2([
+            "sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8",
+            "--concurrency", "2", "--max-tokens", "32", "--temperature", "0.8", "--label", "smollm2-135m",
+            "--params", "135000000", "--out", out,
+        ])
+        #expect(status == 0, "t2 sample failed: \(stdout)\n\(stderr)")
+        print(stdout)
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        let rows = text.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        #expect(rows.first == ["problem", "samples", "correct", "generated_tokens", "mean_generated_tokens", "model", "params"])
+        let data = rows.dropFirst()
+        #expect(data.count == 50)
+        var n = 0, c = 0
+        var passAt1 = 0.0, passAt8 = 0.0
+        for row in data {
+            let samples = try #require(Int(row[1])), correct = try #require(Int(row[2])), tokens = try #require(Int(row[3]))
+            #expect(samples == 8)
+            #expect(correct >= 0 && correct <= samples)
+            #expect(tokens >= samples)  // at least one generated token per sample
+            n += samples; c += correct
+            passAt1 += Double(correct) / Double(samples)
+            passAt8 += correct > 0 ? 1 : 0
+        }
+        passAt1 /= 50; passAt8 /= 50
+        print("sample: pass@1 \(passAt1), pass@8 \(passAt8), \(c)/\(n) correct")
+        #expect(passAt1 > 0, "the 135M model solved nothing; the dataset is too hard for the check")
+        #expect(passAt8 > passAt1, "pass@k should rise with k")
+        // Resuming a finished run sends nothing and keeps the file.
+        let (again, _, _) = try RealServer.t2(["sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8", "--label", "smollm2-135m", "--params", "135000000", "--out", out])
+        #expect(again == 0)
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == text)
+    }
+}
+
+/// Tolerances for the real-server cross-check (see docs/bench.md).
+enum RealServerTolerance {
+    /// Client TPOT vs llama.cpp's logged decode ms/token: the client also sees the HTTP server's
+    /// per-token overhead (llama-cpp-python streams through Python/uvicorn).
+    static let tpot = 0.5
+}
