@@ -145,7 +145,7 @@ public struct LBFGSSolver {
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: size) { buffer in
             buffer.initialize(repeating: 0)
             let base = buffer.baseAddress!
-            var w = Workspace(
+            let w = Workspace(
                 n: n, m: m, s: base, y: base + m * n, rho: base + 2 * m * n, alpha: base + 2 * m * n + m,
                 x: base + 2 * m * n + 2 * m, g: base + 2 * m * n + 2 * m + n, d: base + 2 * m * n + 2 * m + 2 * n,
                 xTrial: base + 2 * m * n + 2 * m + 3 * n, gTrial: base + 2 * m * n + 2 * m + 4 * n)

@@ -111,7 +111,9 @@ public struct FitCommand: AsyncParsableCommand {
         case .chinchilla:
             Console.output(try runChinchilla())
         case .t2Loss, .t2Accuracy:
-            throw ValidationError("--form \(form.rawValue) is not available in this build")
+            Console.output(try T2FormFit.run(
+                form: form.rawValue, countsPath: path, bootstrap: bootstrap, seed: seed,
+                format: output.format, outPath: output.out))
         }
     }
 

@@ -1,0 +1,167 @@
+import Foundation
+import ScalingLaws
+import T2Commands
+import Tabular
+import Testing
+
+/// A temporary directory removed when the test ends.
+final class ScratchDirectory {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("t2-fit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = url.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
+let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures").path
+
+@Suite("t2 fit: bad input gives errors that name file, line and column")
+struct FitBadInputTests {
+    /// Six valid runs, then `extra` appended.
+    static func runs(_ extra: String = "", header: String = "params,tokens,loss") -> String {
+        var text = header + "\n"
+        for (i, n) in [1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9].enumerated() {
+            text += "\(n),\(20 * n * Double(i + 1)),\(3.0 - 0.1 * Double(i))\n"
+        }
+        return text + extra
+    }
+
+    func error(running arguments: [String]) throws -> String {
+        var command = try FitCommand.parse(arguments)
+        do {
+            _ = try command.runChinchilla()
+        } catch {
+            return error.localizedDescription
+        }
+        Issue.record("expected an error for \(arguments)")
+        return ""
+    }
+
+    @Test("a missing file")
+    func missingFile() throws {
+        let message = try error(running: ["/nonexistent/runs.csv"])
+        #expect(message.contains("/nonexistent/runs.csv"))
+        #expect(message.contains("no such file"))
+    }
+
+    @Test("a missing column lists the columns the file has")
+    func missingColumn() throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("runs.csv", "params,tokens,value\n1e8,2e9,3.1\n")
+        let message = try error(running: [path])
+        #expect(message.contains(path))
+        #expect(message.contains("'loss'"))
+        #expect(message.contains("params, tokens, value"))
+    }
+
+    @Test("a non-numeric cell", arguments: [("abc", "is not a number"), ("", "is empty"), ("nan", "not a finite number"), ("inf", "not a finite number")])
+    func nonNumeric(cell: String, expected: String) throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("runs.csv", Self.runs("4e9,1e11,\(cell)\n"))
+        let message = try error(running: [path])
+        #expect(message.contains("\(path):8"), "\(message)")
+        #expect(message.contains("column 'loss'"))
+        #expect(message.contains(expected), "\(message)")
+    }
+
+    @Test("N ≤ 0 and loss ≤ 0", arguments: [("0,1e11,2.5", "params"), ("-5e8,1e11,2.5", "params"), ("4e9,1e11,0", "loss"), ("4e9,-1e11,2.5", "tokens")])
+    func nonPositive(row: String, column: String) throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("runs.csv", Self.runs(row + "\n"))
+        let message = try error(running: [path])
+        #expect(message.contains("\(path):8"))
+        #expect(message.contains("column '\(column)'"))
+        #expect(message.contains("must be greater than 0"))
+    }
+
+    @Test("duplicate rows name both lines")
+    func duplicates() throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("runs.csv", Self.runs("1e+08,2e9,3.0\n"))
+        let message = try error(running: [path])
+        #expect(message.contains("\(path):8"))
+        #expect(message.contains("line 2"))
+    }
+
+    @Test("fewer runs than parameters")
+    func tooFew() throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("runs.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n")
+        let message = try error(running: [path])
+        #expect(message.contains("2 runs"))
+        #expect(message.contains("at least 6"))
+    }
+
+    @Test("a row with the wrong number of fields")
+    func ragged() throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("runs.csv", Self.runs("4e9,1e11\n"))
+        let message = try error(running: [path])
+        #expect(message.contains("\(path):8"))
+        #expect(message.contains("2 fields but the header has 3"))
+    }
+
+    @Test("invalid options are rejected before any work")
+    func invalidOptions() {
+        #expect(throws: (any Error).self) { try FitCommand.parse(["x.csv", "--huber-delta", "-1"]) }
+        #expect(throws: (any Error).self) { try FitCommand.parse(["x.csv", "--drop-highest", "-2"]) }
+        #expect(throws: (any Error).self) { try FitCommand.parse(["x.csv", "--holdout", "multiplier"]) }
+        #expect(throws: (any Error).self) { try FitCommand.parse(["x.csv", "--budgets", "lots"]) }
+    }
+}
+
+@Suite("t2 fit: output")
+struct FitOutputTests {
+    @Test("JSON has the documented keys and --out writes a law that t2 plan can read")
+    func jsonAndLawFile() throws {
+        let scratch = try ScratchDirectory()
+        let out = scratch.url.appendingPathComponent("law.json").path
+        let command = try FitCommand.parse([fixturesDirectory + "/chinchilla_epoch.csv", "--drop-highest", "5", "--format", "json", "--out", out])
+        let text = try command.runChinchilla()
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(json["form"] as? String == "chinchilla")
+        #expect(json["points"] as? Int == 240)
+        let parameters = try #require(json["parameters"] as? [String: Double])
+        #expect(Set(parameters.keys) == ["E", "A", "B", "alpha", "beta"])
+        #expect(abs(parameters["alpha"]! - 0.3473) < 0.002)
+        let objective = try #require(json["objective"] as? Double)
+        #expect(objective <= 1.01830e-3)
+        #expect((json["allocations"] as? [Any])?.count == 4)
+        let law = try LawFile.read(from: out)
+        #expect(law.form == "chinchilla")
+        #expect(law.points == 240)
+        #expect(law.data?.sha256?.count == 64)
+        #expect(try ScalingLaw(law, source: out) == .chinchilla(try ChinchillaLaw(parameters: parameters, source: "json")))
+    }
+
+    /// Acceptance 3: Gadre et al.'s over-training runs, one law per dataset, fitted on token
+    /// multipliers ≤ 4 and used to predict the 16× and 32× runs.
+    @Test("Gadre et al.: a law fitted on multipliers ≤ 4 predicts the 16× and 32× runs")
+    func gadreHoldout() throws {
+        let command = try FitCommand.parse([
+            fixturesDirectory + "/overtraining_gadre.csv", "--loss-column", "c4_val_loss", "--group-by", "dataset",
+            "--holdout", "tokens_per_param_multiplier>4", "--format", "json",
+        ])
+        let text = try command.runChinchilla()
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let groups = try #require(json["groups"] as? [[String: Any]])
+        #expect(groups.count == 3)
+        var errors: [Double] = []
+        for group in groups {
+            let heldOut = try #require(group["held_out"] as? [String: Any])
+            let runs = try #require(heldOut["runs"] as? [[String: Any]])
+            #expect(!runs.isEmpty)
+            for run in runs { errors.append(abs(try #require(run["relative_error"] as? Double))) }
+        }
+        let mean = errors.reduce(0, +) / Double(errors.count)
+        // Gadre et al. report ~0.7% for their own (shared-exponent) law on this kind of extrapolation.
+        #expect(mean < 0.03, "mean |relative error| \(mean)")
+    }
+}
