@@ -29,8 +29,16 @@ public struct Planner: Sendable {
     /// Grid points over ln N before Brent refines.
     public var gridPoints: Int = 32
 
+    /// The law whose compute-optimal allocation defines "Chinchilla's plan". For a chinchilla-form
+    /// law it is the law itself. For the T² forms it is Epoch AI's refit of Hoffmann et al.
+    /// (``ChinchillaLaw/epochRefit``, ~20 tokens per parameter): their L̂(N, D) is fitted to task
+    /// outcomes, not language-model loss, so its own compute-optimal frontier is not what the
+    /// field (or the T² paper's Chinchilla-optimal checkpoints) calls Chinchilla-optimal.
+    public var chinchillaAllocation: ChinchillaLaw
+
     public init(law: PlanningLaw) {
         self.law = law
+        if case let .chinchilla(l) = law.law { chinchillaAllocation = l } else { chinchillaAllocation = .epochRefit }
     }
 
     // MARK: - Public entry points
@@ -197,7 +205,7 @@ public struct Planner: Sendable {
     /// inference budget affords that model, ⌊C_inf/(2N)⌋ ≥ 1 (as the T² paper evaluates its
     /// Chinchilla-optimal baselines); `over_inference_budget` when even one sample is over it.
     private func chinchillaSeparate(cTrain: Double, cInf: Double) -> Plan {
-        let alloc = law.pretraining.computeOptimal(flops: cTrain)
+        let alloc = chinchillaAllocation.computeOptimal(flops: cTrain)
         var k = 1
         var boundaries: [PlanBoundary] = []
         if !law.hasSamplesTerm { boundaries.append(.noSamplesTerm) }
@@ -393,7 +401,7 @@ public struct Planner: Sendable {
     /// Chinchilla under one budget: the compute-optimal (N, D) of the law's pretraining part whose
     /// training plus k = 1 inference fits the budget exactly, t·C_t + f(N_opt(C_t)) + s(N_opt(C_t)) = X.
     private func chinchillaLifetime(_ p: LifetimeProblem) throws -> Plan {
-        let pre = law.pretraining
+        let pre = chinchillaAllocation
         let a = pre.beta / (pre.alpha + pre.beta)
         let g = pre.allocationCoefficient
         func lnParams(_ lnC: Double) -> Double { Double.log(g) + a * (lnC - Double.log(6)) }

@@ -373,7 +373,7 @@ enum PlanReport {
             t.append(["pass@k", Format.percent(p.predicted.passAtK!, 2), Format.percent(ch.predicted.passAtK!, 2)])
         }
         t.append(["task loss", Format.fixed(p.predicted.taskLoss, 4), Format.fixed(ch.predicted.taskLoss, 4)])
-        t.append(["pretraining loss L(N,D)", Format.fixed(p.predicted.pretrainingLoss, 4), Format.fixed(ch.predicted.pretrainingLoss, 4)])
+        t.append(["law's L̂(N, D)", Format.fixed(p.predicted.pretrainingLoss, 4), Format.fixed(ch.predicted.pretrainingLoss, 4)])
         t.append(["train FLOPs", Format.scientific(p.trainFLOPs), Format.scientific(ch.trainFLOPs)])
         if case .separate = c.budget {
             t.append(["inference FLOPs/query token", Format.scientific(p.inferenceFLOPs), Format.scientific(ch.inferenceFLOPs)])
