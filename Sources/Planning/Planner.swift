@@ -26,6 +26,9 @@ public struct Planner: Sendable {
     public var maxParams: Double = 1e13
     /// The fewest training tokens per parameter considered (D ≥ this·N).
     public var minTokensPerParam: Double = 1
+    /// The most samples per query considered in the one-budget modes. Laws are fitted on finite k
+    /// (the Pythia GSM8K counts go to ~10⁴ samples per problem); beyond it pass@k is extrapolation.
+    public var maxSamples: Double = 1e4
     /// Grid points over ln N before Brent refines.
     public var gridPoints: Int = 32
 
@@ -310,7 +313,7 @@ public struct Planner: Sendable {
             let d = tokens(p, lnN: u, k: 1)
             return (d > 0 ? law.taskLoss(params: n, tokens: d, samples: 1, shift: p.shift) : .infinity, 1)
         }
-        let kMax = rest / s
+        let kMax = min(maxSamples, rest / s)
         guard kMax > 1 else {
             let d = tokens(p, lnN: u, k: 1)
             return (d > 0 ? law.taskLoss(params: n, tokens: d, samples: 1, shift: p.shift) : .infinity, 1)
@@ -337,7 +340,7 @@ public struct Planner: Sendable {
         let samplesFree = law.hasSamplesTerm && p.sampleCost(uCont) > 0
 
         var bestU = uCont, bestK = 1, bestScore = Double.infinity, bestCap = top
-        for kInt in samplesFree ? integerNeighbours(kCont) : [1] {
+        for kInt in samplesFree ? integerNeighbours(kCont).filter({ Double($0) <= maxSamples }) : [1] {
             guard let ub = upperLnN(p, k: Double(kInt)) else { continue }
             let u = gridBrent(lo: lo, hi: ub.u) { u in
                 let d = tokens(p, lnN: u, k: Double(kInt))
@@ -350,6 +353,7 @@ public struct Planner: Sendable {
         if !law.hasSamplesTerm { boundaries.append(.noSamplesTerm) }
         if p.queries * p.tokensPerSample == 0 { boundaries.append(.inferenceNotBudgeted) }
         if samplesFree, kCont <= 1 + 1e-6 { boundaries.append(.singleSample) }
+        if samplesFree, kCont >= maxSamples * (1 - 1e-6) { boundaries.append(.mostSamples) }
         if abs(bestU - lo) < 1e-7 { boundaries.append(.smallestModel) }
         if abs(bestU - bestCap.u) < 1e-7 { appendOnce(&boundaries, bestCap.cap) }
         return finish(p, params: Double.exp(bestU), samples: bestK, samplesContinuous: samplesFree ? kCont : nil, boundaries: boundaries)

@@ -92,6 +92,9 @@ public struct PlanCommand: ParsableCommand {
     @Option(name: .customLong("min-params"), help: ArgumentHelp("Smallest model considered (default 1e6 parameters).", valueName: "N"))
     var minParams: Double = 1e6
 
+    @Option(name: .customLong("max-samples"), help: ArgumentHelp("Most samples per query considered with one budget (default 1e4, the range the built-in law is fitted on).", valueName: "k"))
+    var maxSamples: Double = 1e4
+
     @OptionGroup var output: OutputOptions
 
     public init() {}
@@ -120,6 +123,7 @@ public struct PlanCommand: ParsableCommand {
         if inferenceFLOPs != nil, budgetFLOPs != nil || budgetUSD != nil || queries != nil {
             throw ValidationError("--inference-flops belongs to separate budgets (--train-flops); lifetime budgets use --queries and --tokens-per-sample.")
         }
+        if !(maxSamples >= 1 && maxSamples.isFinite) { throw ValidationError("--max-samples must be a number ≥ 1.") }
         if !(minParams > 0 && minParams.isFinite) { throw ValidationError("--min-params must be a positive number.") }
         if !(trainMFU > 0 && trainMFU <= 1) { throw ValidationError("--train-mfu is a fraction in (0, 1], e.g. 0.4; got \(trainMFU).") }
         if let s = sweep { _ = try Self.parseSweep(s) }
@@ -138,6 +142,7 @@ public struct PlanCommand: ParsableCommand {
         let (planLaw, lawSource, lawFile) = try loadLaw()
         var planner = Planner(law: planLaw)
         planner.minParams = minParams
+        planner.maxSamples = maxSamples
         let budget = try resolveBudget()
         let pricing = try dollarPricing(for: budget)
         let context = PlanReport.Context(lawForm: planLaw.law.form, lawSource: lawSource, lawParameters: planLaw.law.parameters)
