@@ -145,7 +145,8 @@ public struct PlanCommand: ParsableCommand {
         planner.maxSamples = maxSamples
         let budget = try resolveBudget()
         let pricing = try dollarPricing(for: budget)
-        let context = PlanReport.Context(lawForm: planLaw.law.form, lawSource: lawSource, lawParameters: planLaw.law.parameters)
+        var context = PlanReport.Context(lawForm: planLaw.law.form, lawSource: lawSource, lawParameters: planLaw.law.parameters)
+        if law == nil { context.fittedRange = (14e6...12e9, 2e6...300e9) }  // Pythia checkpoints in the GSM8K fixture
 
         if let sweep {
             let amounts = try Self.parseSweep(sweep)
@@ -225,6 +226,8 @@ enum PlanReport {
         var lawForm: String
         var lawSource: String
         var lawParameters: [String: Double]
+        /// The (N, D) box the law was fitted on, when known (the built-in law's Pythia checkpoints).
+        var fittedRange: (params: ClosedRange<Double>, tokens: ClosedRange<Double>)? = nil
     }
 
     // JSON documents
@@ -402,7 +405,10 @@ enum PlanReport {
             lines.append("\(Format.percent(iv.level, 0)) intervals over \(iv.replicates) bootstrap replicates\(iv.skipped > 0 ? " (\(iv.skipped) skipped)" : ""):")
             lines.append("  N \(Format.count(iv.params.lower))–\(Format.count(iv.params.upper)), D \(Format.count(iv.tokens.lower))–\(Format.count(iv.tokens.upper)), D/N \(Format.significant(iv.tokensPerParam.lower, 3))–\(Format.significant(iv.tokensPerParam.upper, 3)), k \(Int(iv.samples.lower))–\(Int(iv.samples.upper))")
         }
-        let notes = p.boundaries.map { "plan: \($0.explanation)" } + ch.boundaries.filter { $0 == .overInferenceBudget }.map { "chinchilla: \($0.explanation)" }
+        var notes = p.boundaries.map { "plan: \($0.explanation)" } + ch.boundaries.filter { $0 == .overInferenceBudget }.map { "chinchilla: \($0.explanation)" }
+        if let range = context.fittedRange, !range.params.contains(p.params) || !range.tokens.contains(p.tokens) {
+            notes.append("the plan (N = \(Format.count(p.params)), D = \(Format.count(p.tokens))) lies outside the data the law was fitted on (N \(Format.count(range.params.lowerBound))–\(Format.count(range.params.upperBound)), D up to \(Format.count(range.tokens.upperBound))): an extrapolation")
+        }
         if !notes.isEmpty {
             lines.append("")
             lines += notes.map { "Note: \($0)" }
