@@ -321,7 +321,7 @@ public struct Planner: Sendable {
         let fixed = p.fixedCost(u)
         let scale = 6 * p.trainUnit * n
         // w = 1 + ln k keeps Brent's relative tolerance meaningful at k = 1.
-        let r = minimizeScalar(in: 1...(1 + Double.log(kMax)), tolerance: 1e-9) { w in
+        let r = minimizeScalar(in: 1...(1 + Double.log(kMax)), tolerance: 1e-7) { w in
             let k = Double.exp(w - 1)
             let d = (p.budget - fixed - k * s) / scale
             return d > 0 ? law.taskLoss(params: n, tokens: d, samples: k, shift: p.shift) : .infinity
