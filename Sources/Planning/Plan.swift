@@ -16,6 +16,8 @@ public enum PlanBoundary: String, Sendable, Codable, CaseIterable {
     case largestModel = "largest_model"
     /// D is down to `Planner.minTokensPerParam` tokens per parameter.
     case fewestTokens = "fewest_tokens"
+    /// k is at `Planner.maxSamples`, the edge of the range the laws are fitted on.
+    case mostSamples = "most_samples"
     /// (Chinchilla plan) one sample of this model already costs more than the inference budget.
     case overInferenceBudget = "over_inference_budget"
 
@@ -29,6 +31,7 @@ public enum PlanBoundary: String, Sendable, Codable, CaseIterable {
         case .smallestModel: return "N is the smallest model considered; the law would go smaller"
         case .largestModel: return "N is the largest model considered"
         case .fewestTokens: return "D is down to the minimum tokens per parameter"
+        case .mostSamples: return "k is at the most samples considered (--max-samples); beyond it the law extrapolates"
         case .overInferenceBudget: return "one sample of this model costs more than the inference budget allows"
         }
     }

@@ -26,11 +26,22 @@ public struct Planner: Sendable {
     public var maxParams: Double = 1e13
     /// The fewest training tokens per parameter considered (D ≥ this·N).
     public var minTokensPerParam: Double = 1
+    /// The most samples per query considered in the one-budget modes. Laws are fitted on finite k
+    /// (the Pythia GSM8K counts go to ~10⁴ samples per problem); beyond it pass@k is extrapolation.
+    public var maxSamples: Double = 1e4
     /// Grid points over ln N before Brent refines.
     public var gridPoints: Int = 32
 
+    /// The law whose compute-optimal allocation defines "Chinchilla's plan". For a chinchilla-form
+    /// law it is the law itself. For the T² forms it is Epoch AI's refit of Hoffmann et al.
+    /// (``ChinchillaLaw/epochRefit``, ~20 tokens per parameter): their L̂(N, D) is fitted to task
+    /// outcomes, not language-model loss, so its own compute-optimal frontier is not what the
+    /// field (or the T² paper's Chinchilla-optimal checkpoints) calls Chinchilla-optimal.
+    public var chinchillaAllocation: ChinchillaLaw
+
     public init(law: PlanningLaw) {
         self.law = law
+        if case let .chinchilla(l) = law.law { chinchillaAllocation = l } else { chinchillaAllocation = .epochRefit }
     }
 
     // MARK: - Public entry points
@@ -197,7 +208,7 @@ public struct Planner: Sendable {
     /// inference budget affords that model, ⌊C_inf/(2N)⌋ ≥ 1 (as the T² paper evaluates its
     /// Chinchilla-optimal baselines); `over_inference_budget` when even one sample is over it.
     private func chinchillaSeparate(cTrain: Double, cInf: Double) -> Plan {
-        let alloc = law.pretraining.computeOptimal(flops: cTrain)
+        let alloc = chinchillaAllocation.computeOptimal(flops: cTrain)
         var k = 1
         var boundaries: [PlanBoundary] = []
         if !law.hasSamplesTerm { boundaries.append(.noSamplesTerm) }
@@ -302,7 +313,7 @@ public struct Planner: Sendable {
             let d = tokens(p, lnN: u, k: 1)
             return (d > 0 ? law.taskLoss(params: n, tokens: d, samples: 1, shift: p.shift) : .infinity, 1)
         }
-        let kMax = rest / s
+        let kMax = min(maxSamples, rest / s)
         guard kMax > 1 else {
             let d = tokens(p, lnN: u, k: 1)
             return (d > 0 ? law.taskLoss(params: n, tokens: d, samples: 1, shift: p.shift) : .infinity, 1)
@@ -310,7 +321,7 @@ public struct Planner: Sendable {
         let fixed = p.fixedCost(u)
         let scale = 6 * p.trainUnit * n
         // w = 1 + ln k keeps Brent's relative tolerance meaningful at k = 1.
-        let r = minimizeScalar(in: 1...(1 + Double.log(kMax)), tolerance: 1e-9) { w in
+        let r = minimizeScalar(in: 1...(1 + Double.log(kMax)), tolerance: 1e-7) { w in
             let k = Double.exp(w - 1)
             let d = (p.budget - fixed - k * s) / scale
             return d > 0 ? law.taskLoss(params: n, tokens: d, samples: k, shift: p.shift) : .infinity
@@ -329,7 +340,7 @@ public struct Planner: Sendable {
         let samplesFree = law.hasSamplesTerm && p.sampleCost(uCont) > 0
 
         var bestU = uCont, bestK = 1, bestScore = Double.infinity, bestCap = top
-        for kInt in samplesFree ? integerNeighbours(kCont) : [1] {
+        for kInt in samplesFree ? integerNeighbours(kCont).filter({ Double($0) <= maxSamples }) : [1] {
             guard let ub = upperLnN(p, k: Double(kInt)) else { continue }
             let u = gridBrent(lo: lo, hi: ub.u) { u in
                 let d = tokens(p, lnN: u, k: Double(kInt))
@@ -342,6 +353,7 @@ public struct Planner: Sendable {
         if !law.hasSamplesTerm { boundaries.append(.noSamplesTerm) }
         if p.queries * p.tokensPerSample == 0 { boundaries.append(.inferenceNotBudgeted) }
         if samplesFree, kCont <= 1 + 1e-6 { boundaries.append(.singleSample) }
+        if samplesFree, kCont >= maxSamples * (1 - 1e-6) { boundaries.append(.mostSamples) }
         if abs(bestU - lo) < 1e-7 { boundaries.append(.smallestModel) }
         if abs(bestU - bestCap.u) < 1e-7 { appendOnce(&boundaries, bestCap.cap) }
         return finish(p, params: Double.exp(bestU), samples: bestK, samplesContinuous: samplesFree ? kCont : nil, boundaries: boundaries)
@@ -393,7 +405,7 @@ public struct Planner: Sendable {
     /// Chinchilla under one budget: the compute-optimal (N, D) of the law's pretraining part whose
     /// training plus k = 1 inference fits the budget exactly, t·C_t + f(N_opt(C_t)) + s(N_opt(C_t)) = X.
     private func chinchillaLifetime(_ p: LifetimeProblem) throws -> Plan {
-        let pre = law.pretraining
+        let pre = chinchillaAllocation
         let a = pre.beta / (pre.alpha + pre.beta)
         let g = pre.allocationCoefficient
         func lnParams(_ lnC: Double) -> Double { Double.log(g) + a * (lnC - Double.log(6)) }

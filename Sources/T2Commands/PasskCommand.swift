@@ -94,7 +94,7 @@ public struct PasskCommand: ParsableCommand {
         for k in fks { columns.append(("pass@\(k) [95%]", .right)); columns.append(("power law", .right)) }
         var t = TextTable(columns)
         for g in r.groups {
-            var row = [g.group, "\(g.problems)", g.passAtK["1"].map { Format.significant($0, 3) } ?? "",
+            var row: [String] = [g.group, "\(g.problems)", g.passAtK["1"].map { Format.significant($0, 3) } ?? "",
                        g.distribution.map { Format.significant($0.a, 3) } ?? "unidentifiable",
                        g.distribution.map { Format.significant($0.b, 3) } ?? "",
                        g.distribution.map { Format.significant($0.zeroMass, 3) } ?? ""]

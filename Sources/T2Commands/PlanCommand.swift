@@ -92,6 +92,9 @@ public struct PlanCommand: ParsableCommand {
     @Option(name: .customLong("min-params"), help: ArgumentHelp("Smallest model considered (default 1e6 parameters).", valueName: "N"))
     var minParams: Double = 1e6
 
+    @Option(name: .customLong("max-samples"), help: ArgumentHelp("Most samples per query considered with one budget (default 1e4, the range the built-in law is fitted on).", valueName: "k"))
+    var maxSamples: Double = 1e4
+
     @OptionGroup var output: OutputOptions
 
     public init() {}
@@ -120,6 +123,7 @@ public struct PlanCommand: ParsableCommand {
         if inferenceFLOPs != nil, budgetFLOPs != nil || budgetUSD != nil || queries != nil {
             throw ValidationError("--inference-flops belongs to separate budgets (--train-flops); lifetime budgets use --queries and --tokens-per-sample.")
         }
+        if !(maxSamples >= 1 && maxSamples.isFinite) { throw ValidationError("--max-samples must be a number ≥ 1.") }
         if !(minParams > 0 && minParams.isFinite) { throw ValidationError("--min-params must be a positive number.") }
         if !(trainMFU > 0 && trainMFU <= 1) { throw ValidationError("--train-mfu is a fraction in (0, 1], e.g. 0.4; got \(trainMFU).") }
         if let s = sweep { _ = try Self.parseSweep(s) }
@@ -138,9 +142,11 @@ public struct PlanCommand: ParsableCommand {
         let (planLaw, lawSource, lawFile) = try loadLaw()
         var planner = Planner(law: planLaw)
         planner.minParams = minParams
+        planner.maxSamples = maxSamples
         let budget = try resolveBudget()
         let pricing = try dollarPricing(for: budget)
-        let context = PlanReport.Context(lawForm: planLaw.law.form, lawSource: lawSource, lawParameters: planLaw.law.parameters)
+        var context = PlanReport.Context(lawForm: planLaw.law.form, lawSource: lawSource, lawParameters: planLaw.law.parameters)
+        if law == nil { context.fittedRange = (14e6...12e9, 2e6...300e9) }  // Pythia checkpoints in the GSM8K fixture
 
         if let sweep {
             let amounts = try Self.parseSweep(sweep)
@@ -220,6 +226,8 @@ enum PlanReport {
         var lawForm: String
         var lawSource: String
         var lawParameters: [String: Double]
+        /// The (N, D) box the law was fitted on, when known (the built-in law's Pythia checkpoints).
+        var fittedRange: (params: ClosedRange<Double>, tokens: ClosedRange<Double>)? = nil
     }
 
     // JSON documents
@@ -373,7 +381,7 @@ enum PlanReport {
             t.append(["pass@k", Format.percent(p.predicted.passAtK!, 2), Format.percent(ch.predicted.passAtK!, 2)])
         }
         t.append(["task loss", Format.fixed(p.predicted.taskLoss, 4), Format.fixed(ch.predicted.taskLoss, 4)])
-        t.append(["pretraining loss L(N,D)", Format.fixed(p.predicted.pretrainingLoss, 4), Format.fixed(ch.predicted.pretrainingLoss, 4)])
+        t.append(["law's L̂(N, D)", Format.fixed(p.predicted.pretrainingLoss, 4), Format.fixed(ch.predicted.pretrainingLoss, 4)])
         t.append(["train FLOPs", Format.scientific(p.trainFLOPs), Format.scientific(ch.trainFLOPs)])
         if case .separate = c.budget {
             t.append(["inference FLOPs/query token", Format.scientific(p.inferenceFLOPs), Format.scientific(ch.inferenceFLOPs)])
@@ -397,7 +405,10 @@ enum PlanReport {
             lines.append("\(Format.percent(iv.level, 0)) intervals over \(iv.replicates) bootstrap replicates\(iv.skipped > 0 ? " (\(iv.skipped) skipped)" : ""):")
             lines.append("  N \(Format.count(iv.params.lower))–\(Format.count(iv.params.upper)), D \(Format.count(iv.tokens.lower))–\(Format.count(iv.tokens.upper)), D/N \(Format.significant(iv.tokensPerParam.lower, 3))–\(Format.significant(iv.tokensPerParam.upper, 3)), k \(Int(iv.samples.lower))–\(Int(iv.samples.upper))")
         }
-        let notes = p.boundaries.map { "plan: \($0.explanation)" } + ch.boundaries.filter { $0 == .overInferenceBudget }.map { "chinchilla: \($0.explanation)" }
+        var notes = p.boundaries.map { "plan: \($0.explanation)" } + ch.boundaries.filter { $0 == .overInferenceBudget }.map { "chinchilla: \($0.explanation)" }
+        if let range = context.fittedRange, !range.params.contains(p.params) || !range.tokens.contains(p.tokens) {
+            notes.append("the plan (N = \(Format.count(p.params)), D = \(Format.count(p.tokens))) lies outside the data the law was fitted on (N \(Format.count(range.params.lowerBound))–\(Format.count(range.params.upperBound)), D up to \(Format.count(range.tokens.upperBound))): an extrapolation")
+        }
         if !notes.isEmpty {
             lines.append("")
             lines += notes.map { "Note: \($0)" }
