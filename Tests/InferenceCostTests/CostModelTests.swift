@@ -372,3 +372,42 @@ struct ValidationTests {
         try good.check(against: CostModel(), source: "cal.json")
     }
 }
+
+@Suite("Speed")
+struct SpeedTests {
+    @Test("a sweep of 10⁵ deployments (hardware × models × quants × concurrency) is fast even in a debug build")
+    func sweep() throws {
+        let model = CostModel()
+        let shapes = model.catalog.models.map(ModelShape.init)
+        var setups: [ResolvedSetup] = []
+        for hardware in model.catalog.hardware {
+            for quant in model.catalog.quantizations {
+                guard let engine = model.catalog.defaultEngine(for: hardware, quant: quant) else { continue }
+                setups.append(try model.resolve(quant: quant, hardware: hardware, engine: engine, gpus: 1).0)
+            }
+        }
+        let loads: [Concurrency] = [.fixed(1), .fixed(8), .fixed(64), .max]
+        #expect(setups.count * shapes.count * loads.count >= 30_000)
+        let clock = ContinuousClock()
+        var evaluated = 0, fitting = 0
+        let elapsed = clock.measure {
+            while evaluated < 100_000 {
+                for setup in setups {
+                    for shape in shapes {
+                        for load in loads where evaluated < 100_000 {
+                            let r = Roofline.evaluate(shape, setup, concurrency: load, inputTokens: 1024, outputTokens: 256)
+                            if r.fits && r.outputTokensPerSecond > 0 { fitting += 1 }
+                            evaluated += 1
+                        }
+                    }
+                }
+            }
+        }
+        #expect(evaluated == 100_000)
+        #expect(fitting > 10_000 && fitting < 100_000)  // some fit, some (405B on a 16 GB Mac) do not
+        // Release builds take ~10 ms (Benchmarks/CostBenchmarks); an unoptimised test build must
+        // still stay within seconds.
+        #expect(elapsed < .seconds(5), "10⁵ deployments took \(elapsed)")
+        print("10^5 deployments: \(elapsed)")
+    }
+}
