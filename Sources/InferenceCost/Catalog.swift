@@ -628,15 +628,19 @@ public func editDistance(_ a: String, _ b: String) -> Int {
     return previous[y.count]
 }
 
-/// Up to `limit` names nearest to `name` by edit distance (ties broken alphabetically), only
-/// those within half the longer length, plus any name that contains `name`.
+/// Up to `limit` names nearest to `name` by edit distance, comparing letters and digits only
+/// (so `q4km` is next to `q4_k_m` and `rtx4090` to `rtx-4090`), ties broken by the full edit
+/// distance and then alphabetically; only names within half the longer length, plus any name
+/// that contains `name`.
 func nearestNames(to name: String, in names: [String], limit: Int = 3) -> [String] {
-    let scored = Set(names).map { candidate -> (String, Int) in
-        let d = candidate.contains(name) && !name.isEmpty ? 0 : editDistance(name, candidate)
-        return (candidate, d)
+    func bare(_ s: String) -> String { String(s.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }) }
+    let target = bare(name)
+    let scored = Set(names).map { candidate -> (name: String, bare: Int, full: Int) in
+        let contains = !name.isEmpty && candidate.contains(name)
+        return (candidate, contains ? 0 : editDistance(target, bare(candidate)), contains ? 0 : editDistance(name, candidate))
     }
     return scored
-        .filter { $0.1 <= max(2, max($0.0.count, name.count) / 2) }
-        .sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
-        .prefix(limit).map(\.0)
+        .filter { $0.bare <= max(2, max($0.name.count, name.count) / 2) }
+        .sorted { ($0.bare, $0.full, $0.name) < ($1.bare, $1.full, $1.name) }
+        .prefix(limit).map(\.name)
 }

@@ -214,6 +214,13 @@ public struct CostModel: Sendable {
         }
     }
 
+    /// The engine called `name`, or the catalog's default for the hardware and format.
+    func engine(named name: String?, hardware: Hardware, quant: QuantizationFormat) throws -> Engine {
+        if let name { return try catalog.engine(named: name) }
+        if let chosen = catalog.defaultEngine(for: hardware, quant: quant) { return chosen }
+        throw CostModelError.unsupported(engine: "(any)", hardwareClass: hardware.hardwareClass, hardware: hardware.name, supported: [])
+    }
+
     /// Builds a deployment from catalog names (the engine defaults by hardware and format).
     public func deployment(model: String, quant: String, hardware: String, engine: String? = nil, gpus: Int = 1,
                            concurrency: Concurrency = .fixed(1), inputTokens: Int = 1024, outputTokens: Int = 256,
@@ -230,14 +237,7 @@ public struct CostModel: Sendable {
                            kvCache: String? = nil, usdPerHour: Double? = nil) throws -> Deployment {
         let q = try catalog.quantization(named: quant)
         let h = try catalog.hardware(named: hardware)
-        let e: Engine
-        if let engine {
-            e = try catalog.engine(named: engine)
-        } else if let chosen = catalog.defaultEngine(for: h, quant: q) {
-            e = chosen
-        } else {
-            throw CostModelError.unsupported(engine: "(any)", hardwareClass: h.hardwareClass, hardware: h.name, supported: [])
-        }
+        let e = try self.engine(named: engine, hardware: h, quant: q)
         let kv = try kvCache.map { try catalog.kvCache(named: $0) }
         return Deployment(model: model, quant: q, hardware: h, engine: e, gpus: gpus, concurrency: concurrency,
                           inputTokens: inputTokens, outputTokens: outputTokens, kvCache: kv, usdPerHour: usdPerHour)
@@ -290,12 +290,7 @@ public struct CostModel: Sendable {
                        kvCache: String? = nil, usdPerHour: Double? = nil) throws -> Pricer {
         let q = try catalog.quantization(named: quant)
         let h = try catalog.hardware(named: hardware)
-        let e: Engine
-        if let engine { e = try catalog.engine(named: engine) } else if let chosen = catalog.defaultEngine(for: h, quant: q) {
-            e = chosen
-        } else {
-            throw CostModelError.unsupported(engine: "(any)", hardwareClass: h.hardwareClass, hardware: h.name, supported: [])
-        }
+        let e = try self.engine(named: engine, hardware: h, quant: q)
         let kv = try kvCache.map { try catalog.kvCache(named: $0) }
         let (setup, _) = try resolve(quant: q, hardware: h, engine: e, gpus: gpus, kvCache: kv, usdPerHour: usdPerHour)
         return Pricer(setup: setup)

@@ -424,10 +424,16 @@ public struct CostCommand: ParsableCommand {
             let name = String(UnicodeScalar(UInt8(66 + i)))
             var parts: [String] = []
             if let a = base.usdPerMillionOutputTokens, let b = e.usdPerMillionOutputTokens {
-                parts.append(b <= a ? "\(Format.fixed((1 - b / a) * 100, 0))% cheaper per output token" : "\(Format.fixed((b / a - 1) * 100, 0))% dearer per output token")
+                parts.append(b <= a / 2 ? "\(Format.significant(a / b, 2))× cheaper per output token"
+                             : b <= a ? "\(Format.fixed((1 - b / a) * 100, 0))% cheaper per output token"
+                             : b >= 2 * a ? "\(Format.significant(b / a, 2))× dearer per output token"
+                             : "\(Format.fixed((b / a - 1) * 100, 0))% dearer per output token")
             }
             if let a = base.decodeTokensPerSecond, let b = e.decodeTokensPerSecond {
-                parts.append(b >= a ? "\(Format.fixed((b / a - 1) * 100, 0))% faster per user" : "\(Format.fixed((1 - b / a) * 100, 0))% slower per user")
+                parts.append(b >= 2 * a ? "\(Format.significant(b / a, 2))× faster per user"
+                             : b >= a ? "\(Format.fixed((b / a - 1) * 100, 0))% faster per user"
+                             : b <= a / 2 ? "\(Format.significant(a / b, 2))× slower per user"
+                             : "\(Format.fixed((1 - b / a) * 100, 0))% slower per user")
             }
             if let a = base.outputTokensPerSecondPerGPU, let b = e.outputTokensPerSecondPerGPU {
                 parts.append("\(Format.significant(b / a, 2))× throughput per GPU")
