@@ -245,6 +245,9 @@ public struct BenchCommand: AsyncParsableCommand {
             }
             if let u = l.usdPerMillionTotalTokens { notes.append("$/M total tokens \(Format.significant(u, 3))") }
             if let q = l.meanClientQueueMs { notes.append("client queue \(Format.significant(q, 3)) ms mean") }
+            if let rate = l.rate, l.requests > 0, Double(l.requests) / max(l.durationSeconds, 1e-9) < 0.95 * rate {
+                notes.append("achieved \(Format.significant(Double(l.requests) / l.durationSeconds, 3)) of \(Format.significant(rate, 3)) req/s: the server (or the client) could not keep up")
+            }
             if let cpu = l.clientCPUMicrosecondsPerRequest { notes.append("client CPU \(Format.significant(cpu, 3)) µs/request") }
             lines.append("\(l.load): " + notes.joined(separator: " · "))
         }
