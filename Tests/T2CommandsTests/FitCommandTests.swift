@@ -34,7 +34,7 @@ struct FitBadInputTests {
     }
 
     func error(running arguments: [String]) throws -> String {
-        var command = try FitCommand.parse(arguments)
+        let command = try FitCommand.parse(arguments)
         do {
             _ = try command.runChinchilla()
         } catch {
