@@ -40,7 +40,9 @@ struct PassAtKTests {
         var logProduct = 0.0
         for i in (n - c + 1)...n { logProduct += Foundation.log1p(-Double(k) / Double(i)) }
         let direct = -Foundation.expm1(logProduct)
-        #expect(abs(PassAtK.unchecked(samples: n, correct: c, k: k) - direct) < 1e-9)
+        // ln Γ at arguments ~3e6 is ~4e7, whose ulp is ~7e-9: the log-gamma branch is exact to a
+        // few of those ulps, so 1e-7 absolute is the honest tolerance (the value is ~0.63).
+        #expect(abs(PassAtK.unchecked(samples: n, correct: c, k: k) - direct) < 1e-7)
         #expect(PassAtK.unchecked(samples: 3_000_000, correct: 1, k: 1) > 0)
         #expect(abs(PassAtK.unchecked(samples: 3_000_000, correct: 1, k: 1) - 1.0 / 3_000_000) < 1e-15)
     }

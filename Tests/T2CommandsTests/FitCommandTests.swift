@@ -138,7 +138,13 @@ struct FitOutputTests {
         #expect(law.form == "chinchilla")
         #expect(law.points == 240)
         #expect(law.data?.sha256?.count == 64)
-        #expect(try ScalingLaw(law, source: out) == .chinchilla(try ChinchillaLaw(parameters: parameters, source: "json")))
+        guard case let .chinchilla(read) = try ScalingLaw(law, source: out) else {
+            Issue.record("law file is not a Chinchilla law")
+            return
+        }
+        for (key, value) in parameters {
+            #expect(abs(read.parameters[key]! - value) <= 1e-12 * abs(value), "\(key)")
+        }
     }
 
     /// Acceptance 3: Gadre et al.'s over-training runs, one law per dataset, fitted on token
