@@ -182,6 +182,8 @@ public struct ChinchillaFit: Sendable {
     public var startObjectives: [Double]
     /// The end point θ of every start.
     public var startEndpoints: [[Double]]
+    /// Objective evaluations over all starts (line searches included, polishing excluded).
+    public var evaluations: Int = 0
 }
 
 /// Multi-start L-BFGS fitting of ``ChinchillaLaw`` (Hoffmann et al. 2022 Approach 3; Besiroglu et
@@ -218,24 +220,34 @@ public enum ChinchillaFitter {
         var values = [Double](repeating: .infinity, count: count)
         var endpoints = [[Double]](repeating: [], count: count)
         var statuses = [ConvergenceStatus](repeating: .nonFiniteStart, count: count)
+        var evaluations = [Int](repeating: 0, count: count)
         let threads = max(1, min(options.threads, count))
-        let chunk = (count + threads - 1) / max(threads, 1)
+        // Work is handed out in small blocks in order (not one contiguous half per thread): the
+        // cost of a start varies tenfold across the grid, and a static split leaves a core idle.
+        let blockSize = 8
+        let blocks = (count + blockSize - 1) / blockSize
+        let next = BlockCounter()
         values.withUnsafeMutableBufferPointer { valuesBuffer in
             endpoints.withUnsafeMutableBufferPointer { endpointsBuffer in
                 statuses.withUnsafeMutableBufferPointer { statusBuffer in
-                    let v = SendableBuffer(valuesBuffer)
-                    let p = SendableBuffer(endpointsBuffer)
-                    let s = SendableBuffer(statusBuffer)
-                    DispatchQueue.concurrentPerform(iterations: threads) { worker in
-                        var solver = LBFGSSolver(dimension: 5, memory: options.optimizer.memory)
-                        let lower = worker * chunk
-                        let upper = min(count, lower + chunk)
-                        guard lower < upper else { return }
-                        for index in lower..<upper {
-                            let result = solver.minimize(objective, from: starts[index], options: options.optimizer)
-                            v.buffer[index] = result.value.isFinite ? result.value : .infinity
-                            p.buffer[index] = result.x
-                            s.buffer[index] = result.status
+                    evaluations.withUnsafeMutableBufferPointer { evaluationsBuffer in
+                        let v = SendableBuffer(valuesBuffer)
+                        let p = SendableBuffer(endpointsBuffer)
+                        let s = SendableBuffer(statusBuffer)
+                        let e = SendableBuffer(evaluationsBuffer)
+                        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                            var solver = LBFGSSolver(dimension: 5, memory: options.optimizer.memory)
+                            while true {
+                                let block = next.take()
+                                guard block < blocks else { return }
+                                for index in (block * blockSize)..<min(count, (block + 1) * blockSize) {
+                                    let result = solver.minimize(objective, from: starts[index], options: options.optimizer)
+                                    v.buffer[index] = result.value.isFinite ? result.value : .infinity
+                                    p.buffer[index] = result.x
+                                    s.buffer[index] = result.status
+                                    e.buffer[index] = result.evaluations
+                                }
+                            }
                         }
                     }
                 }
@@ -267,7 +279,20 @@ public enum ChinchillaFitter {
             law: ChinchillaHuberObjective.law(final.x), objective: final.value, points: runs.count,
             status: status, starts: count,
             convergedStarts: statuses.filter(\.isConverged).count, startsAtOptimum: atOptimum,
-            startObjectives: values, startEndpoints: endpoints)
+            startObjectives: values, startEndpoints: endpoints,
+            evaluations: evaluations.reduce(0, +))
+    }
+}
+
+/// Hands out block indices 0, 1, 2, … to worker threads, each exactly once.
+final class BlockCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
     }
 }
 
