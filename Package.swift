@@ -44,6 +44,9 @@ let package = Package(
             name: "Optimization",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: swiftSettings),
+        // The fits' vector inner loops in C: one binary carries an AVX2 + FMA build of each kernel
+        // beside the portable one and picks at run time (Swift has no per-function target flags).
+        .target(name: "FitKernels"),
         // CSV input with errors that name file, row and column.
         .target(
             name: "Tabular",
@@ -52,7 +55,7 @@ let package = Package(
         // Law forms (Chinchilla, T² loss, T² accuracy), fitting, bootstrap, pass@k.
         .target(
             name: "ScalingLaws",
-            dependencies: ["Optimization", "Tabular"],
+            dependencies: ["Optimization", "Tabular", "FitKernels"],
             swiftSettings: swiftSettings),
         // Hardware / model / quantization / engine catalogs and the roofline cost model.
         .target(

@@ -1,4 +1,5 @@
 import Dispatch
+import FitKernels
 import Foundation
 import Optimization
 import RealModule
@@ -20,8 +21,13 @@ public struct ChinchillaHuberObjective: DifferentiableObjective, Sendable {
     /// Huber δ.
     public let delta: Double
 
-    // The same data padded to a multiple of 4 for the vector kernel; padding lanes have weight 0.
+    // The same data padded to a multiple of 4 for the vector kernels; padding lanes have weight 0.
     let blocks: [Block]
+    // Structure-of-arrays copies for the C kernel (FitKernels).
+    let paddedLogParams: [Double]
+    let paddedLogTokens: [Double]
+    let paddedLogLoss: [Double]
+    let paddedWeight: [Double]
 
     struct Block: Sendable {
         var lnN: SIMD4<Double>
@@ -50,12 +56,44 @@ public struct ChinchillaHuberObjective: DifferentiableObjective, Sendable {
             i += 4
         }
         self.blocks = blocks
+        paddedLogParams = blocks.flatMap { [$0.lnN[0], $0.lnN[1], $0.lnN[2], $0.lnN[3]] }
+        paddedLogTokens = blocks.flatMap { [$0.lnD[0], $0.lnD[1], $0.lnD[2], $0.lnD[3]] }
+        paddedLogLoss = blocks.flatMap { [$0.lnL[0], $0.lnL[1], $0.lnL[2], $0.lnL[3]] }
+        paddedWeight = blocks.flatMap { [$0.weight[0], $0.weight[1], $0.weight[2], $0.weight[3]] }
     }
+
+    /// Which kernel evaluates the objective on this CPU ("avx2+fma" or "portable").
+    public static var kernel: String { t2_fit_kernels_isa() == 2 ? "avx2+fma" : "portable" }
 
     /// Index of each parameter in θ.
     public enum Index { public static let a = 0, b = 1, e = 2, alpha = 3, beta = 4 }
 
+    /// The objective and its gradient: the C kernel (AVX2 + FMA where the CPU has them), or,
+    /// when a line-search probe pushes an exponent outside ±700, ``swiftValueAndGradient(at:gradient:)``.
     public func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
+        kernelValueAndGradient(at: x, gradient: g, portable: false)
+    }
+
+    /// The C kernel; `portable` forces the baseline build even where AVX2 + FMA are available.
+    public func kernelValueAndGradient(at x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>, portable: Bool) -> Double {
+        let kernel = portable ? t2_chinchilla_huber_portable : t2_chinchilla_huber
+        var value = 0.0
+        let status = paddedLogParams.withUnsafeBufferPointer { n in
+            paddedLogTokens.withUnsafeBufferPointer { d in
+                paddedLogLoss.withUnsafeBufferPointer { l in
+                    paddedWeight.withUnsafeBufferPointer { w in
+                        kernel(n.baseAddress, d.baseAddress, l.baseAddress, w.baseAddress, n.count,
+                                            x.baseAddress, delta, g.baseAddress, &value)
+                    }
+                }
+            }
+        }
+        return status == 0 ? value : swiftValueAndGradient(at: x, gradient: g)
+    }
+
+    /// The same objective in Swift SIMD code, with a max-shifted scalar path for extreme
+    /// parameters; the reference the C kernel is tested against.
+    public func swiftValueAndGradient(at x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
         typealias V = SIMD4<Double>
         let a = x[0], b = x[1], e = x[2], alpha = x[3], beta = x[4]
         let delta = V(repeating: self.delta)
@@ -89,8 +127,11 @@ public struct ChinchillaHuberObjective: DifferentiableObjective, Sendable {
                 let inside = absR .<= delta
                 var huber = delta * (absR - halfDelta)
                 huber.replace(with: 0.5 * r * r, where: inside)
-                var psi = pointwiseMin(pointwiseMax(r, -delta), delta)
-                psi.replace(with: r, where: inside)
+                // ψ = clamp(r, −δ, δ) by masks: pointwiseMin/Max are out-of-line, branchy scalar
+                // code (IEEE NaN rules) and cost a third of the evaluation.
+                var psi = r
+                psi.replace(with: delta, where: r .> delta)
+                psi.replace(with: -delta, where: r .< -delta)
                 value += block.weight * huber
                 let w = block.weight * psi / s
                 let w1 = w * t1

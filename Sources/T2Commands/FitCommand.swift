@@ -201,8 +201,8 @@ struct FitReport: Encodable {
     var data: DataProvenance
     var replicates: [[String: Double]]
 
-    struct Starts: Encodable { var count: Int; var converged: Int; var atOptimum: Int; var evaluations: Int
-        enum CodingKeys: String, CodingKey { case count, converged, atOptimum = "at_optimum", evaluations } }
+    struct Starts: Encodable { var count: Int; var converged: Int; var atOptimum: Int; var evaluations: Int; var kernel: String
+        enum CodingKeys: String, CodingKey { case count, converged, atOptimum = "at_optimum", evaluations, kernel } }
     struct RunRecord: Encodable { var line: Int; var params: Double; var tokens: Double; var loss: Double }
     struct AllocationRecord: Encodable {
         var flops: Double; var params: Double; var tokens: Double; var tokensPerParam: Double; var loss: Double
@@ -236,7 +236,7 @@ struct FitReport: Encodable {
         status = fit.status.rawValue
         converged = fit.status.isConverged
         huberDelta = options.fit.huberDelta
-        starts = Starts(count: fit.starts, converged: fit.convergedStarts, atOptimum: fit.startsAtOptimum, evaluations: fit.evaluations)
+        starts = Starts(count: fit.starts, converged: fit.convergedStarts, atOptimum: fit.startsAtOptimum, evaluations: fit.evaluations, kernel: ChinchillaHuberObjective.kernel)
         dropped = analysis.dropped.map { RunRecord(line: $0.line, params: $0.params, tokens: $0.tokens, loss: $0.loss) }
         allocations = analysis.allocations.enumerated().map { i, a in
             AllocationRecord(

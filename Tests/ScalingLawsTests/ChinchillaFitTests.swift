@@ -231,3 +231,41 @@ struct BootstrapTests {
         }
     }
 }
+
+@Suite("Chinchilla objective kernels")
+struct ChinchillaKernelTests {
+    /// θ = (a, b, e, α, β) points across the Hoffmann grid, near the optimum, and beyond the
+    /// exp range (which must take the max-shifted scalar path).
+    static let points: [[Double]] = [
+        [6.17, 7.67, 0.597, 0.347, 0.367], [0, 0, -1, 0, 0], [25, 25, 1, 2, 2], [10, 5, 0.5, 0.5, 1.5],
+        [20, 0, -0.5, 1.5, 0], [5, 25, 0, 0.3, 0.4], [800, 7, 0.5, 0.35, 0.37], [6, 7, 0.5, -40, 0.37],
+    ]
+
+    @Test("the C kernel (AVX2+FMA or portable) agrees with the Swift SIMD kernel and a central difference", arguments: points)
+    func kernelsAgree(theta: [Double]) throws {
+        let runs = Array(try chinchillaRuns().sorted { $0.loss > $1.loss }.dropFirst(5))
+        let objective = ChinchillaHuberObjective(runs: runs, delta: 1e-3)
+        var gC = [Double](repeating: 0, count: 5), gSwift = gC
+        let fC = theta.withUnsafeBufferPointer { x in gC.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: x, gradient: $0) } }
+        let fSwift = theta.withUnsafeBufferPointer { x in gSwift.withUnsafeMutableBufferPointer { objective.swiftValueAndGradient(at: x, gradient: $0) } }
+        var gPortable = gC
+        let fPortable = theta.withUnsafeBufferPointer { x in gPortable.withUnsafeMutableBufferPointer { objective.kernelValueAndGradient(at: x, gradient: $0, portable: true) } }
+        #expect(fC.isFinite && fSwift.isFinite)
+        #expect(abs(fPortable - fSwift) <= 1e-12 * max(abs(fSwift), 1e-300), "portable kernel: \(fPortable) vs \(fSwift)")
+        #expect(abs(fC - fSwift) <= 1e-12 * max(abs(fSwift), 1e-300), "kernel \(ChinchillaHuberObjective.kernel): \(fC) vs \(fSwift)")
+        let scale = gSwift.map(abs).max()!
+        for i in 0..<5 {
+            #expect(abs(gC[i] - gSwift[i]) <= 1e-11 * max(scale, 1e-300), "∂\(i): \(gC[i]) vs \(gSwift[i])")
+            #expect(abs(gPortable[i] - gSwift[i]) <= 1e-11 * max(scale, 1e-300), "portable ∂\(i): \(gPortable[i]) vs \(gSwift[i])")
+            // Central difference of the value (the Huber kinks are C¹, so this is smooth enough).
+            let h = 1e-6 * max(1, abs(theta[i]))
+            var xp = theta, xm = theta
+            xp[i] += h; xm[i] -= h
+            var scratch = [Double](repeating: 0, count: 5)
+            let fp = xp.withUnsafeBufferPointer { x in scratch.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: x, gradient: $0) } }
+            let fm = xm.withUnsafeBufferPointer { x in scratch.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: x, gradient: $0) } }
+            let numeric = (fp - fm) / (2 * h)
+            #expect(abs(numeric - gC[i]) <= 1e-5 * max(scale, abs(numeric)) + 1e-12, "∂\(i): analytic \(gC[i]), numeric \(numeric)")
+        }
+    }
+}
