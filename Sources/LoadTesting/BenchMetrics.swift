@@ -251,10 +251,10 @@ public struct BenchReport: Codable, Sendable {
     /// True when the run was stopped (Ctrl-C) or is still running (incremental snapshot).
     public var complete: Bool
     public var interrupted: Bool
-    /// A t2 cost-model prediction for the same model, hardware and load, when one was asked for.
-    public var prediction: CostPrediction?
+    /// t2 cost-model predictions for the same load levels, when `--hardware` asked for them.
+    public var predictions: [CostPrediction]?
 
-    public init(url: String, model: String, endpoint: String, inputTokens: Int?, outputTokens: Int, seed: UInt64, warmupRequests: Int, levels: [LevelSummary], complete: Bool, interrupted: Bool, prediction: CostPrediction? = nil) {
+    public init(url: String, model: String, endpoint: String, inputTokens: Int?, outputTokens: Int, seed: UInt64, warmupRequests: Int, levels: [LevelSummary], complete: Bool, interrupted: Bool, predictions: [CostPrediction]? = nil) {
         self.url = url
         self.model = model
         self.endpoint = endpoint
@@ -265,7 +265,7 @@ public struct BenchReport: Codable, Sendable {
         self.levels = levels
         self.complete = complete
         self.interrupted = interrupted
-        self.prediction = prediction
+        self.predictions = predictions
     }
 
     /// The CSV header and one row per level (the file written by `--format csv`).
@@ -296,24 +296,31 @@ public struct BenchReport: Codable, Sendable {
     }
 }
 
-/// The seam for a t2 cost-model prediction printed beside the measurement. The InferenceCost
-/// module fills it; LoadTesting only carries it into the report.
+/// A t2 cost-model prediction for one load level, printed beside the measurement. The
+/// InferenceCost module computes it (in T2Commands); LoadTesting only carries it into the report.
 public struct CostPrediction: Codable, Sendable, Equatable {
-    public var source: String
-    public var hardware: String?
-    public var usdPerMillionOutputTokens: Double?
-    public var usdPerMillionInputTokens: Double?
+    /// The level it predicts ("c=4"); rate levels are predicted at their measured mean concurrency.
+    public var load: String
+    /// The deployment priced: "model quant on hardware (engine, G GPUs)".
+    public var deployment: String
+    public var fits: Bool
+    public var concurrency: Int
     public var ttftMs: Double?
     public var itlMs: Double?
     public var outputTokenThroughput: Double?
+    public var usdPerMillionOutputTokens: Double?
+    public var usdPerMillionInputTokens: Double?
 
-    public init(source: String, hardware: String? = nil, usdPerMillionOutputTokens: Double? = nil, usdPerMillionInputTokens: Double? = nil, ttftMs: Double? = nil, itlMs: Double? = nil, outputTokenThroughput: Double? = nil) {
-        self.source = source
-        self.hardware = hardware
-        self.usdPerMillionOutputTokens = usdPerMillionOutputTokens
-        self.usdPerMillionInputTokens = usdPerMillionInputTokens
+    public init(load: String, deployment: String, fits: Bool, concurrency: Int, ttftMs: Double? = nil, itlMs: Double? = nil,
+                outputTokenThroughput: Double? = nil, usdPerMillionOutputTokens: Double? = nil, usdPerMillionInputTokens: Double? = nil) {
+        self.load = load
+        self.deployment = deployment
+        self.fits = fits
+        self.concurrency = concurrency
         self.ttftMs = ttftMs
         self.itlMs = itlMs
         self.outputTokenThroughput = outputTokenThroughput
+        self.usdPerMillionOutputTokens = usdPerMillionOutputTokens
+        self.usdPerMillionInputTokens = usdPerMillionInputTokens
     }
 }

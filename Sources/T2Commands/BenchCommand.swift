@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import InferenceCost
 import LoadTesting
 import Tabular
 
@@ -67,8 +68,23 @@ public struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("usd-per-hour"), help: "Price of the serving hardware per hour, for measured $/M tokens.")
     public var usdPerHour: Double?
 
-    @Option(help: "Hardware name for a t2 cost-model prediction beside the measurement.")
+    @Option(help: ArgumentHelp("Hardware from the t2 cost catalog (see t2 cost --list hardware): print t2's prediction for each level beside the measurement.", valueName: "name"))
     public var hardware: String?
+
+    @Option(name: .customLong("cost-model"), help: ArgumentHelp("Catalog model to price with --hardware (default: --model, when the catalog knows it; see t2 cost --list models).", valueName: "name"))
+    public var costModel: String?
+
+    @Option(help: ArgumentHelp("Weight format for the prediction (see t2 cost --list quants).", valueName: "name"))
+    public var quant: String = "q4_k_m"
+
+    @Option(help: ArgumentHelp("Serving engine for the prediction (default: the catalog's for the hardware and format).", valueName: "name"))
+    public var engine: String?
+
+    @Option(help: "Devices serving the model, for the prediction.")
+    public var gpus: Int = 1
+
+    @Option(help: ArgumentHelp("JSON catalog file added to the built-in one (as in t2 cost --catalog).", valueName: "file"))
+    public var catalog: String?
 
     @Option(help: "Sampling temperature.")
     public var temperature: Double = 0
@@ -122,6 +138,7 @@ public struct BenchCommand: AsyncParsableCommand {
         if inputTokens < 1 { throw ValidationError("--input-tokens must be at least 1") }
         if let usdPerHour, !(usdPerHour > 0) { throw ValidationError("--usd-per-hour must be positive") }
         if !(timeout > 0) { throw ValidationError("--timeout must be positive") }
+        if gpus < 1 { throw ValidationError("--gpus must be at least 1") }
         if let slo { do { _ = try ServiceLevelObjectives.parse(slo) } catch { throw ValidationError(error.localizedDescription) } }
         do { _ = try ServerAddress(url: url) } catch { throw ValidationError(error.localizedDescription) }
     }
@@ -135,7 +152,7 @@ public struct BenchCommand: AsyncParsableCommand {
         let stop = StopCondition(requests: requests ?? (duration == nil ? 100 : nil), durationSeconds: duration)
         let client = StreamingClient(address: address, timeouts: RequestTimeouts(stall: .nanoseconds(Int64(timeout * 1e9)), total: .seconds(3600)), eventLoopThreads: threads)
         let runner = LoadRunner(client: client, settings: settings, prompts: promptSource, seed: seed)
-        let prediction = Self.costPrediction(model: model, hardware: hardware, patterns: patterns, inputTokens: inputTokens, outputTokens: outputTokens)
+        let predictor = try costPredictor()
 
         let state = BenchRunState()
         let format = output.format
@@ -150,7 +167,7 @@ public struct BenchCommand: AsyncParsableCommand {
             if let current {
                 levels.append(LevelSummary(LevelResult(pattern: current.0, records: current.1, clientCPUSeconds: 0, interrupted: interrupted), slo: objectives, usdPerHour: usd))
             }
-            return BenchReport(url: address.description, model: settings.model, endpoint: settings.endpoint.rawValue, inputTokens: reportedInputTokens, outputTokens: settings.maxTokens, seed: seedValue, warmupRequests: warmupCount, levels: levels, complete: complete, interrupted: interrupted, prediction: prediction)
+            return BenchReport(url: address.description, model: settings.model, endpoint: settings.endpoint.rawValue, inputTokens: reportedInputTokens, outputTokens: settings.maxTokens, seed: seedValue, warmupRequests: warmupCount, levels: levels, complete: complete, interrupted: interrupted, predictions: predictor.map { p in levels.map { p.predict($0) } })
         }
         let writeOut: @Sendable (BenchReport) -> Void = { report in
             guard let outPath else { return }
@@ -207,12 +224,24 @@ public struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    /// The seam for a t2 cost prediction beside the measurement: returns nil until the
-    /// InferenceCost module is wired in (model and hardware names known to `t2 cost`).
-    static func costPrediction(model: String, hardware: String?, patterns: [LoadPattern], inputTokens: Int, outputTokens: Int) -> CostPrediction? {
-        guard hardware != nil else { return nil }
-        Console.note("--hardware: cost-model predictions are not available in this build; reporting measurements only")
-        return nil
+    /// The t2 cost model for `--hardware` (nil without it). Names are checked before any request
+    /// is sent, so a typo fails at once with the nearest catalog names.
+    func costPredictor() throws -> BenchCostPredictor? {
+        guard let hardware else {
+            if costModel != nil { throw ValidationError("--cost-model needs --hardware (the device to price it on)") }
+            return nil
+        }
+        let costModelValue = try CostCommand.loadModel(catalog: catalog, calibration: nil)
+        let name = costModel ?? model
+        let architecture: ModelArchitecture
+        do { architecture = try costModelValue.catalog.model(named: name) } catch {
+            throw ValidationError("\(error.localizedDescription)\n--hardware prices a catalog model: pass --cost-model NAME (t2 cost --list models) when the server's model name '\(model)' is not one")
+        }
+        // One check deployment resolves every name and the load's values.
+        let deployment = try costModelValue.deployment(model: architecture, quant: quant, hardware: hardware, engine: engine, gpus: gpus,
+                                                       inputTokens: inputTokens, outputTokens: outputTokens, usdPerHour: usdPerHour)
+        _ = try costModelValue.estimate(deployment)
+        return BenchCostPredictor(model: costModelValue, deployment: deployment)
     }
 
     static func ms(_ v: Double?) -> String { v.map { Format.significant($0, 3) } ?? "-" }
@@ -251,8 +280,22 @@ public struct BenchCommand: AsyncParsableCommand {
             if let cpu = l.clientCPUMicrosecondsPerRequest { notes.append("client CPU \(Format.significant(cpu, 3)) µs/request") }
             lines.append("\(l.load): " + notes.joined(separator: " · "))
         }
-        if let p = report.prediction {
-            lines.append("predicted (\(p.source)): $/M out \(p.usdPerMillionOutputTokens.map { Format.significant($0, 3) } ?? "-")")
+        if let predictions = report.predictions, let first = predictions.first {
+            lines.append("")
+            lines.append("t2 cost prediction for \(first.deployment) beside the measurement:")
+            var t = TextTable([("load", .left), ("TTFT ms", .right), ("measured", .right), ("ITL ms", .right), ("measured", .right),
+                               ("out tok/s", .right), ("measured", .right), ("$/M out", .right), ("measured", .right)])
+            for (p, l) in zip(predictions, report.levels) {
+                let load = p.load == l.load ? l.load : "\(l.load) (as c=\(p.concurrency))"
+                if !p.fits {
+                    t.append([load, "does not fit", "", "", "", "", "", "", ""])
+                    continue
+                }
+                t.append([load, ms(p.ttftMs), ms(l.ttft?.meanMs), ms(p.itlMs), ms(l.itl?.meanMs),
+                          p.outputTokenThroughput.map { Format.significant($0, 3) } ?? "-", Format.significant(l.outputTokenThroughput, 3),
+                          p.usdPerMillionOutputTokens.map { Format.significant($0, 3) } ?? "-", l.usdPerMillionOutputTokens.map { Format.significant($0, 3) } ?? "-"])
+            }
+            lines.append(t.render())
         }
         return lines.joined(separator: "\n")
     }
@@ -311,5 +354,32 @@ final class InterruptHandler: Sendable {
     func stop() {
         source.with { $0?.cancel(); $0 = nil }
         signal(SIGINT, SIG_DFL)
+    }
+}
+
+/// Prices each measured level with the t2 cost model (InferenceCost) for `t2 bench --hardware`.
+struct BenchCostPredictor: Sendable {
+    let model: CostModel
+    let deployment: Deployment
+
+    /// The prediction for one level: closed-loop levels at their concurrency, open-loop levels at
+    /// the mean concurrency they reached (Little's law: request rate × mean end-to-end latency),
+    /// with the level's measured mean input and output tokens per request when the server reported them.
+    func predict(_ level: LevelSummary) -> CostPrediction {
+        var d = deployment
+        let concurrency = level.concurrency
+            ?? max(1, Int((level.requestThroughput * (level.e2e?.meanMs ?? 0) / 1000).rounded()))
+        d.concurrency = .fixed(concurrency)
+        if level.succeeded > 0 {
+            if level.inputTokens > 0 { d.inputTokens = max(1, Int((Double(level.inputTokens) / Double(level.succeeded)).rounded())) }
+            if level.outputTokens > 0 { d.outputTokens = max(1, Int((Double(level.outputTokens) / Double(level.succeeded)).rounded())) }
+        }
+        let name = "\(d.model.name) \(d.quant.name) on \(d.hardware.name) (\(d.engine.name)\(d.gpus > 1 ? ", \(d.gpus) devices" : ""))"
+        guard let e = try? model.estimate(d) else {
+            return CostPrediction(load: level.load, deployment: name, fits: false, concurrency: concurrency)
+        }
+        return CostPrediction(load: level.load, deployment: name, fits: e.fits, concurrency: concurrency, ttftMs: e.ttftMs, itlMs: e.itlMs,
+                              outputTokenThroughput: e.outputTokensPerSecond, usdPerMillionOutputTokens: e.usdPerMillionOutputTokens,
+                              usdPerMillionInputTokens: e.usdPerMillionInputTokens)
     }
 }

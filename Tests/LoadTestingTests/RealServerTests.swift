@@ -66,6 +66,9 @@ struct RealServerTests {
             "bench", "--url", url, "--model", RealServer.model, "--concurrency", "1,2", "--requests", "4",
             "--input-tokens", "32", "--output-tokens", "24", "--ignore-eos", "--slo", "ttft=10s,itl=1s",
             "--usd-per-hour", "1.2", "--format", "json", "--out", out,
+            // t2 cost's prediction beside the measurement (the plumbing: this test server is a CPU,
+            // not a catalog device, so the figures are not expected to match the measurement).
+            "--hardware", "m3-max-40c-64gb", "--cost-model", "smollm2-135m", "--quant", "q4_1",
         ])
         #expect(status == 0, "t2 bench failed: \(stderr)")
         let json = try JSONValue.parse(Array(stdout.utf8))
@@ -91,6 +94,18 @@ struct RealServerTests {
             // TTFT < E2E for every level; a stream of ≥2 tokens has TPOT < E2E.
             #expect(level["ttft"]!["meanMs"]!.doubleValue! < level["e2e"]!["meanMs"]!.doubleValue!)
         }
+
+        guard case .array(let predictions)? = json["predictions"] else { Issue.record("no predictions"); return }
+        #expect(predictions.count == levels.count)
+        for (p, level) in zip(predictions, levels) {
+            #expect(p["load"] == level["load"])
+            #expect(p["fits"] == .bool(true))
+            #expect(p["deployment"]?.stringValue?.contains("smollm2-135m q4_1 on m3-max-40c-64gb") == true)
+            for key in ["ttftMs", "itlMs", "outputTokenThroughput", "usdPerMillionOutputTokens"] {
+                #expect((p[key]?.doubleValue ?? 0) > 0, "prediction \(key)")
+            }
+        }
+        #expect(predictions[1]["concurrency"]?.intValue == 2)
 
         // Cross-check with the server's own timings: llama.cpp logs the decode time of every
         // completion. Mean server ms/token vs the client's mean TPOT over the same 8 requests.
