@@ -76,9 +76,9 @@ public struct ChinchillaAnalysis: Sendable {
             dropped = order.prefix(options.dropHighest).map { runs[$0] }
             runs = runs.indices.filter { !drop.contains($0) }.map { runs[$0] }
         }
-        let parameterCount = 5
+        let parameterCount = options.fit.parameterCount
         guard runs.count > parameterCount else {
-            throw FitError.tooFewPoints(source: source, points: runs.count, needed: parameterCount + 1, dropped: dropped.count)
+            throw FitError.tooFewPoints(source: source, points: runs.count, parameters: parameterCount, dropped: dropped.count)
         }
         let fit = ChinchillaFitter.fit(runs, options: options.fit)
         let allocations = options.budgets.map { fit.law.computeOptimal(flops: $0) }
@@ -102,7 +102,10 @@ public struct ChinchillaAnalysis: Sendable {
     /// fit's optimum plus the 16 grid starts that reached the lowest objectives in the full fit.
     static func bootstrap(_ runs: [Run], fit: ChinchillaFit, options: Options) -> [ChinchillaLaw] {
         let order = fit.startObjectives.indices.sorted { fit.startObjectives[$0] < fit.startObjectives[$1] }
-        let grid = options.fit.starts
+        // The fit's starts in its own coordinates (fit.startObjectives is indexed by them).
+        let grid = ChinchillaProblem.starts(options.fit.starts, sharedExponent: options.fit.sharedExponent).map {
+            options.fit.sharedExponent ? SharedExponentObjective.expand($0) : $0
+        }
         let starts = [ChinchillaHuberObjective.theta(fit.law)] + order.prefix(16).filter { $0 < grid.count }.map { grid[$0] }
         let count = options.bootstrap
         var laws = [ChinchillaLaw?](repeating: nil, count: count)
@@ -110,19 +113,19 @@ public struct ChinchillaAnalysis: Sendable {
         laws.withUnsafeMutableBufferPointer { buffer in
             let out = SendableBuffer(buffer)
             DispatchQueue.concurrentPerform(iterations: threads) { worker in
-                var solver = LBFGSSolver(dimension: 5, memory: options.fit.optimizer.memory)
+                var solver = LBFGSSolver(dimension: options.fit.parameterCount, memory: options.fit.optimizer.memory)
                 var replicate = worker
                 while replicate < count {
                     var rng = SeededGenerator(seed: options.seed, stream: replicate)
                     let sample = (0..<runs.count).map { _ in runs[Int(rng.next() % UInt64(runs.count))] }
-                    let objective = ChinchillaHuberObjective(runs: sample, delta: options.fit.huberDelta)
+                    let problem = ChinchillaProblem(runs: sample, options: options.fit)
                     var best: MinimizationResult?
                     for start in starts {
-                        let result = solver.minimize(objective, from: start, options: options.fit.optimizer)
+                        let result = problem.minimize(from: start, solver: &solver, options: options.fit.optimizer)
                         if result.value.isFinite, result.value < (best?.value ?? .infinity) { best = result }
                     }
                     if let best {
-                        let polished = solver.minimize(objective, from: best.x, options: options.fit.polish)
+                        let polished = problem.minimize(from: best.x, solver: &solver, options: options.fit.polish)
                         out.buffer[replicate] = ChinchillaHuberObjective.law(polished.value <= best.value ? polished.x : best.x)
                     }
                     replicate += threads
@@ -216,7 +219,7 @@ public struct ChinchillaAnalysis: Sendable {
 /// Errors from fitting.
 public enum FitError: Error, LocalizedError, Equatable, Sendable {
     /// Fewer data points than the law has parameters (plus one).
-    case tooFewPoints(source: String, points: Int, needed: Int, dropped: Int)
+    case tooFewPoints(source: String, points: Int, parameters: Int, dropped: Int)
     /// A group named by --group-by has no rows.
     case emptyGroup(source: String, group: String)
     /// An option value is out of range.
@@ -224,9 +227,9 @@ public enum FitError: Error, LocalizedError, Equatable, Sendable {
 
     public var errorDescription: String? {
         switch self {
-        case let .tooFewPoints(source, points, needed, dropped):
+        case let .tooFewPoints(source, points, parameters, dropped):
             let droppedNote = dropped > 0 ? " after dropping \(dropped) highest-loss runs" : ""
-            return "\(source): \(points) runs\(droppedNote), but the Chinchilla law has 5 parameters and needs at least \(needed) runs. Add runs, or lower --drop-highest"
+            return "\(source): \(points) runs\(droppedNote), but the Chinchilla law has \(parameters) free parameters and needs at least \(parameters + 1) runs. Add runs, or lower --drop-highest"
         case let .emptyGroup(source, group):
             return "\(source): group '\(group)' has no runs to fit"
         case let .invalidOption(message):

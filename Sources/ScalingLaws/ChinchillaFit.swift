@@ -183,6 +183,64 @@ public struct ChinchillaHuberObjective: DifferentiableObjective, Sendable {
     }
 }
 
+/// The Chinchilla objective with one exponent for N and D (α = β = η), the form of Gadre et al.
+/// (2024, `powlaw_ours` in mlfoundations/scaling): L = E + A/N^η + B/D^η. θ = (a, b, e, η); the
+/// gradient is ∂/∂α + ∂/∂β of ``ChinchillaHuberObjective`` at (a, b, e, η, η).
+public struct SharedExponentObjective: DifferentiableObjective, Sendable {
+    /// The five-parameter objective it restricts.
+    public let full: ChinchillaHuberObjective
+
+    public init(_ full: ChinchillaHuberObjective) { self.full = full }
+
+    public func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 10) { buffer in
+            let theta = UnsafeMutableBufferPointer(rebasing: buffer[0..<5])
+            let full = UnsafeMutableBufferPointer(rebasing: buffer[5..<10])
+            theta[0] = x[0]; theta[1] = x[1]; theta[2] = x[2]; theta[3] = x[3]; theta[4] = x[3]
+            let value = self.full.valueAndGradient(at: UnsafeBufferPointer(theta), gradient: full)
+            g[0] = full[0]; g[1] = full[1]; g[2] = full[2]; g[3] = full[3] + full[4]
+            return value
+        }
+    }
+
+    /// (a, b, e, α, β) → (a, b, e, (α + β)/2).
+    public static func reduce(_ theta: [Double]) -> [Double] { [theta[0], theta[1], theta[2], 0.5 * (theta[3] + theta[4])] }
+    /// (a, b, e, η) → (a, b, e, η, η).
+    public static func expand(_ x: [Double]) -> [Double] { [x[0], x[1], x[2], x[3], x[3]] }
+}
+
+/// What the fitter minimises: the five-parameter objective, or its shared-exponent restriction.
+/// Points handed in and out are always five-parameter θ = (a, b, e, α, β).
+struct ChinchillaProblem: Sendable {
+    let full: ChinchillaHuberObjective
+    let sharedExponent: Bool
+
+    init(runs: [Run], options: ChinchillaFitOptions) {
+        full = ChinchillaHuberObjective(runs: runs, delta: options.huberDelta)
+        sharedExponent = options.sharedExponent
+    }
+
+    /// Free parameters: 5, or 4 with α = β.
+    var dimension: Int { sharedExponent ? 4 : 5 }
+
+    /// The starts in the problem's own coordinates, duplicates removed (the 4,500-point grid
+    /// gives 1,620 distinct shared-exponent starts, η = (α + β)/2).
+    static func starts(_ starts: [[Double]], sharedExponent: Bool) -> [[Double]] {
+        guard sharedExponent else { return starts }
+        var seen = Set<[Double]>()
+        return starts.map(SharedExponentObjective.reduce).filter { seen.insert($0).inserted }
+    }
+
+    /// Minimises from `start` (five-parameter θ when `reduced` is false); the result's x is a
+    /// five-parameter θ.
+    func minimize(from start: [Double], reduced: Bool = false, solver: inout LBFGSSolver, options: LBFGSOptions) -> MinimizationResult {
+        guard sharedExponent else { return solver.minimize(full, from: start, options: options) }
+        var result = solver.minimize(SharedExponentObjective(full), from: reduced ? start : SharedExponentObjective.reduce(start), options: options)
+        result.x = SharedExponentObjective.expand(result.x)
+        return result
+    }
+}
+
 /// Options for ``ChinchillaFitter``.
 public struct ChinchillaFitOptions: Sendable, Equatable {
     /// Huber δ on log-loss residuals (Hoffmann et al. and Epoch: 1e-3).
@@ -199,8 +257,15 @@ public struct ChinchillaFitOptions: Sendable, Equatable {
     public var polishCount = 8
     /// Threads to use (default: all cores).
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Fit one exponent for N and D (α = β), as Gadre et al. (2024) do: four free parameters.
+    /// Their law extrapolates over-trained runs better when the data constrain α and β poorly
+    /// apart (docs/fit.md).
+    public var sharedExponent = false
 
     public init() {}
+
+    /// Free parameters of the law being fitted (5, or 4 with ``sharedExponent``).
+    public var parameterCount: Int { sharedExponent ? 4 : 5 }
 }
 
 /// The result of a multi-start fit.
@@ -255,8 +320,8 @@ public enum ChinchillaFitter {
     /// Fits the law to `runs` from every start in `options.starts`, keeps the best objective, and
     /// polishes it with tight tolerances. Deterministic: the result does not depend on threads.
     public static func fit(_ runs: [Run], options: ChinchillaFitOptions = ChinchillaFitOptions()) -> ChinchillaFit {
-        let objective = ChinchillaHuberObjective(runs: runs, delta: options.huberDelta)
-        let starts = options.starts
+        let problem = ChinchillaProblem(runs: runs, options: options)
+        let starts = ChinchillaProblem.starts(options.starts, sharedExponent: options.sharedExponent)
         let count = starts.count
         var values = [Double](repeating: .infinity, count: count)
         var endpoints = [[Double]](repeating: [], count: count)
@@ -277,12 +342,12 @@ public enum ChinchillaFitter {
                         let s = SendableBuffer(statusBuffer)
                         let e = SendableBuffer(evaluationsBuffer)
                         DispatchQueue.concurrentPerform(iterations: threads) { _ in
-                            var solver = LBFGSSolver(dimension: 5, memory: options.optimizer.memory)
+                            var solver = LBFGSSolver(dimension: problem.dimension, memory: options.optimizer.memory)
                             while true {
                                 let block = next.take()
                                 guard block < blocks else { return }
                                 for index in (block * blockSize)..<min(count, (block + 1) * blockSize) {
-                                    let result = solver.minimize(objective, from: starts[index], options: options.optimizer)
+                                    let result = problem.minimize(from: starts[index], reduced: true, solver: &solver, options: options.optimizer)
                                     v.buffer[index] = result.value.isFinite ? result.value : .infinity
                                     p.buffer[index] = result.x
                                     s.buffer[index] = result.status
@@ -299,12 +364,13 @@ public enum ChinchillaFitter {
         var polishedStarts: [[Double]] = []
         var sweepStatus = statuses[order.first ?? 0]
         var final = MinimizationResult(x: endpoints[order.first ?? 0], value: values[order.first ?? 0], gradientNorm: .nan, iterations: 0, evaluations: 0, status: statuses[order.first ?? 0])
+        var polisher = LBFGSSolver(dimension: problem.dimension, memory: options.polish.memory)
         for index in order where values[index].isFinite {
             if polishedStarts.count >= options.polishCount { break }
             let candidate = endpoints[index]
             if polishedStarts.contains(where: { zip($0, candidate).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) } }) { continue }
             polishedStarts.append(candidate)
-            let polished = minimizeLBFGS(objective, from: candidate, options: options.polish)
+            let polished = problem.minimize(from: candidate, solver: &polisher, options: options.polish)
             if polished.value < final.value || (polished.value == final.value && final.evaluations == 0) {
                 final = polished
                 sweepStatus = statuses[index]

@@ -93,8 +93,11 @@ public enum RunsReader {
     ///
     /// - Parameters:
     ///   - holdout: rows matching this filter are returned separately (for out-of-sample checks).
-    /// - Returns: the runs to fit and the held-out runs.
-    public static func read(_ table: CSVTable, columns: RunColumns = RunColumns(), holdout: RowFilter? = nil) throws -> (fit: [Run], heldOut: [Run]) {
+    ///   - keep: only rows matching every one of these filters are used at all (`t2 fit --where`);
+    ///     the others are returned as `excluded`. Every row is still checked.
+    /// - Returns: the runs to fit, the held-out runs, and the runs the `keep` filters excluded.
+    public static func read(_ table: CSVTable, columns: RunColumns = RunColumns(), holdout: RowFilter? = nil,
+                            keep: [RowFilter] = []) throws -> (fit: [Run], heldOut: [Run], excluded: [Run]) {
         let paramsColumn = try table.requireColumn(columns.params, purpose: "Runs need the parameter count N")
         let lossColumn = try table.requireColumn(columns.loss, purpose: "Runs need the final loss")
         let tokensColumn = table.columnIndex(columns.tokens)
@@ -107,9 +110,11 @@ public enum RunsReader {
         }
         let groupColumn = try columns.group.map { try table.requireColumn($0, purpose: "--group-by names it") }
         let holdoutColumn = try holdout.map { try table.requireColumn($0.column, purpose: "--holdout names it") }
+        let keepColumns = try keep.map { try table.requireColumn($0.column, purpose: "--where names it") }
 
         var fit: [Run] = []
         var heldOut: [Run] = []
+        var excluded: [Run] = []
         var seen: [String: Int] = [:]
         for row in 0..<table.count {
             let n = try table.positiveDouble(row: row, column: paramsColumn)
@@ -130,12 +135,16 @@ public enum RunsReader {
             }
             seen[key] = table.line(ofRow: row)
             let run = Run(params: n, tokens: d, loss: loss, group: group, line: table.line(ofRow: row))
-            if let holdout, let holdoutColumn, holdout.matches(try table.double(row: row, column: holdoutColumn)) {
+            var kept = true
+            for (filter, column) in zip(keep, keepColumns) where !filter.matches(try table.double(row: row, column: column)) { kept = false }
+            if !kept {
+                excluded.append(run)
+            } else if let holdout, let holdoutColumn, holdout.matches(try table.double(row: row, column: holdoutColumn)) {
                 heldOut.append(run)
             } else {
                 fit.append(run)
             }
         }
-        return (fit, heldOut)
+        return (fit, heldOut, excluded)
     }
 }

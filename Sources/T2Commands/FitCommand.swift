@@ -22,6 +22,7 @@ public struct FitCommand: AsyncParsableCommand {
               t2 fit runs.csv
               t2 fit chinchilla_epoch.csv --drop-highest 5 --bootstrap 200 --out law.json
               t2 fit gadre.csv --loss-column c4_val_loss --group-by dataset \\
+                  --where 'tokens_per_param_multiplier>=0.5' --shared-exponent \\
                   --holdout 'tokens_per_param_multiplier>4'
               t2 fit --form t2-accuracy counts.csv --out t2law.json
             """)
@@ -75,6 +76,12 @@ public struct FitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Hold out the runs matching COLUMN<=V, COLUMN>V, … from the fit and report the law's error on them.", valueName: "filter"))
     public var holdout: String?
 
+    @Option(name: .customLong("where"), parsing: .singleValue, help: ArgumentHelp("Use only the runs matching COLUMN>=V (or <=, <, >, =, !=); repeat to require several. E.g. 'tokens_per_param_multiplier>=0.5' drops runs stopped near their warm-up.", valueName: "filter"))
+    public var keep: [String] = []
+
+    @Flag(name: .customLong("shared-exponent"), help: "Fit one exponent for N and D (α = β, 4 parameters), Gadre et al.'s form: steadier extrapolation when the runs barely separate α from β.")
+    public var sharedExponent = false
+
     @Option(help: "Threads for the multi-start fit (default: all cores).")
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -92,6 +99,12 @@ public struct FitCommand: AsyncParsableCommand {
         _ = try parsedBudgets()
         if let holdout, RowFilter(holdout) == nil {
             throw ValidationError("--holdout '\(holdout)' is not a filter; write COLUMN<=VALUE (or <, >, >=, =, !=), e.g. 'tokens_per_param_multiplier>4'")
+        }
+        for filter in keep where RowFilter(filter) == nil {
+            throw ValidationError("--where '\(filter)' is not a filter; write COLUMN>=VALUE (or <=, <, >, =, !=), e.g. 'tokens_per_param_multiplier>=0.5'")
+        }
+        if form != .chinchilla, !keep.isEmpty || sharedExponent || holdout != nil {
+            throw ValidationError("--where, --holdout and --shared-exponent apply to the chinchilla form; --form \(form.rawValue) holds out the largest models itself")
         }
         if output.format == .csv { throw ValidationError("t2 fit prints table or json; --format csv is not available here") }
     }
@@ -121,9 +134,11 @@ public struct FitCommand: AsyncParsableCommand {
     public func runChinchilla() throws -> String {
         let table = try CSVTable(contentsOf: path)
         let columns = RunColumns(params: paramsColumn, tokens: tokensColumn, flops: flopsColumn, loss: lossColumn, group: groupBy)
-        let (runs, heldOut) = try RunsReader.read(table, columns: columns, holdout: holdout.flatMap(RowFilter.init))
+        let (runs, heldOut, excluded) = try RunsReader.read(table, columns: columns, holdout: holdout.flatMap(RowFilter.init),
+                                                            keep: keep.compactMap(RowFilter.init))
         var options = ChinchillaAnalysis.Options()
         options.fit.huberDelta = huberDelta
+        options.fit.sharedExponent = sharedExponent
         options.fit.threads = threads
         options.dropHighest = dropHighest
         options.bootstrap = bootstrap
@@ -138,10 +153,19 @@ public struct FitCommand: AsyncParsableCommand {
             let groupRuns = runs.filter { $0.group == group }
             let groupHeldOut = heldOut.filter { $0.group == group }
             let source = group.map { "\(path) [\(groupBy!)=\($0)]" } ?? path
-            if groupRuns.isEmpty { throw FitError.emptyGroup(source: path, group: group ?? "") }
+            if groupRuns.isEmpty {
+                if !keep.isEmpty, excluded.contains(where: { $0.group == group }) {
+                    throw FitError.invalidOption("\(source): --where \(keep.joined(separator: " and ")) leaves no runs to fit; loosen the filter")
+                }
+                throw FitError.emptyGroup(source: path, group: group ?? "")
+            }
             let analysis = try ChinchillaAnalysis.run(groupRuns, heldOut: groupHeldOut, source: source, options: options)
             for note in analysis.diagnostics { Console.warn("\(source): \(note)") }
-            reports.append(FitReport(analysis, group: group, options: options, provenance: provenance, holdout: holdout))
+            var report = FitReport(analysis, group: group, options: options, provenance: provenance, holdout: holdout)
+            if !keep.isEmpty {
+                report.excluded = .init(filters: keep, runs: excluded.filter { $0.group == group }.map(\.line))
+            }
+            reports.append(report)
         }
 
         if let out = output.out {
@@ -186,6 +210,7 @@ public struct FitCommand: AsyncParsableCommand {
 struct FitReport: Encodable {
     var form = "chinchilla"
     var group: String?
+    var sharedExponent: Bool
     var parameters: [String: Double]
     var objective: Double
     var points: Int
@@ -194,6 +219,7 @@ struct FitReport: Encodable {
     var huberDelta: Double
     var starts: Starts
     var dropped: [RunRecord]
+    var excluded: Excluded?
     var allocations: [AllocationRecord]
     var intervals: IntervalRecord?
     var diagnostics: [String]
@@ -204,6 +230,8 @@ struct FitReport: Encodable {
     struct Starts: Encodable { var count: Int; var converged: Int; var atOptimum: Int; var evaluations: Int; var kernel: String
         enum CodingKeys: String, CodingKey { case count, converged, atOptimum = "at_optimum", evaluations, kernel } }
     struct RunRecord: Encodable { var line: Int; var params: Double; var tokens: Double; var loss: Double }
+    /// Runs left out by `--where` (their lines).
+    struct Excluded: Encodable { var filters: [String]; var runs: [Int] }
     struct AllocationRecord: Encodable {
         var flops: Double; var params: Double; var tokens: Double; var tokensPerParam: Double; var loss: Double
         var paramsInterval: [Double]?; var tokensPerParamInterval: [Double]?
@@ -223,13 +251,14 @@ struct FitReport: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case form, group, parameters, objective, points, status, converged, starts, dropped, allocations, intervals, diagnostics, data
-        case huberDelta = "huber_delta", heldOut = "held_out"
+        case form, group, parameters, objective, points, status, converged, starts, dropped, excluded, allocations, intervals, diagnostics, data
+        case huberDelta = "huber_delta", heldOut = "held_out", sharedExponent = "shared_exponent"
     }
 
     init(_ analysis: ChinchillaAnalysis, group: String?, options: ChinchillaAnalysis.Options, provenance: DataProvenance, holdout: String?) {
         let fit = analysis.fit
         self.group = group
+        sharedExponent = options.fit.sharedExponent
         parameters = fit.law.parameters
         objective = fit.objective
         points = fit.points
@@ -261,6 +290,8 @@ struct FitReport: Encodable {
     /// The law JSON for `t2 plan --law`.
     var lawFile: LawFile {
         var notes = ["Huber delta \(huberDelta) on log-loss residuals, summed; \(starts.count) L-BFGS starts"]
+        if sharedExponent { notes.append("shared exponent: alpha = beta fitted as one parameter (Gadre et al. 2024)") }
+        if let excluded { notes.append("used only runs with \(excluded.filters.joined(separator: " and ")); excluded \(excluded.runs.count) runs") }
         if !dropped.isEmpty { notes.append("dropped the \(dropped.count) highest-loss runs (lines \(dropped.map { String($0.line) }.joined(separator: ", ")))") }
         if let group { notes.append("group \(group)") }
         if let heldOut { notes.append("held out \(heldOut.runs.count) runs (\(heldOut.filter ?? "")): mean |relative error| \(heldOut.meanAbsRelativeError)") }
@@ -268,16 +299,28 @@ struct FitReport: Encodable {
                        data: data, bootstrap: replicates.isEmpty ? nil : replicates, notes: notes)
     }
 
+    /// "2, 3, 5, …" (at most 12 lines, then a count).
+    static func lineList(_ lines: [Int]) -> String {
+        let shown = lines.prefix(12).map(String.init).joined(separator: ", ")
+        return lines.count > 12 ? shown + ", … \(lines.count - 12) more" : shown
+    }
+
     func renderTable(path: String, groupColumn: String?) -> String {
         var lines: [String] = []
         let title = group.map { " [\(groupColumn ?? "group") = \($0)]" } ?? ""
         lines.append("Chinchilla law fitted to \(points) runs from \(path)\(title)")
-        lines.append("  L(N, D) = E + A/N^α + B/D^β    Huber δ = \(Format.significant(huberDelta, 2)) on log-loss, \(starts.count) L-BFGS starts")
+        let form = sharedExponent ? "L(N, D) = E + A/N^η + B/D^η (shared exponent, α = β = η)" : "L(N, D) = E + A/N^α + B/D^β"
+        lines.append("  \(form)    Huber δ = \(Format.significant(huberDelta, 2)) on log-loss, \(starts.count) L-BFGS starts")
+        if let excluded {
+            lines.append("  used only runs with \(excluded.filters.joined(separator: " and ")): excluded \(excluded.runs.count) (lines \(Self.lineList(excluded.runs)))")
+        }
         if !dropped.isEmpty { lines.append("  dropped the \(dropped.count) highest-loss runs (lines \(dropped.map { String($0.line) }.joined(separator: ", ")))") }
         lines.append("")
         let hasIntervals = intervals != nil
         var table = TextTable([("parameter", .left), ("value", .right)] + (hasIntervals ? [("\(Format.fixed((intervals?.confidence ?? 0.95) * 100, 0))% interval", .right)] : []))
-        for (key, label) in [("E", "E"), ("A", "A"), ("B", "B"), ("alpha", "α"), ("beta", "β")] {
+        let rows = sharedExponent ? [("E", "E"), ("A", "A"), ("B", "B"), ("alpha", "η = α = β")]
+                                  : [("E", "E"), ("A", "A"), ("B", "B"), ("alpha", "α"), ("beta", "β")]
+        for (key, label) in rows {
             var row = [label, Format.significant(parameters[key]!, 5)]
             if let iv = intervals?.parameters[key] { row.append("[\(Format.significant(iv[0], 4)), \(Format.significant(iv[1], 4))]") }
             table.append(row)

@@ -1,7 +1,7 @@
 import Foundation
 import Optimization
 import RealModule
-import ScalingLaws
+@testable import ScalingLaws
 import Tabular
 import Testing
 
@@ -168,6 +168,59 @@ struct RecoveryPropertyTests {
     }
 }
 
+@Suite("Shared-exponent fit (α = β, Gadre et al. 2024)")
+struct SharedExponentFitTests {
+    /// A law of Gadre et al.'s form: one exponent for N and D.
+    static let law = ChinchillaLaw(E: 1.75, A: 130, B: 250, alpha: 0.26, beta: 0.26)
+
+    @Test("the gradient of the restricted objective matches a central difference")
+    func gradient() throws {
+        let runs = RecoveryPropertyTests.synthetic(Self.law, noise: 0.01, seed: 3)
+        let objective = SharedExponentObjective(ChinchillaHuberObjective(runs: runs, delta: 1e-3))
+        for x in [[4.9, 5.5, 0.56, 0.26], [3.0, 7.0, 0.2, 0.4], [10.0, 10.0, -1.0, 1.0]] {
+            var g = [Double](repeating: 0, count: 4)
+            let f = x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: xb, gradient: $0) } }
+            #expect(f.isFinite)
+            for j in 0..<4 {
+                let h = 1e-6 * max(1, abs(x[j]))
+                var xp = x, xm = x
+                xp[j] += h; xm[j] -= h
+                var scratch = [Double](repeating: 0, count: 4)
+                let fp = xp.withUnsafeBufferPointer { xb in scratch.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: xb, gradient: $0) } }
+                let fm = xm.withUnsafeBufferPointer { xb in scratch.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: xb, gradient: $0) } }
+                let numeric = (fp - fm) / (2 * h)
+                #expect(abs(numeric - g[j]) <= 1e-5 * max(1, abs(g[j])), "x = \(x), ∂\(j): \(g[j]) vs \(numeric)")
+            }
+        }
+    }
+
+    @Test("data from a shared-exponent law are recovered across 8 seeds, with α = β exactly")
+    func recovery() {
+        var options = ChinchillaFitOptions()
+        options.sharedExponent = true
+        options.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 3).map { ChinchillaFitter.hoffmannGrid[$0] }
+        for seed in UInt64(1)...8 {
+            let fit = ChinchillaFitter.fit(RecoveryPropertyTests.synthetic(Self.law, noise: 0.005, seed: seed), options: options)
+            #expect(fit.law.alpha == fit.law.beta)
+            #expect(abs(fit.law.alpha - Self.law.alpha) < 0.03, "seed \(seed): η = \(fit.law.alpha)")
+            #expect(abs(fit.law.E - Self.law.E) < 0.08, "seed \(seed): E = \(fit.law.E)")
+            let predicted = fit.law.loss(params: 3e8, tokens: 6e9)
+            #expect(relativeDifference(predicted, Self.law.loss(params: 3e8, tokens: 6e9)) < 0.005, "seed \(seed)")
+        }
+    }
+
+    @Test("the 4,500-point grid gives 1,620 distinct starts, and four free parameters need five runs")
+    func startsAndCount() throws {
+        #expect(ChinchillaProblem.starts(ChinchillaFitter.hoffmannGrid, sharedExponent: true).count == 1_620)
+        var options = ChinchillaAnalysis.Options()
+        options.fit.sharedExponent = true
+        let runs = Array(RecoveryPropertyTests.synthetic(Self.law, noise: 0, seed: 0).prefix(4))
+        #expect(throws: FitError.tooFewPoints(source: "x.csv", points: 4, parameters: 4, dropped: 0)) {
+            try ChinchillaAnalysis.run(runs, source: "x.csv", options: options)
+        }
+    }
+}
+
 @Suite("Bootstrap and diagnostics")
 struct BootstrapTests {
     @Test("bootstrap intervals are reproducible by seed and bracket the point estimate")
@@ -226,7 +279,7 @@ struct BootstrapTests {
         let runs = Array(try chinchillaRuns().prefix(8))
         var options = ChinchillaAnalysis.Options()
         options.dropHighest = 3
-        #expect(throws: FitError.tooFewPoints(source: "x.csv", points: 5, needed: 6, dropped: 3)) {
+        #expect(throws: FitError.tooFewPoints(source: "x.csv", points: 5, parameters: 5, dropped: 3)) {
             try ChinchillaAnalysis.run(runs, source: "x.csv", options: options)
         }
     }

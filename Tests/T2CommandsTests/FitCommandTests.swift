@@ -114,6 +114,20 @@ struct FitBadInputTests {
         #expect(throws: (any Error).self) { try FitCommand.parse(["x.csv", "--drop-highest", "-2"]) }
         #expect(throws: (any Error).self) { try FitCommand.parse(["x.csv", "--holdout", "multiplier"]) }
         #expect(throws: (any Error).self) { try FitCommand.parse(["x.csv", "--budgets", "lots"]) }
+        #expect(throws: (any Error).self) { try FitCommand.parse(["x.csv", "--where", "params"]) }
+        #expect(throws: (any Error).self) { try FitCommand.parse(["x.csv", "--form", "t2-loss", "--shared-exponent"]) }
+    }
+
+    @Test("--where naming a missing column, or leaving no runs, says so")
+    func whereFilter() throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("runs.csv", Self.runs())
+        let missing = try error(running: [path, "--where", "multiplier>=0.5"])
+        #expect(missing.contains("'multiplier'") && missing.contains("--where"), "\(missing)")
+        let empty = try error(running: [path, "--where", "params>1e12"])
+        #expect(empty.contains("leaves no runs"), "\(empty)")
+        let few = try error(running: [path, "--where", "params>3e8"])
+        #expect(few.contains("4 runs") && few.contains("at least 6"), "\(few)")
     }
 }
 
@@ -168,6 +182,41 @@ struct FitOutputTests {
         }
         let mean = errors.reduce(0, +) / Double(errors.count)
         // Gadre et al. report ~0.7% for their own (shared-exponent) law on this kind of extrapolation.
+        #expect(errors.count == 37)
         #expect(mean < 0.03, "mean |relative error| \(mean)")
+    }
+
+    /// The same extrapolation without the 0.25× runs (5 tokens/param, stopped around their
+    /// warm-up) and with Gadre et al.'s shared exponent: both choices are preferred by
+    /// cross-validation inside the ≤ 4× runs (docs/fit.md), and together they cut the held-out
+    /// error from 2.4% to 1.7%.
+    @Test("Gadre et al.: --where and --shared-exponent extrapolate the 8–32× runs better")
+    func gadreSharedExponent() throws {
+        func meanError(_ extra: [String]) throws -> (Double, [[String: Any]]) {
+            let command = try FitCommand.parse([
+                fixturesDirectory + "/overtraining_gadre.csv", "--loss-column", "c4_val_loss", "--group-by", "dataset",
+                "--holdout", "tokens_per_param_multiplier>4", "--format", "json",
+            ] + extra)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(try command.runChinchilla().utf8)) as? [String: Any])
+            let groups = try #require(json["groups"] as? [[String: Any]])
+            var errors: [Double] = []
+            for group in groups {
+                let runs = try #require((group["held_out"] as? [String: Any])?["runs"] as? [[String: Any]])
+                for run in runs { errors.append(abs(try #require(run["relative_error"] as? Double))) }
+            }
+            return (errors.reduce(0, +) / Double(errors.count), groups)
+        }
+        let (plain, _) = try meanError([])
+        let (best, groups) = try meanError(["--where", "tokens_per_param_multiplier>=0.5", "--shared-exponent"])
+        #expect(best < 0.02, "mean |relative error| \(best)")
+        #expect(best < plain - 0.005, "\(best) vs \(plain)")
+        for group in groups {
+            #expect(group["shared_exponent"] as? Bool == true)
+            let parameters = try #require(group["parameters"] as? [String: Double])
+            #expect(parameters["alpha"] == parameters["beta"])
+            #expect(group["points"] as? Int == 18 || group["points"] as? Int == 19)
+            let excluded = try #require(group["excluded"] as? [String: Any])
+            #expect((excluded["runs"] as? [Int])?.count == 4)
+        }
     }
 }
