@@ -156,6 +156,17 @@ struct RealServerTests {
         print("sample: pass@1 \(passAt1), pass@8 \(passAt8), \(c)/\(n) correct")
         #expect(passAt1 > 0, "the 135M model solved nothing; the dataset is too hard for the check")
         #expect(passAt8 > passAt1, "pass@k should rise with k")
+        // t2 passk reads the counts as they are (the loop closes: sample → passk → fit → plan).
+        let (passkStatus, passkOut, passkErr) = try RealServer.t2(["passk", out, "--k", "1,2,4,8", "--forecast", "64", "--format", "json"])
+        #expect(passkStatus == 0, "t2 passk failed on t2 sample's counts: \(passkErr)")
+        let passk = try JSONValue.parse(Array(passkOut.utf8))
+        guard case .array(let groups)? = passk["groups"], let group = groups.first else { Issue.record("no groups in \(passkOut)"); return }
+        #expect(group["group"]?.stringValue == "smollm2-135m")
+        let curve = ["1", "2", "4", "8"].compactMap { group["pass_at_k"]?[$0]?.doubleValue }
+        #expect(curve.count == 4, "\(passkOut)")
+        #expect(abs((curve.first ?? 0) - passAt1) < 1e-9, "t2 passk pass@1 \(curve.first ?? -1) vs the counts' \(passAt1)")
+        #expect(abs((curve.last ?? 0) - passAt8) < 1e-9)
+        #expect(zip(curve, curve.dropFirst()).allSatisfy { $0 < $1 }, "pass@k must rise with k on the real model: \(curve)")
         // Resuming a finished run sends nothing and keeps the file.
         let (again, _, _) = try RealServer.t2(["sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8", "--label", "smollm2-135m", "--params", "135000000", "--out", out])
         #expect(again == 0)
@@ -167,5 +178,6 @@ struct RealServerTests {
 enum RealServerTolerance {
     /// Client TPOT vs llama.cpp's logged decode ms/token: the client also sees the HTTP server's
     /// per-token overhead (llama-cpp-python streams through Python/uvicorn).
-    static let tpot = 0.5
+    /// Measured: 2.5% (client 87.7 ms vs server 85.5 ms/token, 2-core machine, 2026-12-01).
+    static let tpot = 0.25
 }
