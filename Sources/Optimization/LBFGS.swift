@@ -41,15 +41,19 @@ public enum ConvergenceStatus: String, Sendable, Codable, Equatable {
     case functionTolerance = "converged (function)"
     /// ``LBFGSOptions/maxIterations`` or ``LBFGSOptions/maxEvaluations`` was reached.
     case iterationLimit = "iteration limit"
-    /// No step satisfying the strong Wolfe conditions was found (usually: at the optimum to
-    /// machine precision, or the objective is not smooth there).
+    /// The line search found no decrease, and the decrease the quasi-Newton step predicts,
+    /// −∇fᵀd, is below 1e-10·max(1, |f|): f is at its minimum to the precision it can be
+    /// computed in (typical of large likelihood sums, and of Huber objectives at their kinks).
+    case machinePrecision = "converged (machine precision)"
+    /// No step satisfying the strong Wolfe conditions was found while the predicted decrease was
+    /// still significant (the objective is not smooth there, or its gradient is wrong).
     case lineSearchFailed = "line search failed"
     /// The starting point has a non-finite value or gradient.
     case nonFiniteStart = "non-finite start"
 
     /// Whether the result can be trusted as a local minimum.
     public var isConverged: Bool {
-        self == .gradientTolerance || self == .functionTolerance
+        self == .gradientTolerance || self == .functionTolerance || self == .machinePrecision
     }
 }
 
@@ -216,7 +220,7 @@ struct Workspace {
             let initialStep = stored == 0 ? min(1.0, 1.0 / max(maxAbs(d), 1e-300)) : 1.0
             guard let fNew = strongWolfe(objective, f0: f, dg0: dg, initialStep: initialStep,
                                          evaluations: &evaluations, maxEvaluations: options.maxEvaluations) else {
-                status = .lineSearchFailed
+                status = -dg <= 1e-10 * max(1, abs(f)) && evaluations < options.maxEvaluations ? .machinePrecision : .lineSearchFailed
                 break
             }
             // Accept the step and store the correction pair.

@@ -378,9 +378,9 @@ public enum ChinchillaFitter {
         }
         let tolerance = 1e-4 * max(abs(final.value), 1e-300)
         let atOptimum = values.filter { $0 - final.value <= tolerance }.count
-        // Polishing runs until no step decreases f (the Huber kinks stop it with "line search
-        // failed" at the optimum to machine precision); the start's own status is what says
-        // whether it converged under the sweep's rule.
+        // Polishing runs until no step decreases f (at the Huber kinks: "converged (machine
+        // precision)"); if polishing ends otherwise, the start's own status says whether it
+        // converged under the sweep's rule.
         let status = final.status.isConverged ? final.status : sweepStatus
         return ChinchillaFit(
             law: ChinchillaHuberObjective.law(final.x), objective: final.value, points: runs.count,

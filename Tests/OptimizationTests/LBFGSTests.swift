@@ -42,6 +42,34 @@ struct LBFGSTests {
         for i in 0..<dimension { #expect(abs(result.x[i] - Double(i)) < 1e-5) }
     }
 
+    @Test("a large sum at its minimum stops as converged to machine precision, not as a failure")
+    func machinePrecision() {
+        // f = 1e6 + Σ (xᵢ − 1)²·(1 + i): an offset as large as a likelihood sum's. With no
+        // tolerance to stop it, the run ends when no step can lower f in floating point.
+        let objective = ClosureObjective { x, g in
+            var f = 1e6
+            for i in 0..<x.count {
+                let r = x[i] - 1
+                f += r * r * Double(1 + i)
+                g[i] = 2 * r * Double(1 + i)
+            }
+            return f
+        }
+        // (A negative function tolerance never stops the run: only the line search can.)
+        let options = LBFGSOptions(memory: 10, gradientTolerance: 0, functionTolerance: -1, maxIterations: 1_000, maxEvaluations: 10_000)
+        let result = minimizeLBFGS(objective, from: [5, -3, 2, 0.5], options: options)
+        #expect(result.status == .machinePrecision || result.status == .gradientTolerance, "\(result.status)")
+        #expect(result.status.isConverged)
+        for x in result.x { #expect(abs(x - 1) < 1e-4) }
+        // A wrong gradient is still a failure: the predicted decrease stays large.
+        let wrong = ClosureObjective { x, g in
+            g[0] = -2 * (x[0] - 1)  // the sign is wrong
+            return 1e6 + (x[0] - 1) * (x[0] - 1)
+        }
+        let failed = minimizeLBFGS(wrong, from: [3], options: options)
+        #expect(!failed.status.isConverged, "\(failed.status)")
+    }
+
     @Test("reports a non-finite start instead of trapping")
     func nonFiniteStart() {
         let objective = ClosureObjective { x, g in

@@ -18,7 +18,7 @@ func epochRuns() -> [Run] {
     return Array(runs.sorted { $0.loss > $1.loss }.dropFirst(5))
 }
 
-let benchmarks = {
+let benchmarks: @Sendable () -> Void = {
     let runs = epochRuns()
     let objective = ChinchillaHuberObjective(runs: runs, delta: 1e-3)
     Benchmark("Huber objective + gradient, 240 runs", configuration: .init(metrics: [.wallClock, .cpuTotal], scalingFactor: .kilo)) { benchmark in

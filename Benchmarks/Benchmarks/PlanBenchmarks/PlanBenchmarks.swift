@@ -13,7 +13,7 @@ private func amounts(_ low: Double, _ high: Double, _ n: Int = 100) -> [Double] 
     (0..<n).map { i in low * pow(high / low, Double(i) / Double(n - 1)) }
 }
 
-let benchmarks = {
+let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(10), maxIterations: 50)
 
     let law = try! PlanningLaw(.t2Accuracy(T2AccuracyLaw.pythiaGSM8K))
