@@ -12,6 +12,18 @@ func chinchillaRuns() throws -> [Run] {
 
 func relativeDifference(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
 
+/// ∂f/∂x_j at x by a central difference with step 1e-6·max(1, |x_j|).
+func centralDifference<F: DifferentiableObjective>(_ objective: F, at x: [Double], index j: Int) -> Double {
+    var scratch = [Double](repeating: 0, count: x.count)
+    func f(_ p: [Double]) -> Double {
+        p.withUnsafeBufferPointer { pb in scratch.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: pb, gradient: $0) } }
+    }
+    let h = 1e-6 * max(1, abs(x[j]))
+    var xp = x, xm = x
+    xp[j] += h; xm[j] -= h
+    return (f(xp) - f(xm)) / (2 * h)
+}
+
 @Suite("Chinchilla fit on Epoch AI's data")
 struct EpochRefitTests {
     /// Acceptance: Epoch AI's published refit, objective 1.018274e-3 at A ≈ 477.8, B ≈ 2143,
@@ -182,13 +194,7 @@ struct SharedExponentFitTests {
             let f = x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: xb, gradient: $0) } }
             #expect(f.isFinite)
             for j in 0..<4 {
-                let h = 1e-6 * max(1, abs(x[j]))
-                var xp = x, xm = x
-                xp[j] += h; xm[j] -= h
-                var scratch = [Double](repeating: 0, count: 4)
-                let fp = xp.withUnsafeBufferPointer { xb in scratch.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: xb, gradient: $0) } }
-                let fm = xm.withUnsafeBufferPointer { xb in scratch.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: xb, gradient: $0) } }
-                let numeric = (fp - fm) / (2 * h)
+                let numeric = centralDifference(objective, at: x, index: j)
                 #expect(abs(numeric - g[j]) <= 1e-5 * max(1, abs(g[j])), "x = \(x), ∂\(j): \(g[j]) vs \(numeric)")
             }
         }
@@ -311,13 +317,7 @@ struct ChinchillaKernelTests {
             #expect(abs(gC[i] - gSwift[i]) <= 1e-11 * max(scale, 1e-300), "∂\(i): \(gC[i]) vs \(gSwift[i])")
             #expect(abs(gPortable[i] - gSwift[i]) <= 1e-11 * max(scale, 1e-300), "portable ∂\(i): \(gPortable[i]) vs \(gSwift[i])")
             // Central difference of the value (the Huber kinks are C¹, so this is smooth enough).
-            let h = 1e-6 * max(1, abs(theta[i]))
-            var xp = theta, xm = theta
-            xp[i] += h; xm[i] -= h
-            var scratch = [Double](repeating: 0, count: 5)
-            let fp = xp.withUnsafeBufferPointer { x in scratch.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: x, gradient: $0) } }
-            let fm = xm.withUnsafeBufferPointer { x in scratch.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: x, gradient: $0) } }
-            let numeric = (fp - fm) / (2 * h)
+            let numeric = centralDifference(objective, at: theta, index: i)
             #expect(abs(numeric - gC[i]) <= 1e-5 * max(scale, abs(numeric)) + 1e-12, "∂\(i): analytic \(gC[i]), numeric \(numeric)")
         }
     }
