@@ -15,7 +15,7 @@ Mapping of metrics (batch = the row's concurrency):
   ttft_ms              -> prefill_latency at batch 1 (it has no queueing)
   output_tokens_per_s  -> batch / ((prefill_latency + O·decode_latency) / O)  (its total_tokens_per_sec)
 """
-import argparse, csv, json, logging, statistics, subprocess, sys
+import argparse, csv, json, logging, os, statistics, subprocess, sys, tempfile
 
 from llm_analysis.analysis import LLMAnalysis
 from llm_analysis.config import DtypeConfig, GPUConfig, ModelConfig, ParallelismConfig
@@ -79,6 +79,24 @@ def peer_predict(row, hw, model, eff):
     return None, f"metric {metric}"
 
 
+T2_HELD_OUT = "t2 (device held out)"
+
+
+def held_out_predictions(t2, measurements):
+    """Each row predicted by a t2 calibration that never saw the row's device: calibrate on
+    half a of the devices, predict half b, and the reverse (t2 calibrate --split hardware)."""
+    predictions = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for fit_half, predict_half in (("a", "b"), ("b", "a")):
+            calibration = os.path.join(tmp, f"calibration-{fit_half}.json")
+            subprocess.run([t2, "calibrate", measurements, "--split", "hardware", "--half", fit_half, "--out", calibration],
+                           check=True, capture_output=True, text=True)
+            for row in t2json(t2, "--validate", measurements, "--calibration", calibration,
+                              "--split", "hardware", "--half", predict_half)["rows"]:
+                predictions[row["id"]] = row.get("predicted")
+    return predictions
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--t2", required=True)
@@ -88,12 +106,13 @@ def main():
     hardware = {h["name"]: h for h in t2json(args.t2, "--list", "hardware")}
     models = {m["name"]: m for m in t2json(args.t2, "--list", "models")}
     ours = {r["id"]: r for r in t2json(args.t2, "--validate", args.measurements)["rows"]}
+    held_out = held_out_predictions(args.t2, args.measurements)
     rows = list(csv.DictReader(open(args.measurements)))
     settings = {"llm-analysis ideal (1.0, 1.0)": (1.0, 1.0), "llm-analysis suggested (0.7, 0.9)": (0.7, 0.9)}
     results = []
     for row in rows:
         entry = {"id": row["id"], "metric": row["metric"], "measured": float(row["value"]),
-                 "t2": ours[row["id"]].get("predicted")}
+                 "t2": ours[row["id"]].get("predicted"), T2_HELD_OUT: held_out.get(row["id"])}
         for label, eff in settings.items():
             if row["hardware"] not in hardware or row["model"] not in models:
                 entry[label], entry["unsupported"] = None, "unknown name"
@@ -114,12 +133,12 @@ def main():
         if not subset:
             continue
         summary[metric] = {"rows": len(subset), "t2": statistics.median(err(r["t2"], r["measured"]) for r in subset)}
-        for label in settings:
+        for label in [T2_HELD_OUT, *settings]:
             summary[metric][label] = statistics.median(err(r[label], r["measured"]) for r in subset)
     print(f"rows: {len(results)}; expressible in llm-analysis: {len(supported)}")
-    print(f"{'metric':24s} {'rows':>4s} {'t2':>8s} " + " ".join(f"{k:>34s}" for k in settings))
+    print(f"{'metric':24s} {'rows':>4s} {'t2 (in-sample)':>15s} {T2_HELD_OUT:>26s} " + " ".join(f"{k:>34s}" for k in settings))
     for metric, s in summary.items():
-        print(f"{metric:24s} {s['rows']:4d} {s['t2']:7.1f}% " + " ".join(f"{s[k]:33.1f}%" for k in settings))
+        print(f"{metric:24s} {s['rows']:4d} {s['t2']:14.1f}% {s[T2_HELD_OUT]:25.1f}% " + " ".join(f"{s[k]:33.1f}%" for k in settings))
     reasons = {}
     for r in results:
         if r.get("unsupported"):
