@@ -68,4 +68,43 @@ struct InterruptTests {
         #expect(level["succeeded"]?.intValue == requests)  // cancelled in-flight requests are left out
         #expect(level["ttft"]?["p99Ms"]?.doubleValue != nil)
     }
+
+    @Test("SIGINT during t2 sample leaves a valid counts file and a log that agree, and exits 130")
+    func sigintSample() async throws {
+        // 10 tokens 50 ms apart: each sample takes about half a second.
+        let server = try await FaultServer(tokens: 10, delay: .milliseconds(50))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("t2-int-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("counts.csv").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try builtT2())
+        process.arguments = ["sample", "--url", server.url(.slow), "--model", "m", "--dataset", "arithmetic:20", "--samples", "8",
+                             "--concurrency", "2", "--out", out]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until a few samples are in the log.
+        let log = out + ".samples.jsonl"
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            try await Task.sleep(nanoseconds: 200_000_000)
+            if let text = try? String(contentsOfFile: log, encoding: .utf8), text.split(separator: "\n").count >= 3 { break }
+        }
+        kill(process.processIdentifier, SIGINT)
+        let exitDeadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < exitDeadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        await server.stop()
+        #expect(process.terminationStatus == 130)
+        // The counts file is whole: a header and rows whose sample counts add up to the log's lines.
+        let csv = try String(contentsOfFile: out, encoding: .utf8)
+        let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.first?.prefix(3) == ["problem", "samples", "correct"])
+        let samples = try rows.dropFirst().map { row in try #require(Int(row[1])) }
+        let logged = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").count
+        #expect(samples.reduce(0, +) == logged, "counts \(samples.reduce(0, +)) vs log \(logged)")
+        #expect(logged >= 3 && logged < 160)
+    }
 }
