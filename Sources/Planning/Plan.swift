@@ -20,6 +20,9 @@ public enum PlanBoundary: String, Sendable, Codable, CaseIterable {
     case mostSamples = "most_samples"
     /// (Chinchilla plan) one sample of this model already costs more than the inference budget.
     case overInferenceBudget = "over_inference_budget"
+    /// D is the most training tokens available (`Planner.maxTokens`, `--max-train-tokens`); the
+    /// budget may not be spent in full.
+    case mostTokens = "most_tokens"
 
     /// A sentence for the report.
     public var explanation: String {
@@ -33,6 +36,7 @@ public enum PlanBoundary: String, Sendable, Codable, CaseIterable {
         case .fewestTokens: return "D is down to the minimum tokens per parameter"
         case .mostSamples: return "k is at the most samples considered (--max-samples); beyond it the law extrapolates"
         case .overInferenceBudget: return "one sample of this model costs more than the inference budget allows"
+        case .mostTokens: return "D is all the training data available (--max-train-tokens): more data would lower the loss; the rest of the budget goes to N and k as far as they help"
         }
     }
 }

@@ -29,6 +29,11 @@ public struct Planner: Sendable {
     /// The most samples per query considered in the one-budget modes. Laws are fitted on finite k
     /// (the Pythia GSM8K counts go to ~10⁴ samples per problem); beyond it pass@k is extrapolation.
     public var maxSamples: Double = 1e4
+    /// The most training tokens available (D ≤ this; tokens seen, repeats included — Muennighoff
+    /// et al. 2023 find up to ~4 epochs of repeated data nearly as good as unique data). Where it
+    /// binds, the plan trains on all of it and spends the rest of the budget on N or k, or leaves
+    /// it unspent (``PlanBoundary/mostTokens``). Default: unlimited.
+    public var maxTokens: Double = .infinity
     /// Grid points over ln N before Brent refines.
     public var gridPoints: Int = 32
 
@@ -156,9 +161,13 @@ public struct Planner: Sendable {
         if let t = powerTerms {
             let bPrime = t.B * Double.pow(cTrain / 6, -t.beta)
             let gPrime = (samples == nil && cInf > 0 && law.hasSamplesTerm) ? t.G * Double.pow(cInf / 2, -t.gamma) : 0
-            // d/du of A e^{−αu} + B' e^{βu} + G' e^{γu}; increasing in u.
+            // Below u_data = ln(C_train / (6·D_max)) the data cap holds D at D_max and the B term is constant.
+            let uData = Double.log(cTrain / (6 * maxTokens))
+            // d/du of A e^{−αu} + B' e^{βu} + G' e^{γu}; increasing in u (with the cap, a
+            // non-decreasing step at u_data), so its sign change is the optimum.
             func slope(_ u: Double) -> Double {
-                -t.alpha * t.A * Double.exp(-t.alpha * u) + t.beta * bPrime * Double.exp(t.beta * u) + t.gamma * gPrime * Double.exp(t.gamma * u)
+                let data = u > uData ? t.beta * bPrime * Double.exp(t.beta * u) : 0
+                return -t.alpha * t.A * Double.exp(-t.alpha * u) + data + t.gamma * gPrime * Double.exp(t.gamma * u)
             }
             if hi <= lo { return lo }
             if slope(lo) >= 0 { return lo }
@@ -168,9 +177,13 @@ public struct Planner: Sendable {
         return gridBrent(lo: lo, hi: hi) { u in
             let n = Double.exp(u)
             let k = samples ?? (cInf > 0 ? max(1, cInf / (2 * n)) : 1)
-            return law.taskLoss(params: n, tokens: cTrain / (6 * n), samples: k)
+            return law.taskLoss(params: n, tokens: separateTokens(cTrain: cTrain, params: n), samples: k)
         }
     }
+
+    /// D under separate budgets: the training budget's C_train/(6N), at most ``maxTokens``.
+    @inline(__always)
+    private func separateTokens(cTrain: Double, params n: Double) -> Double { min(maxTokens, cTrain / (6 * n)) }
 
     private func solveSeparate(cTrain: Double, cInf: Double) throws -> Plan {
         let continuousK = law.hasSamplesTerm && cInf > 0
@@ -188,7 +201,7 @@ public struct Planner: Sendable {
                 guard let b = try? separateBounds(cTrain: cTrain, cInf: cInf, samples: Double(kInt)) else { continue }
                 let ui = try separateOptimum(cTrain: cTrain, cInf: cInf, samples: Double(kInt), lo: b.lo, hi: b.hi)
                 let n = Double.exp(ui)
-                let s = law.taskLoss(params: n, tokens: cTrain / (6 * n), samples: Double(kInt))
+                let s = law.taskLoss(params: n, tokens: separateTokens(cTrain: cTrain, params: n), samples: Double(kInt))
                 if s < bestScore { bestScore = s; bestU = ui; bestK = kInt }
             }
         }
@@ -197,7 +210,8 @@ public struct Planner: Sendable {
         if abs(u - bounds.lo) < 1e-7 { boundaries.append(.smallestModel) }
         if abs(u - bounds.hi) < 1e-7, bounds.hi > bounds.lo { appendOnce(&boundaries, bounds.cap) }
         let n = Double.exp(bestU)
-        let d = cTrain / (6 * n)
+        let d = separateTokens(cTrain: cTrain, params: n)
+        if d >= maxTokens * (1 - 1e-9) { boundaries.append(.mostTokens) }
         return Plan(params: n, tokens: d, samples: bestK, samplesContinuous: kCont,
                     predicted: law.predict(params: n, tokens: d, samples: Double(bestK)),
                     trainFLOPs: 6 * n * d, inferenceFLOPs: 2 * n * Double(bestK), flopsPerQuery: nil,
@@ -208,9 +222,14 @@ public struct Planner: Sendable {
     /// inference budget affords that model, ⌊C_inf/(2N)⌋ ≥ 1 (as the T² paper evaluates its
     /// Chinchilla-optimal baselines); `over_inference_budget` when even one sample is over it.
     private func chinchillaSeparate(cTrain: Double, cInf: Double) -> Plan {
-        let alloc = chinchillaAllocation.computeOptimal(flops: cTrain)
+        var alloc = chinchillaAllocation.computeOptimal(flops: cTrain)
         var k = 1
         var boundaries: [PlanBoundary] = []
+        if alloc.tokens > maxTokens {
+            // Data-constrained: all the data, and the rest of the budget in parameters.
+            alloc = Allocation(flops: cTrain, params: cTrain / (6 * maxTokens), tokens: maxTokens, loss: .nan)
+            boundaries.append(.mostTokens)
+        }
         if !law.hasSamplesTerm { boundaries.append(.noSamplesTerm) }
         if cInf > 0 {
             let afford = cInf / (2 * alloc.params)
@@ -271,7 +290,7 @@ public struct Planner: Sendable {
     /// D for (N, k) when the budget binds.
     @inline(__always)
     private func tokens(_ p: LifetimeProblem, lnN: Double, k: Double) -> Double {
-        (p.budget - p.fixedCost(lnN) - k * p.sampleCost(lnN)) / (6 * p.trainUnit * Double.exp(lnN))
+        min(maxTokens, (p.budget - p.fixedCost(lnN) - k * p.sampleCost(lnN)) / (6 * p.trainUnit * Double.exp(lnN)))
     }
 
     /// The largest ln N whose plan with k samples keeps D ≥ minTokensPerParam·N; nil when even the smallest model does not fit.
@@ -323,10 +342,10 @@ public struct Planner: Sendable {
         // w = 1 + ln k keeps Brent's relative tolerance meaningful at k = 1.
         let r = minimizeScalar(in: 1...(1 + Double.log(kMax)), tolerance: 1e-7) { w in
             let k = Double.exp(w - 1)
-            let d = (p.budget - fixed - k * s) / scale
+            let d = min(maxTokens, (p.budget - fixed - k * s) / scale)
             return d > 0 ? law.taskLoss(params: n, tokens: d, samples: k, shift: p.shift) : .infinity
         }
-        let k1 = law.taskLoss(params: n, tokens: (p.budget - fixed - s) / scale, samples: 1, shift: p.shift)
+        let k1 = law.taskLoss(params: n, tokens: min(maxTokens, (p.budget - fixed - s) / scale), samples: 1, shift: p.shift)
         return k1 <= r.value ? (k1, 1) : (r.value, Double.exp(r.x - 1))
     }
 
@@ -356,6 +375,7 @@ public struct Planner: Sendable {
         if samplesFree, kCont >= maxSamples * (1 - 1e-6) { boundaries.append(.mostSamples) }
         if abs(bestU - lo) < 1e-7 { boundaries.append(.smallestModel) }
         if abs(bestU - bestCap.u) < 1e-7 { appendOnce(&boundaries, bestCap.cap) }
+        if tokens(p, lnN: bestU, k: Double(bestK)) >= maxTokens * (1 - 1e-9) { boundaries.append(.mostTokens) }
         return finish(p, params: Double.exp(bestU), samples: bestK, samplesContinuous: samplesFree ? kCont : nil, boundaries: boundaries)
     }
 
@@ -386,7 +406,7 @@ public struct Planner: Sendable {
         let usdIn = choice?.1.usdPerInputToken ?? p.perInputToken(Double.log(n))
         let perQuery = Double(k) * t * usdOut + pr * usdIn
         let inferenceUSD = q * perQuery
-        var d = (p.budget - inferenceUSD) / (6 * p.trainUnit * n)
+        var d = min(maxTokens, (p.budget - inferenceUSD) / (6 * p.trainUnit * n))
         if !(d > 0) { d = tokens(p, lnN: Double.log(n), k: Double(k)) }
         let shift = choice?.0.lossPenalty ?? p.shift
         var plan = Plan(params: n, tokens: d, samples: k, samplesContinuous: samplesContinuous,
@@ -427,8 +447,9 @@ public struct Planner: Sendable {
         }
         let n = Double.exp(lnParams(hi))
         var plan = finish(p, params: n, samples: 1, samplesContinuous: nil, boundaries: boundaries)
-        // keep Chinchilla's shape (finish re-derives D from the whole budget)
-        let d = Double.exp(hi) / (6 * n)
+        // keep Chinchilla's shape (finish re-derives D from the whole budget), within the data cap
+        let d = min(maxTokens, Double.exp(hi) / (6 * n))
+        if d >= maxTokens * (1 - 1e-9) { appendOnce(&plan.boundaries, .mostTokens) }
         plan.tokens = d
         plan.trainFLOPs = 6 * n * d
         plan.predicted = law.predict(params: n, tokens: d, samples: 1, shift: plan.serving?.lossPenalty ?? p.shift)

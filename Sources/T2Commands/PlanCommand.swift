@@ -95,6 +95,9 @@ public struct PlanCommand: ParsableCommand {
     @Option(name: .customLong("max-samples"), help: ArgumentHelp("Most samples per query considered with one budget (default 1e4, the range the built-in law is fitted on).", valueName: "k"))
     var maxSamples: Double = 1e4
 
+    @Option(name: .customLong("max-train-tokens"), help: ArgumentHelp("The training data you have, in tokens seen (repeats included: up to ~4 epochs cost little, Muennighoff et al. 2023). D never exceeds it; where it binds the plan says so. Default: unlimited.", valueName: "D"))
+    var maxTrainTokens: Double?
+
     @OptionGroup var output: OutputOptions
 
     public init() {}
@@ -125,6 +128,7 @@ public struct PlanCommand: ParsableCommand {
         }
         if !(maxSamples >= 1 && maxSamples.isFinite) { throw ValidationError("--max-samples must be a number ≥ 1.") }
         if !(minParams > 0 && minParams.isFinite) { throw ValidationError("--min-params must be a positive number.") }
+        if let d = maxTrainTokens, !(d > 0 && d.isFinite) { throw ValidationError("--max-train-tokens must be a positive number of tokens, e.g. 15e12.") }
         if !(trainMFU > 0 && trainMFU <= 1) { throw ValidationError("--train-mfu is a fraction in (0, 1], e.g. 0.4; got \(trainMFU).") }
         if let s = sweep { _ = try Self.parseSweep(s) }
     }
@@ -143,6 +147,7 @@ public struct PlanCommand: ParsableCommand {
         var planner = Planner(law: planLaw)
         planner.minParams = minParams
         planner.maxSamples = maxSamples
+        if let maxTrainTokens { planner.maxTokens = maxTrainTokens }
         let budget = try resolveBudget()
         let pricing = try dollarPricing(for: budget)
         var context = PlanReport.Context(lawForm: planLaw.law.form, lawSource: lawSource, lawParameters: planLaw.law.parameters)
@@ -405,7 +410,7 @@ enum PlanReport {
             lines.append("\(Format.percent(iv.level, 0)) intervals over \(iv.replicates) bootstrap replicates\(iv.skipped > 0 ? " (\(iv.skipped) skipped)" : ""):")
             lines.append("  N \(Format.count(iv.params.lower))–\(Format.count(iv.params.upper)), D \(Format.count(iv.tokens.lower))–\(Format.count(iv.tokens.upper)), D/N \(Format.significant(iv.tokensPerParam.lower, 3))–\(Format.significant(iv.tokensPerParam.upper, 3)), k \(Int(iv.samples.lower))–\(Int(iv.samples.upper))")
         }
-        var notes = p.boundaries.map { "plan: \($0.explanation)" } + ch.boundaries.filter { $0 == .overInferenceBudget }.map { "chinchilla: \($0.explanation)" }
+        var notes = p.boundaries.map { "plan: \($0.explanation)" } + ch.boundaries.filter { $0 == .overInferenceBudget || $0 == .mostTokens }.map { "chinchilla: \($0.explanation)" }
         if let range = context.fittedRange, !range.params.contains(p.params) || !range.tokens.contains(p.tokens) {
             notes.append("the plan (N = \(Format.count(p.params)), D = \(Format.count(p.tokens))) lies outside the data the law was fitted on (N \(Format.count(range.params.lowerBound))–\(Format.count(range.params.upperBound)), D up to \(Format.count(range.tokens.upperBound))): an extrapolation")
         }

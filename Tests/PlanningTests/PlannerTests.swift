@@ -347,3 +347,74 @@ struct CostModelDollarTests {
         }
     }
 }
+
+@Suite("Planner: a data cap (--max-train-tokens)")
+struct DataCapTests {
+    @Test("separate budgets: D never exceeds the cap, the plan says so, and it beats a dense scan under the cap", arguments: ["t2-loss", "t2-accuracy"])
+    func separate(form: String) throws {
+        let law: ScalingLaw = form == "t2-loss" ? .t2Loss(TestLaws.t2Loss) : .t2Accuracy(TestLaws.t2Accuracy)
+        let planLaw = try PlanningLaw(law)
+        let free = try Planner(law: planLaw).plan(SeparateBudgetTests.validation)
+        var capped = Planner(law: planLaw)
+        capped.maxTokens = free.plan.tokens / 4  // a quarter of the data the free plan wants
+        let r = try capped.plan(SeparateBudgetTests.validation)
+        #expect(r.plan.isWellFormed)
+        #expect(r.plan.tokens <= capped.maxTokens * (1 + 1e-12))
+        #expect(r.plan.boundaries.contains(.mostTokens), "\(r.plan.boundaries)")
+        #expect(6 * r.plan.params * r.plan.tokens <= 2.56e19 * (1 + 1e-12))
+        #expect(2 * r.plan.params * Double(r.plan.samples) <= 2e9 * (1 + 1e-12))
+        #expect(r.plan.predicted.taskLoss > free.plan.predicted.taskLoss)  // the cap costs something
+        // No (N, k) under the same constraints does better; below C_train/(6·D_max) parameters
+        // the training budget cannot all be spent, and D stays at the cap.
+        var best = Double.infinity
+        for i in 0...4000 {
+            let n = Double.exp(Double.log(1e6) + Double(i) / 4000 * (Double.log(1e9) - Double.log(1e6)))
+            let kMax = Int((2e9 / (2 * n)).rounded(.down))
+            guard kMax >= 1 else { continue }
+            let d = min(capped.maxTokens, 2.56e19 / (6 * n))
+            for k in Set([1, kMax, max(1, kMax - 1)]) { best = min(best, planLaw.taskLoss(params: n, tokens: d, samples: Double(k))) }
+        }
+        #expect(r.plan.predicted.taskLoss <= best + 1e-9)
+    }
+
+    @Test("a lifetime budget: D at the cap, the rest of the budget spent on N and k, no (N, k) under the cap better")
+    func lifetime() throws {
+        let planLaw = try PlanningLaw(.t2Accuracy(TestLaws.t2Accuracy))
+        let (c, q, t) = (1e22, 1e8, 256.0)
+        var planner = Planner(law: planLaw)
+        planner.maxTokens = 2e11
+        let r = try planner.plan(.lifetime(flops: c, queries: q, tokensPerSample: t))
+        #expect(r.plan.isWellFormed)
+        #expect(r.plan.tokens <= 2e11 * (1 + 1e-12))
+        #expect(r.plan.boundaries.contains(.mostTokens))
+        let spent = 6 * r.plan.params * r.plan.tokens + 2 * r.plan.params * Double(r.plan.samples) * t * q
+        #expect(spent <= c * (1 + 1e-9))
+        var best = Double.infinity
+        for i in 0...600 {
+            let n = Double.exp(Double.log(1e6) + Double(i) / 600 * (Double.log(3e10) - Double.log(1e6)))
+            for k in 1...256 {
+                let d = min(2e11, (c - 2 * n * Double(k) * t * q) / (6 * n))
+                guard d >= n else { break }
+                best = min(best, planLaw.taskLoss(params: n, tokens: d, samples: Double(k)))
+            }
+        }
+        #expect(r.plan.predicted.taskLoss <= best + 1e-9)
+        // Chinchilla's plan at 1e22 wants ~2e11 tokens or fewer; with a far smaller cap it is capped too.
+        planner.maxTokens = 1e10
+        let tight = try planner.plan(.lifetime(flops: c, queries: q, tokensPerSample: t))
+        #expect(tight.chinchilla.tokens <= 1e10 * (1 + 1e-12))
+        #expect(tight.chinchilla.boundaries.contains(.mostTokens))
+    }
+
+    @Test("a cap above what the budget buys changes nothing")
+    func slackCap() throws {
+        let planLaw = try PlanningLaw(.t2Loss(TestLaws.t2Loss))
+        let free = try Planner(law: planLaw).plan(SeparateBudgetTests.validation)
+        var planner = Planner(law: planLaw)
+        planner.maxTokens = free.plan.tokens * 10
+        let r = try planner.plan(SeparateBudgetTests.validation)
+        #expect(abs(r.plan.params / free.plan.params - 1) < 1e-9)
+        #expect(r.plan.samples == free.plan.samples)
+        #expect(!r.plan.boundaries.contains(.mostTokens))
+    }
+}

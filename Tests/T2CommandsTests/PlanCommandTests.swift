@@ -46,6 +46,18 @@ struct PlanCommandTests {
         #expect(predicted["pass_at_k"] is Double)
     }
 
+    @Test("--max-train-tokens caps D, and the report says the data bound the plan")
+    func dataCap() throws {
+        let free = try #require(try Self.json([])["plan"] as? [String: Any])
+        let freeTokens = try #require(free["tokens"] as? Double)
+        let doc = try Self.json(["--max-train-tokens", String(freeTokens / 10)])
+        let plan = try #require(doc["plan"] as? [String: Any])
+        #expect(try #require(plan["tokens"] as? Double) <= freeTokens / 10 * (1 + 1e-12))
+        #expect((plan["boundaries"] as? [String])?.contains("most_tokens") == true, "\(plan)")
+        let text = try Self.render(["--max-train-tokens", String(freeTokens / 10)])
+        #expect(text.contains("all the training data available"), "\(text)")
+    }
+
     @Test("--law with a chinchilla file and --inference-flops 0 returns the closed-form allocation")
     func chinchillaLawFile() throws {
         let law = ChinchillaLaw.epochRefit
@@ -99,6 +111,7 @@ struct PlanCommandTests {
         ["--sweep", "1e20:1e18:5"],
         ["--train-flops", "1e20", "--inference-flops", "0", "--budget-flops", "1e21"],
         ["--target-loss", "2", "--budget-flops", "1e21", "--queries", "1", "--tokens-per-sample", "1"],
+        ["--max-train-tokens", "0"], ["--max-train-tokens", "-15e12"],
     ])
     func badArguments(args: [String]) {
         #expect(throws: (any Error).self) { try PlanCommand.parse(args) }
