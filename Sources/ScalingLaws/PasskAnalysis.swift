@@ -16,13 +16,15 @@ public struct PasskGroupReport: Sendable, Codable {
     public var problems: Int
     public var passAtK: [String: Double]
     public var distribution: SuccessDistribution?
+    /// The distribution's named parameters (a, b, zero_mass, problem_shape), flat.
+    public var parameters: [String: Double]?
     public var standardErrors: [String: Double]?
     public var forecast: [String: Forecast]
     public var powerLaw: PowerLawBaseline?
     public var note: String?
 
     enum CodingKeys: String, CodingKey {
-        case group, problems, passAtK = "pass_at_k", distribution, standardErrors = "standard_errors", forecast, powerLaw = "power_law", note
+        case group, problems, passAtK = "pass_at_k", distribution, parameters, standardErrors = "standard_errors", forecast, powerLaw = "power_law", note
     }
 }
 
@@ -39,6 +41,8 @@ public struct PasskReport: Sendable, Codable {
     public var family: SuccessFamily?
     public var bootstrap: Int
     public var seed: UInt64
+    /// What the reader must know about the forecasts (e.g. the crossed family's tail assumption).
+    public var notes: [String]
 }
 
 /// `t2 passk` as a library call.
@@ -58,10 +62,16 @@ public enum PasskAnalysis {
             throw CountsError.allZero(group: first.name, problems: first.problems.count)
         }
         let problems = fitted.map(\.problems)
+        if let family, !family.isCandidate(for: problems) {
+            throw CountsError.tooFewForFit(form: family.rawValue, detail: family == .crossed
+                ? "it needs two or more groups (models) with at least one correct sample that share problem ids (problems are aligned by id); these groups share no problem ids. Use another --family"
+                : "it needs two or more groups (models) with at least one correct sample. Use another --family")
+        }
         let ranked = family == nil ? SuccessDistributionFitter.select(groups: problems, seed: seed) : []
         let chosen = family ?? ranked.first!.family
         let fit = SuccessDistributionFitter.fit(chosen, groups: problems, standardErrors: true)
         let fks = forecastKs.map(Double.init)
+        let estimates = SuccessDistributionFitter.forecasts(fit, groups: problems, ks: fks)
         let boot = bootstrap > 0 && !fks.isEmpty
             ? SuccessDistributionFitter.bootstrapForecasts(fit, groups: problems, ks: fks, replicates: bootstrap, seed: seed) : []
         var reports: [PasskGroupReport] = []
@@ -78,7 +88,7 @@ public enum PasskAnalysis {
             let power = PowerLawBaseline(ks: groupKs, passAtK: values)
             if g.allZero {
                 reports.append(PasskGroupReport(
-                    group: g.name, problems: g.problems.count, passAtK: curve, distribution: nil, standardErrors: nil,
+                    group: g.name, problems: g.problems.count, passAtK: curve, distribution: nil, parameters: nil, standardErrors: nil,
                     forecast: [:], powerLaw: nil,
                     note: CountsError.allZero(group: g.name, problems: g.problems.count).errorDescription))
                 continue
@@ -94,13 +104,14 @@ public enum PasskAnalysis {
                         high = samples[Int((0.975 * Double(samples.count - 1)).rounded())]
                     }
                 }
-                forecast[String(Int(k))] = .init(estimate: d.passAtK(k), low: low, high: high, powerLaw: power?.passAtK(k))
+                forecast[String(Int(k))] = .init(estimate: estimates[fi][j], low: low, high: high, powerLaw: power?.passAtK(k))
             }
             reports.append(PasskGroupReport(group: g.name, problems: g.problems.count, passAtK: curve, distribution: d,
-                                            standardErrors: fit.standardErrors[fi], forecast: forecast, powerLaw: power, note: nil))
+                                            parameters: d.parameters, standardErrors: fit.standardErrors[fi], forecast: forecast, powerLaw: power, note: nil))
             fi += 1
         }
         return PasskReport(groups: reports, selection: ranked.map { .init(family: $0.family, heldOutLogLikelihood: $0.heldOutLogLikelihood) },
-                           family: chosen, bootstrap: bootstrap, seed: seed)
+                           family: chosen, bootstrap: bootstrap, seed: seed,
+                           notes: chosen == .crossed ? [CrossedBetaBinomial.tailShapeNote] : [])
     }
 }

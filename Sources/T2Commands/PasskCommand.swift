@@ -11,10 +11,12 @@ public struct PasskCommand: ParsableCommand {
         discussion: """
             COUNTS.csv has columns problem,samples,correct (optional model grouping, params,tokens). \
             pass@k uses the unbiased estimator of Chen et al. (2021); k above a problem's samples is \
-            an error. The per-problem success distribution (beta-binomial, zero-inflated, or with a \
-            left-tail shape shared by all models) is chosen by 5-fold held-out likelihood unless \
-            --family is given; forecasts are 1 − E[(1−p)^k] with bootstrap intervals, beside the \
-            power-law baseline −ln pass@k = a·k^−b. See docs/test-time-scaling.md.
+            an error. The per-problem success distribution (beta-binomial, zero-inflated, with a \
+            left-tail shape shared by all models, or crossed: a problem difficulty shared by all models \
+            that count the same problem ids) is chosen by 5-fold held-out likelihood over problems unless \
+            --family is given; forecasts are 1 − E[(1−p)^k] (crossed: each model's posterior predictive \
+            mean over its problems) with bootstrap intervals, beside the power-law baseline \
+            −ln pass@k = a·k^−b. See docs/test-time-scaling.md.
             """)
 
     @Argument(help: "Counts CSV: problem,samples,correct[,model,params,tokens].")
@@ -26,7 +28,7 @@ public struct PasskCommand: ParsableCommand {
     @Option(help: "Comma-separated k to forecast from the fitted distribution (e.g. 1000,10000).")
     public var forecast: String = ""
 
-    @Option(help: "Distribution family: auto, beta-binomial, zero-inflated-beta-binomial, shared-shape-beta-binomial.")
+    @Option(help: "Distribution family: auto, beta-binomial, zero-inflated-beta-binomial, shared-shape-beta-binomial, crossed-beta-binomial.")
     public var family: String = "auto"
 
     @Option(help: "Bootstrap replicates for forecast intervals (problems resampled within each model; 0 = none).")
@@ -49,6 +51,11 @@ public struct PasskCommand: ParsableCommand {
     }
 
     public func run() throws {
+        Console.output(try render())
+    }
+
+    /// Reads, fits and returns the result in the chosen format (writing --out as well).
+    public func render() throws -> String {
         let ks = try self.ks.map { try Self.parseKs($0, option: "k") }
         let forecastKs = forecast.isEmpty ? [] : try Self.parseKs(forecast, option: "forecast")
         guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
@@ -67,9 +74,9 @@ public struct PasskCommand: ParsableCommand {
         let json = try JSONOutput.encode(report)
         if let out = output.out { try AtomicFile.write(Data(json.utf8), to: out) }
         switch output.format {
-        case .json: Console.output(json)
-        case .csv: Console.output(Self.csv(report))
-        case .table: Console.output(Self.table(report))
+        case .json: return json
+        case .csv: return Self.csv(report)
+        case .table: return Self.table(report)
         }
     }
 
@@ -90,14 +97,16 @@ public struct PasskCommand: ParsableCommand {
             out.append("family chosen by 5-fold held-out log-likelihood: " + r.selection.map { "\($0.family.rawValue) \(Format.fixed($0.heldOutLogLikelihood, 1))" }.joined(separator: ", "))
         } else if let f = r.family { out.append("family: \(f.rawValue) (given)") }
         let fks = Set(r.groups.flatMap { $0.forecast.keys }).compactMap(Int.init).sorted()
-        var columns: [(String, TextTable.Alignment)] = [("group", .left), ("problems", .right), ("pass@1", .right), ("a", .right), ("b", .right), ("π₀", .right)]
+        // The last shape column: π₀ (zero mass) or, for the crossed family, the shared problem shape α.
+        let crossed = r.family == .crossed
+        var columns: [(String, TextTable.Alignment)] = [("group", .left), ("problems", .right), ("pass@1", .right), ("a", .right), ("b", .right), (crossed ? "α" : "π₀", .right)]
         for k in fks { columns.append(("pass@\(k) [95%]", .right)); columns.append(("power law", .right)) }
         var t = TextTable(columns)
         for g in r.groups {
             var row: [String] = [g.group, "\(g.problems)", g.passAtK["1"].map { Format.significant($0, 3) } ?? "",
                        g.distribution.map { Format.significant($0.a, 3) } ?? "unidentifiable",
                        g.distribution.map { Format.significant($0.b, 3) } ?? "",
-                       g.distribution.map { Format.significant($0.zeroMass, 3) } ?? ""]
+                       g.distribution.map { Format.significant(crossed ? $0.problemShape ?? .nan : $0.zeroMass, 3) } ?? ""]
             for k in fks {
                 if let f = g.forecast[String(k)] {
                     var s = Format.fixed(f.estimate, 3)
@@ -109,6 +118,7 @@ public struct PasskCommand: ParsableCommand {
             t.append(row)
         }
         out.append(t.render())
+        for note in r.notes { out.append("note: " + note) }
         return out.joined(separator: "\n")
     }
 }
