@@ -83,8 +83,8 @@ public enum CrossedBetaBinomial {
         crossed-beta-binomial: problem difficulty e^u ~ Gamma(α) is shared by all groups (p ~ Beta(a, b·e^−u)); \
         forecasts are each group's posterior predictive mean over its problems. The Gamma's power-law tail \
         (density of p ∝ p^(α−1) near 0) sets pass@k at large k, and held-out likelihood cannot separate it \
-        from other tails (e.g. a normal problem effect) at a few hundred samples per problem: the tail \
-        shape is an assumption there, not a finding
+        from other tails (e.g. a normal problem effect) on counts like Pythia GSM8K's: for k far beyond \
+        the samples drawn, the tail shape is an assumption, not a finding
         """
 }
 
