@@ -264,41 +264,51 @@ struct CrossedObjective: SuccessLikelihood {
     /// its size, and the gradient pass skips them (a problem's posterior spans a few nodes of 121).
     static let negligiblePosterior = 1e-20
 
+    /// Per problem of positive weight, the bracket ln w_g + Σ_{p ∈ i} T[p, g] over nodes (row i;
+    /// rows of held-out problems stay 0).
+    func brackets(table: [Double], logWeights: [Double]) -> [Double] {
+        let G = CrossedBetaBinomial.nodeCount
+        var out = [Double](repeating: 0, count: layout.problemCount * G)
+        table.withUnsafeBufferPointer { t in
+            out.withUnsafeMutableBufferPointer { out in
+                for i in 0..<layout.problemCount where problemWeight[i] > 0 {
+                    let bracket = out.baseAddress! + i * G
+                    for g in 0..<G { bracket[g] = logWeights[g] }
+                    for q in layout.problemStart[i]..<layout.problemStart[i + 1] {
+                        let row = t.baseAddress! + layout.problemPatterns[q] * G
+                        for g in 0..<G { bracket[g] += row[g] }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// Per problem of positive weight: ℓ_i = LSE_g(ln w_g + Σ_{p ∈ i} T[p, g]), the posterior P_ig
     /// over nodes (row i of `posterior`; rows of held-out problems stay 0) and the nodes where it
     /// is not negligible.
     func posteriors(table: [Double], logWeights: [Double]) -> (logLikelihood: [Double], posterior: [Double], support: [NodeSpan]) {
         let G = CrossedBetaBinomial.nodeCount
         var ll = [Double](repeating: 0, count: layout.problemCount)
-        var post = [Double](repeating: 0, count: layout.problemCount * G)
+        var post = brackets(table: table, logWeights: logWeights)
         var support = [NodeSpan](repeating: .empty, count: layout.problemCount)
-        var bracket = [Double](repeating: 0, count: G)
-        table.withUnsafeBufferPointer { t in
-            post.withUnsafeMutableBufferPointer { post in
-                bracket.withUnsafeMutableBufferPointer { bracket in
-                    for i in 0..<layout.problemCount where problemWeight[i] > 0 {
-                        for g in 0..<G { bracket[g] = logWeights[g] }
-                        for q in layout.problemStart[i]..<layout.problemStart[i + 1] {
-                            let row = t.baseAddress! + layout.problemPatterns[q] * G
-                            for g in 0..<G { bracket[g] += row[g] }
-                        }
-                        var m = -Double.infinity
-                        for g in 0..<G where bracket[g] > m { m = bracket[g] }
-                        var total = 0.0
-                        let out = post.baseAddress! + i * G
-                        for g in 0..<G {
-                            let e = Double.exp(bracket[g] - m)
-                            out[g] = e
-                            total += e
-                        }
-                        ll[i] = m + Double.log(total)
-                        for g in 0..<G {
-                            let q = out[g] / total
-                            if q < Self.negligiblePosterior { out[g] = 0 } else {
-                                out[g] = q
-                                support[i].cover(g)
-                            }
-                        }
+        post.withUnsafeMutableBufferPointer { post in
+            for i in 0..<layout.problemCount where problemWeight[i] > 0 {
+                let row = post.baseAddress! + i * G
+                var m = -Double.infinity
+                for g in 0..<G where row[g] > m { m = row[g] }
+                var total = 0.0
+                for g in 0..<G {
+                    let e = Double.exp(row[g] - m)
+                    row[g] = e
+                    total += e
+                }
+                ll[i] = m + Double.log(total)
+                for g in 0..<G {
+                    let q = row[g] / total
+                    if q < Self.negligiblePosterior { row[g] = 0 } else {
+                        row[g] = q
+                        support[i].cover(g)
                     }
                 }
             }

@@ -34,6 +34,9 @@ public struct PasskCommand: ParsableCommand {
     @Option(help: "Bootstrap replicates for forecast intervals (problems resampled within each model; 0 = none).")
     public var bootstrap: Int = 200
 
+    @Flag(name: .customLong("pool-levels"), help: "Forecast models with no correct sample from the crossed family's empirical-Bayes level prior (covariates ln tokens, ln params when given); labelled prior-driven.")
+    public var poolLevels = false
+
     @Option(help: "Seed for folds and bootstrap.")
     public var seed: UInt64 = 0
 
@@ -70,7 +73,7 @@ public struct PasskCommand: ParsableCommand {
         for g in groups where g.allZero {
             Console.warn(CountsError.allZero(group: g.name, problems: g.problems.count).errorDescription ?? "")
         }
-        let report = try PasskAnalysis.run(groups: groups, ks: ks, forecastKs: forecastKs, family: fam, bootstrap: bootstrap, seed: seed)
+        let report = try PasskAnalysis.run(groups: groups, ks: ks, forecastKs: forecastKs, family: fam, bootstrap: bootstrap, seed: seed, poolLevels: poolLevels)
         let json = try JSONOutput.encode(report)
         if let out = output.out { try AtomicFile.write(Data(json.utf8), to: out) }
         switch output.format {
@@ -104,13 +107,14 @@ public struct PasskCommand: ParsableCommand {
         var t = TextTable(columns)
         for g in r.groups {
             var row: [String] = [g.group, "\(g.problems)", g.passAtK["1"].map { Format.significant($0, 3) } ?? "",
-                       g.distribution.map { Format.significant($0.a, 3) } ?? "unidentifiable",
+                       g.distribution.map { Format.significant($0.a, 3) } ?? (g.priorDriven == true ? "prior-driven" : "unidentifiable"),
                        g.distribution.map { Format.significant($0.b, 3) } ?? "",
                        g.distribution.map { Format.significant(crossed ? $0.problemShape ?? .nan : $0.zeroMass, 3) } ?? ""]
             for k in fks {
                 if let f = g.forecast[String(k)] {
                     var s = Format.fixed(f.estimate, 3)
                     if let lo = f.low, let hi = f.high { s += " [\(Format.fixed(lo, 3)), \(Format.fixed(hi, 3))]" }
+                    if g.priorDriven == true { s += " prior" }
                     row.append(s)
                     row.append(f.powerLaw.map { Format.fixed($0, 3) } ?? "")
                 } else { row += ["", ""] }

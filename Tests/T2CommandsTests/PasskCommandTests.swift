@@ -125,6 +125,30 @@ struct PasskCommandTests {
         #expect(!((doc["selection"] as? [[String: Any]]) ?? []).contains { $0["family"] as? String == "crossed-beta-binomial" })
     }
 
+    @Test("--pool-levels: the model with no correct sample gets a prior-driven forecast, labelled so")
+    func poolLevels() throws {
+        let path = try Self.counts()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let args = [path, "--forecast", "1000", "--bootstrap", "0", "--family", "crossed-beta-binomial", "--pool-levels"]
+        let doc = try Self.json(args)
+        let groups = try #require(doc["groups"] as? [[String: Any]])
+        let zero = groups[3]
+        #expect(zero["group"] as? String == "Pythia_12B_2M" && zero["prior_driven"] as? Bool == true && zero["distribution"] == nil)
+        let f = try #require((zero["forecast"] as? [String: [String: Double]])?["1000"])
+        #expect(f["low"]! <= f["estimate"]! && f["estimate"]! <= f["high"]! && f["power_law"] == nil)
+        #expect(groups.filter { $0["prior_driven"] != nil }.count == 1)
+        let prior = try #require(doc["level_prior"] as? [String: Any])
+        #expect((prior["covariates"] as? [String])?.first == "constant" && (prior["tau"] as? Double ?? 0) > 0)
+        #expect((doc["notes"] as? [String])?.contains { $0.contains("prior-driven") } == true)
+        let table = try Self.render(args)
+        #expect(table.contains("Pythia_12B_2M") && table.contains("prior-driven") && table.contains(" prior"))
+        // Without the flag the model stays unidentifiable; with another family the flag says why it did nothing.
+        let plain = try #require(try Self.json(Array(args.dropLast()))["groups"] as? [[String: Any]])
+        #expect((plain[3]["forecast"] as? [String: Any])?.isEmpty == true && plain[3]["prior_driven"] == nil)
+        let other = try Self.json([path, "--forecast", "1000", "--bootstrap", "0", "--family", "beta-binomial", "--pool-levels"])
+        #expect((other["notes"] as? [String])?.contains { $0.contains("needs the crossed-beta-binomial") } == true)
+    }
+
     @Test("bad input: each error names the file, line or option and what is wrong")
     func badInput() throws {
         let header = "model,problem,samples,correct\n"
