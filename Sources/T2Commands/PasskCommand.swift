@@ -16,7 +16,9 @@ public struct PasskCommand: ParsableCommand {
             that count the same problem ids) is chosen by 5-fold held-out likelihood over problems unless \
             --family is given; forecasts are 1 − E[(1−p)^k] (crossed: each model's posterior predictive \
             mean over its problems) with bootstrap intervals, beside the power-law baseline \
-            −ln pass@k = a·k^−b. See docs/test-time-scaling.md.
+            −ln pass@k = a·k^−b. --pool-levels forecasts models with no correct sample from the crossed \
+            family's empirical-Bayes prior over model levels (labelled prior-driven). See \
+            docs/test-time-scaling.md.
             """)
 
     @Argument(help: "Counts CSV: problem,samples,correct[,model,params,tokens].")
@@ -31,7 +33,7 @@ public struct PasskCommand: ParsableCommand {
     @Option(help: "Distribution family: auto, beta-binomial, zero-inflated-beta-binomial, shared-shape-beta-binomial, crossed-beta-binomial.")
     public var family: String = "auto"
 
-    @Option(help: "Bootstrap replicates for forecast intervals (problems resampled within each model; 0 = none).")
+    @Option(help: "Bootstrap replicates for forecast intervals (problems resampled within each model, whole problems across models for the crossed family; 0 = none).")
     public var bootstrap: Int = 200
 
     @Flag(name: .customLong("pool-levels"), help: "Forecast models with no correct sample from the crossed family's empirical-Bayes level prior (covariates ln tokens, ln params when given); labelled prior-driven.")
@@ -88,7 +90,7 @@ public struct PasskCommand: ParsableCommand {
         for g in r.groups {
             for (k, v) in g.passAtK.sorted(by: { Int($0.key)! < Int($1.key)! }) { lines.append("\(g.group),empirical,\(k),\(v),,,") }
             for (k, f) in g.forecast.sorted(by: { Int($0.key)! < Int($1.key)! }) {
-                lines.append("\(g.group),forecast,\(k),\(f.estimate),\(f.low.map { "\($0)" } ?? ""),\(f.high.map { "\($0)" } ?? ""),\(f.powerLaw.map { "\($0)" } ?? "")")
+                lines.append("\(g.group),\(g.priorDriven == true ? "prior-driven-forecast" : "forecast"),\(k),\(f.estimate),\(f.low.map { "\($0)" } ?? ""),\(f.high.map { "\($0)" } ?? ""),\(f.powerLaw.map { "\($0)" } ?? "")")
             }
         }
         return lines.joined(separator: "\n")

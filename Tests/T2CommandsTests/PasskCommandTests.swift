@@ -142,6 +142,8 @@ struct PasskCommandTests {
         #expect((doc["notes"] as? [String])?.contains { $0.contains("prior-driven") } == true)
         let table = try Self.render(args)
         #expect(table.contains("Pythia_12B_2M") && table.contains("prior-driven") && table.contains(" prior"))
+        let csv = try Self.render(args + ["--format", "csv"])
+        #expect(csv.contains("Pythia_12B_2M,prior-driven-forecast,1000,") && csv.contains("Pythia_12B_300B,forecast,1000,"))
         // Without the flag the model stays unidentifiable; with another family the flag says why it did nothing.
         let plain = try #require(try Self.json(Array(args.dropLast()))["groups"] as? [[String: Any]])
         #expect((plain[3]["forecast"] as? [String: Any])?.isEmpty == true && plain[3]["prior_driven"] == nil)
