@@ -98,7 +98,7 @@ public enum PasskAnalysis {
         }
         var reports: [PasskGroupReport] = []
         var fi = 0
-        for g in groups {
+        for (gi, g) in groups.enumerated() {
             let groupKs = ks ?? PassAtK.defaultKs(upTo: g.minimumSamples)
             var curve: [String: Double] = [:]
             var values: [Double] = []
@@ -110,7 +110,7 @@ public enum PasskAnalysis {
             let power = PowerLawBaseline(ks: groupKs, passAtK: values)
             if g.allZero {
                 var forecast: [String: PasskGroupReport.Forecast] = [:]
-                let priorDriven = pooled?.forecasts[reports.count]
+                let priorDriven = pooled?.forecasts[gi]
                 for (j, k) in fks.enumerated() {
                     if let f = priorDriven?[j] { forecast[String(Int(k))] = .init(estimate: f.estimate, low: f.low, high: f.high, powerLaw: nil) }
                 }
