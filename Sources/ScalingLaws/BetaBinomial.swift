@@ -4,32 +4,47 @@ import RealModule
 
 /// Beta-binomial likelihood of per-problem counts: p ~ Beta(a, b), c | p ~ Binomial(n, p),
 ///
-///     ln P(c | n, a, b) = ln C(n, c) + ln B(c + a, n − c + b) − ln B(a, b),
+///     ln P(c | n, a, b) = ln C(n, c) + ln B(c + a, n − c + b) − ln B(a, b)
+///                       = ln C(n, c) + D(a, c) + D(b, n − c) − D(a + b, n),
 ///
-/// in log-gamma form, exact and stable for n in the millions. Gradient (digamma ψ):
+/// with D(x, k) = ln Γ(x + k) − ln Γ(x) (``Special/logPochhammer(_:_:)``), exact and stable for n in
+/// the millions and for b up to 1e300 (a pure log-gamma difference loses every digit past b ≈ 1e15).
+/// Gradient (digamma ψ):
 ///
-///     ∂/∂a = ψ(c + a) − ψ(n + a + b) − ψ(a) + ψ(a + b)
-///     ∂/∂b = ψ(n − c + b) − ψ(n + a + b) − ψ(b) + ψ(a + b)
+///     ∂/∂a = [ψ(c + a) − ψ(a)] − [ψ(n + a + b) − ψ(a + b)]
+///     ∂/∂b = [ψ(n − c + b) − ψ(b)] − [ψ(n + a + b) − ψ(a + b)]
 public enum BetaBinomial {
+    /// ln C(n, c).
+    @inlinable
+    public static func logBinomial(samples n: Double, correct c: Double) -> Double {
+        Double.logGamma(n + 1) - Double.logGamma(c + 1) - Double.logGamma(n - c + 1)
+    }
+
     /// ln P(c | n, a, b).
     @inlinable
     public static func logLikelihood(samples n: Int, correct c: Int, a: Double, b: Double) -> Double {
         let nd = Double(n), cd = Double(c)
-        return Double.logGamma(nd + 1) - Double.logGamma(cd + 1) - Double.logGamma(nd - cd + 1)
-            + Special.logBeta(cd + a, nd - cd + b) - Special.logBeta(a, b)
+        return logBinomial(samples: nd, correct: cd)
+            + Special.logPochhammer(a, cd) + Special.logPochhammer(b, nd - cd) - Special.logPochhammer(a + b, nd)
     }
 
-    /// E[(1 − p)^k] = B(a, b + k)/B(a, b) for p ~ Beta(a, b); k may be fractional.
+    /// (∂/∂a, ∂/∂b) of ln P(c | n, a, b).
+    @inlinable
+    public static func gradient(samples n: Double, correct c: Double, a: Double, b: Double) -> (a: Double, b: Double) {
+        let total = Special.digammaDifference(a + b, n)
+        return (Special.digammaDifference(a, c) - total, Special.digammaDifference(b, n - c) - total)
+    }
+
+    /// E[(1 − p)^k] = B(a, b + k)/B(a, b) = exp(D(b, k) − D(a + b, k)) for p ~ Beta(a, b); k may be fractional.
     @inlinable
     public static func failureAtK(a: Double, b: Double, k: Double) -> Double {
-        Double.exp(Double.logGamma(b + k) - Double.logGamma(b) + Double.logGamma(a + b) - Double.logGamma(a + b + k))
+        Double.exp(Special.logPochhammer(b, k) - Special.logPochhammer(a + b, k))
     }
 
     /// Expected pass@k = 1 − B(a, b + k)/B(a, b) (T² Approach 2's closed form).
     @inlinable
     public static func passAtK(a: Double, b: Double, k: Double) -> Double {
-        let logRatio = Double.logGamma(b + k) - Double.logGamma(b) + Double.logGamma(a + b) - Double.logGamma(a + b + k)
-        return -Double.expMinusOne(logRatio)
+        -Double.expMinusOne(Special.logPochhammer(b, k) - Special.logPochhammer(a + b, k))
     }
 }
 
@@ -42,6 +57,9 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
     /// p ~ Beta(a, b_g): the left-tail shape a (the aggregate power-law exponent of pass@k, Schaeffer
     /// et al. 2025) is shared by all groups of the file; b is per group (1 + G parameters).
     case sharedShape = "shared-shape-beta-binomial"
+    /// p_ij ~ Beta(a, b_j·e^{−u_i}) with a problem difficulty e^{u_i} ~ Gamma(α) shared by all groups
+    /// (problems aligned by id; see ``CrossedBetaBinomial``; 1 + G + 1 parameters).
+    case crossed = "crossed-beta-binomial"
 
     /// Parameters per group, and shared.
     func dimension(groups: Int) -> Int {
@@ -49,6 +67,41 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
         case .betaBinomial: return 2 * groups
         case .zeroInflated: return 3 * groups
         case .sharedShape: return 1 + groups
+        case .crossed: return 2 + groups
+        }
+    }
+
+    /// Where group g's ln a, ln b, logit π and ln α sit in the unconstrained parameter vector.
+    func parameterIndices(group g: Int, groups: Int) -> (a: Int, b: Int, zeroMass: Int?, problemShape: Int?) {
+        switch self {
+        case .betaBinomial: return (2 * g, 2 * g + 1, nil, nil)
+        case .zeroInflated: return (3 * g, 3 * g + 1, 3 * g + 2, nil)
+        case .sharedShape: return (0, 1 + g, nil, nil)
+        case .crossed: return (0, 1 + g, nil, 1 + groups)
+        }
+    }
+
+    /// Whether a problem's counts in different groups are dependent (so folds and bootstrap
+    /// resampling move whole problems across groups).
+    var sharesProblemEffects: Bool { self == .crossed }
+
+    /// Whether the family can be fitted to `groups`: shared-shape needs two groups, crossed two
+    /// groups that share problem ids.
+    public func isCandidate(for groups: [[ProblemCount]]) -> Bool {
+        switch self {
+        case .betaBinomial, .zeroInflated: return true
+        case .sharedShape: return groups.count >= 2
+        case .crossed: return CrossedBetaBinomial.applies(to: groups)
+        }
+    }
+
+    /// The groups' distributions at the unconstrained point x.
+    func distributions(_ x: [Double], groups: Int) -> [SuccessDistribution] {
+        (0..<groups).map { g in
+            let i = parameterIndices(group: g, groups: groups)
+            return SuccessDistribution(family: self, a: Double.exp(x[i.a]), b: Double.exp(x[i.b]),
+                                       zeroMass: i.zeroMass.map { Special.sigmoid(x[$0]) } ?? 0,
+                                       problemShape: i.problemShape.map { Double.exp(x[$0]) })
         }
     }
 }
@@ -58,29 +111,42 @@ public struct SuccessDistribution: Sendable, Equatable, Codable {
     public var family: SuccessFamily
     /// Beta shape a (left tail; pass@k ~ 1 − C·k^−a at large k).
     public var a: Double
-    /// Beta shape b.
+    /// Beta shape b (crossed family: b_j, the Beta's b at problem effect u = 0).
     public var b: Double
     /// Point mass at zero π (0 unless zero-inflated).
     public var zeroMass: Double
+    /// Crossed family: the problem-difficulty shape α (e^u ~ Gamma(α), shared by all groups); nil otherwise.
+    public var problemShape: Double?
 
-    public init(family: SuccessFamily, a: Double, b: Double, zeroMass: Double = 0) {
+    public init(family: SuccessFamily, a: Double, b: Double, zeroMass: Double = 0, problemShape: Double? = nil) {
         self.family = family
         self.a = a
         self.b = b
         self.zeroMass = zeroMass
+        self.problemShape = problemShape
     }
 
-    /// Expected pass@k over problems: (1 − π)·(1 − B(a, b + k)/B(a, b)).
+    /// Runs `body` over the problem-effect quadrature (node weight w_g, Beta b at the node), or once
+    /// with weight 1 and b when there is no problem effect.
+    private func overProblemEffect(_ body: (_ logWeight: Double, _ b: Double) -> Double) -> [Double] {
+        guard let alpha = problemShape else { return [body(0, b)] }
+        let lw = CrossedBetaBinomial.logWeights(problemShape: alpha).logWeights
+        return (0..<CrossedBetaBinomial.nodeCount).map { body(lw[$0], b * CrossedBetaBinomial.expNegNodes[$0]) }
+    }
+
+    /// Expected pass@k for a problem drawn from the distribution: (1 − π)·(1 − B(a, b + k)/B(a, b)),
+    /// averaged over the problem effect for the crossed family (a new problem; the crossed family's
+    /// forecasts for the group's own problems are posterior means, ``SuccessDistributionFitter/forecasts``).
     public func passAtK(_ k: Double) -> Double {
-        (1 - zeroMass) * BetaBinomial.passAtK(a: a, b: b, k: k)
+        (1 - zeroMass) * overProblemEffect { lw, b in Double.exp(lw) * BetaBinomial.passAtK(a: a, b: b, k: k) }.reduce(0, +)
     }
 
-    /// Mean single-sample success (1 − π)·a/(a + b).
-    public var mean: Double { (1 - zeroMass) * a / (a + b) }
+    /// Mean single-sample success (1 − π)·E[a/(a + b)].
+    public var mean: Double { (1 - zeroMass) * overProblemEffect { lw, b in Double.exp(lw) * a / (a + b) }.reduce(0, +) }
 
-    /// ln P(c | n) under this distribution.
+    /// ln P(c | n) under this distribution (marginal over the problem effect for the crossed family).
     public func logLikelihood(samples n: Int, correct c: Int) -> Double {
-        let ll = BetaBinomial.logLikelihood(samples: n, correct: c, a: a, b: b)
+        let ll = Special.logSumExp(overProblemEffect { lw, b in lw + BetaBinomial.logLikelihood(samples: n, correct: c, a: a, b: b) })
         if zeroMass <= 0 { return ll }
         if c == 0 { return Special.logAddExp(Double.log(zeroMass), Double.log(onePlus: -zeroMass) + ll) }
         return Double.log(onePlus: -zeroMass) + ll
@@ -90,23 +156,46 @@ public struct SuccessDistribution: Sendable, Equatable, Codable {
     public var parameters: [String: Double] {
         var p = ["a": a, "b": b]
         if family == .zeroInflated { p["zero_mass"] = zeroMass }
+        if let problemShape { p["problem_shape"] = problemShape }
         return p
     }
 }
 
-/// Negative log-likelihood of a family over several groups' counts, with an analytic gradient.
-/// Parameters are unconstrained: ln a, ln b, logit π. Problems carry weights (bootstrap
-/// multiplicities; 0 removes a problem, for cross-validation).
-struct SuccessObjective: DifferentiableObjective, Sendable {
+/// What the fitter needs from a family's likelihood: the negative log-likelihood with gradient
+/// over cells or problems of positive weight, the distributions at a point, and forecasts.
+protocol SuccessLikelihood: DifferentiableObjective, Sendable {
+    var family: SuccessFamily { get }
+    var groups: Int { get }
+    /// The groups' distributions at x.
+    func distributions(_ x: [Double]) -> [SuccessDistribution]
+    /// Expected pass@k at x, `[group][k index]`, over the problems as weighted.
+    func forecasts(_ x: [Double], ks: [Double]) -> [[Double]]
+}
+
+extension SuccessLikelihood {
+    /// The objective's value at x (the gradient is computed and dropped).
+    func value(at x: [Double]) -> Double {
+        var scratch = [Double](repeating: 0, count: x.count)
+        return x.withUnsafeBufferPointer { xb in scratch.withUnsafeMutableBufferPointer { valueAndGradient(at: xb, gradient: $0) } }
+    }
+}
+
+/// Negative log-likelihood of an independent-problem family (beta-binomial, zero-inflated,
+/// shared-shape) over several groups' counts, with an analytic gradient. Parameters are
+/// unconstrained: ln a, ln b, logit π. Problems carry weights (bootstrap multiplicities; 0 removes
+/// a problem, for cross-validation).
+struct SuccessObjective: SuccessLikelihood {
     let family: SuccessFamily
     let groups: Int
-    /// Per problem: n, c, group index, weight.
+    /// Per problem: n, c, ln C(n, c), group index, weight.
     let n: [Double]
     let c: [Double]
+    let logBinomial: [Double]
     let group: [Int]
     let weight: [Double]
 
     init(family: SuccessFamily, groups: [[ProblemCount]], weights: [[Double]]? = nil) {
+        precondition(!family.sharesProblemEffects, "\(family.rawValue) has its own likelihood (CrossedObjective)")
         self.family = family
         self.groups = groups.count
         var n: [Double] = [], c: [Double] = [], g: [Int] = [], w: [Double] = []
@@ -118,25 +207,20 @@ struct SuccessObjective: DifferentiableObjective, Sendable {
             }
         }
         self.n = n; self.c = c; self.group = g; self.weight = w
+        logBinomial = zip(n, c).map { BetaBinomial.logBinomial(samples: $0, correct: $1) }
     }
 
-    /// (a, b, π) of group `g` at x.
+    /// (ln a, ln b, logit π) of group `g` at x.
     func shape(_ x: UnsafeBufferPointer<Double>, _ g: Int) -> (la: Double, lb: Double, t: Double?) {
-        switch family {
-        case .betaBinomial: return (x[2 * g], x[2 * g + 1], nil)
-        case .zeroInflated: return (x[3 * g], x[3 * g + 1], x[3 * g + 2])
-        case .sharedShape: return (x[0], x[1 + g], nil)
-        }
+        let i = family.parameterIndices(group: g, groups: groups)
+        return (x[i.a], x[i.b], i.zeroMass.map { x[$0] })
     }
 
-    func distributions(_ xs: [Double]) -> [SuccessDistribution] {
-        xs.withUnsafeBufferPointer { x in
-            (0..<groups).map { g in
-                let s = shape(x, g)
-                return SuccessDistribution(family: family, a: Double.exp(s.la), b: Double.exp(s.lb),
-                                           zeroMass: s.t.map { Special.sigmoid($0) } ?? 0)
-            }
-        }
+    func distributions(_ x: [Double]) -> [SuccessDistribution] { family.distributions(x, groups: groups) }
+
+    /// The distributions' pass@k (problems are independent: weights do not change the forecast).
+    func forecasts(_ x: [Double], ks: [Double]) -> [[Double]] {
+        distributions(x).map { d in ks.map { d.passAtK($0) } }
     }
 
     func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient gr: UnsafeMutableBufferPointer<Double>) -> Double {
@@ -145,26 +229,19 @@ struct SuccessObjective: DifferentiableObjective, Sendable {
         for i in 0..<x.count where !(abs(x[i]) < 40) { return .infinity }
         var value = 0.0
         // Per-group constants.
-        var aG = [Double](repeating: 0, count: groups), bG = aG, piG = aG, constA = aG, constB = aG, lbG = aG
+        var aG = [Double](repeating: 0, count: groups), bG = aG, piG = aG
         for g in 0..<groups {
             let s = shape(x, g)
-            let a = Double.exp(s.la), b = Double.exp(s.lb)
-            aG[g] = a; bG[g] = b
+            aG[g] = Double.exp(s.la); bG[g] = Double.exp(s.lb)
             piG[g] = s.t.map { Special.sigmoid($0) } ?? 0
-            let psiAB = Special.digamma(a + b)
-            constA[g] = psiAB - Special.digamma(a)
-            constB[g] = psiAB - Special.digamma(b)
-            lbG[g] = Special.logBeta(a, b)
         }
         var dla = [Double](repeating: 0, count: groups), dlb = dla, dt = dla
         for i in 0..<n.count {
             let g = group[i]
             let a = aG[g], b = bG[g], ni = n[i], ci = c[i], w = weight[i]
-            let ll = Double.logGamma(ni + 1) - Double.logGamma(ci + 1) - Double.logGamma(ni - ci + 1)
-                + Special.logBeta(ci + a, ni - ci + b) - lbG[g]
-            let psiN = Special.digamma(ni + a + b)
-            let ga = Special.digamma(ci + a) - psiN + constA[g]
-            let gb = Special.digamma(ni - ci + b) - psiN + constB[g]
+            let ll = logBinomial[i]
+                + Special.logPochhammer(a, ci) + Special.logPochhammer(b, ni - ci) - Special.logPochhammer(a + b, ni)
+            let (ga, gb) = BetaBinomial.gradient(samples: ni, correct: ci, a: a, b: b)
             if family == .zeroInflated {
                 let pi = piG[g]
                 if ci == 0 {
@@ -188,14 +265,11 @@ struct SuccessObjective: DifferentiableObjective, Sendable {
                 dlb[g] -= w * gb * b
             }
         }
-        switch family {
-        case .betaBinomial:
-            for g in 0..<groups { gr[2 * g] = dla[g]; gr[2 * g + 1] = dlb[g] }
-        case .zeroInflated:
-            for g in 0..<groups { gr[3 * g] = dla[g]; gr[3 * g + 1] = dlb[g]; gr[3 * g + 2] = dt[g] }
-        case .sharedShape:
-            gr[0] = dla.reduce(0, +)
-            for g in 0..<groups { gr[1 + g] = dlb[g] }
+        for g in 0..<groups {
+            let i = family.parameterIndices(group: g, groups: groups)
+            gr[i.a] += dla[g]
+            gr[i.b] += dlb[g]
+            if let t = i.zeroMass { gr[t] += dt[g] }
         }
         return value
     }

@@ -18,20 +18,37 @@ public struct SuccessFit: Sendable {
 }
 
 /// Maximum-likelihood fitting of per-problem success distributions, model selection by held-out
-/// likelihood, and bootstrap intervals for pass@k forecasts.
+/// likelihood, forecasts and bootstrap intervals for pass@k.
 public enum SuccessDistributionFitter {
     static let options = LBFGSOptions(memory: 10, gradientTolerance: 1e-9, functionTolerance: 1e-13, maxIterations: 500, maxEvaluations: 2_000)
+    /// Bootstrap refits stop at a relative decrease of 1e-7 (~1e-3 nats on the Pythia file) and
+    /// keep 20 correction pairs: a quarter of the evaluations of the tight rule. A replicate's
+    /// forecasts then move by ≤ 2e-3 (as they do between tight runs with 10 or 20 pairs: models
+    /// with a handful of correct samples sit on a flat ridge in b), inside the Monte-Carlo error
+    /// of 2.5%/97.5% percentiles of 200 replicates.
+    static let bootstrapOptions = LBFGSOptions(memory: 20, gradientTolerance: 1e-5, functionTolerance: 1e-7, maxIterations: 500, maxEvaluations: 2_000)
 
-    /// Starting points: method-of-moments means with a few left-tail shapes.
+    /// The family's negative log-likelihood over the groups' counts (weights: bootstrap
+    /// multiplicities or 0/1 fold masks, per cell).
+    static func objective(_ family: SuccessFamily, groups: [[ProblemCount]], weights: [[Double]]? = nil) -> any SuccessLikelihood {
+        family.sharesProblemEffects
+            ? CrossedObjective(groups: groups, weights: weights)
+            : SuccessObjective(family: family, groups: groups, weights: weights)
+    }
+
+    /// Starting points: method-of-moments means with a few left-tail shapes (the crossed family's
+    /// fit does not depend on its start: one, at a = 0.5, α = 1).
     static func starts(_ family: SuccessFamily, groups: [[ProblemCount]]) -> [[Double]] {
         let means = groups.map { problems -> Double in
             let c = problems.reduce(0.0) { $0 + Double($1.correct) }
             let n = problems.reduce(0.0) { $0 + Double($1.samples) }
             return min(max(c / max(n, 1), 1e-7), 0.9)
         }
+        func logB(_ a: Double) -> [Double] { means.map { Double.log(a * (1 - $0) / $0) } }
+        if family == .crossed { return [[Double.log(0.5)] + logB(0.5) + [0]] }
         var result: [[Double]] = []
         for a in [0.1, 0.3, 1.0, 3.0] {
-            let lbs = means.map { Double.log(a * (1 - $0) / $0) }
+            let lbs = logB(a)
             switch family {
             case .betaBinomial:
                 result.append(lbs.flatMap { [Double.log(a), $0] })
@@ -39,6 +56,8 @@ public enum SuccessDistributionFitter {
                 result.append([Double.log(a)] + lbs)
             case .zeroInflated:
                 for t in [-2.0, 0.0] { result.append(lbs.flatMap { [Double.log(a), $0 - 0.5, t] }) }
+            case .crossed:
+                break
             }
         }
         return result
@@ -47,10 +66,15 @@ public enum SuccessDistributionFitter {
     /// Fits `family` to the groups' counts (weights: bootstrap multiplicities or 0/1 fold masks).
     public static func fit(_ family: SuccessFamily, groups: [[ProblemCount]], weights: [[Double]]? = nil,
                            warmStart: [Double]? = nil, standardErrors: Bool = false) -> SuccessFit {
-        let objective = SuccessObjective(family: family, groups: groups, weights: weights)
+        fit(family, groups: groups, weights: weights, warmStart: warmStart, standardErrors: standardErrors, options: options)
+    }
+
+    static func fit(_ family: SuccessFamily, groups: [[ProblemCount]], weights: [[Double]]?,
+                    warmStart: [Double]?, standardErrors: Bool, options: LBFGSOptions) -> SuccessFit {
+        let objective = objective(family, groups: groups, weights: weights)
         let candidates = warmStart.map { [$0] } ?? starts(family, groups: groups)
         var best: MinimizationResult? = nil
-        var solver = LBFGSSolver(dimension: family.dimension(groups: groups.count), memory: 10)
+        var solver = LBFGSSolver(dimension: family.dimension(groups: groups.count), memory: options.memory)
         for start in candidates {
             let r = solver.minimize(objective, from: start, options: options)
             if r.value.isFinite, best == nil || r.value < best!.value { best = r }
@@ -62,9 +86,16 @@ public enum SuccessDistributionFitter {
                           negLogLikelihood: best?.value ?? .infinity, x: x, standardErrors: ses)
     }
 
-    /// Delta-method standard errors of a, b (and π) from a finite-difference Hessian of the
+    /// Expected pass@k of each group at the fit, `[group][k index]`: the distribution's
+    /// 1 − E[(1 − p)^k] for the independent-problem families; for the crossed family the posterior
+    /// predictive mean over the group's problems (as weighted; bootstrap replicates pass theirs).
+    public static func forecasts(_ fit: SuccessFit, groups: [[ProblemCount]], ks: [Double], weights: [[Double]]? = nil) -> [[Double]] {
+        objective(fit.family, groups: groups, weights: weights).forecasts(fit.x, ks: ks)
+    }
+
+    /// Delta-method standard errors of a, b (and π, α) from a finite-difference Hessian of the
     /// analytic gradient.
-    static func standardErrors(_ objective: SuccessObjective, at x: [Double]) -> [[String: Double]?] {
+    static func standardErrors(_ objective: any SuccessLikelihood, at x: [Double]) -> [[String: Double]?] {
         let d = x.count
         var h = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
         func gradient(_ p: [Double]) -> [Double] {
@@ -84,16 +115,11 @@ public enum SuccessDistributionFitter {
         let dists = objective.distributions(x)
         func varianceOK(_ v: Double) -> Double? { v.isFinite && v > 0 ? v.squareRoot() : nil }
         return (0..<objective.groups).map { g in
-            let (ia, ib, it): (Int, Int, Int?) = {
-                switch objective.family {
-                case .betaBinomial: return (2 * g, 2 * g + 1, nil)
-                case .zeroInflated: return (3 * g, 3 * g + 1, 3 * g + 2)
-                case .sharedShape: return (0, 1 + g, nil)
-                }
-            }()
-            guard let sa = varianceOK(inverse[ia][ia]), let sb = varianceOK(inverse[ib][ib]) else { return nil }
+            let i = objective.family.parameterIndices(group: g, groups: objective.groups)
+            guard let sa = varianceOK(inverse[i.a][i.a]), let sb = varianceOK(inverse[i.b][i.b]) else { return nil }
             var r = ["a": dists[g].a * sa, "b": dists[g].b * sb]
-            if let it, let st = varianceOK(inverse[it][it]) { r["zero_mass"] = dists[g].zeroMass * (1 - dists[g].zeroMass) * st }
+            if let it = i.zeroMass, let st = varianceOK(inverse[it][it]) { r["zero_mass"] = dists[g].zeroMass * (1 - dists[g].zeroMass) * st }
+            if let ia = i.problemShape, let alpha = dists[g].problemShape, let st = varianceOK(inverse[ia][ia]) { r["problem_shape"] = alpha * st }
             return r
         }
     }
@@ -120,67 +146,82 @@ public enum SuccessDistributionFitter {
         return inv
     }
 
-    /// Held-out log-likelihood by `folds`-fold cross-validation over problems (each group's
-    /// problems are split into folds by a seeded shuffle; all families see the same folds).
+    /// Held-out log-likelihood by `folds`-fold cross-validation over problems: problem ids are
+    /// split into folds by a seeded shuffle and a problem is held out from every group at once
+    /// (the crossed family's problems are dependent across groups; all families see the same folds).
     public static func heldOutLogLikelihood(_ family: SuccessFamily, groups: [[ProblemCount]], folds: Int = 5, seed: UInt64 = 0) -> Double {
         let assignment = foldAssignment(groups: groups, folds: folds, seed: seed)
-        var total = 0.0
-        for f in 0..<folds {
-            let weights = assignment.map { $0.map { $0 == f ? 0.0 : 1.0 } }
-            let fitted = fit(family, groups: groups, weights: weights)
-            for (g, problems) in groups.enumerated() {
-                for (i, p) in problems.enumerated() where assignment[g][i] == f {
-                    total += fitted.distributions[g].logLikelihood(samples: p.samples, correct: p.correct)
-                }
-            }
-        }
-        return total
+        return (0..<folds).reduce(0.0) { $0 + heldOutLogLikelihood(family, groups: groups, fold: $1, assignment: assignment) }
     }
 
+    /// Fits without fold `fold` and returns the log-likelihood of that fold's cells.
+    static func heldOutLogLikelihood(_ family: SuccessFamily, groups: [[ProblemCount]], fold: Int, assignment: [[Int]]) -> Double {
+        let training = assignment.map { $0.map { $0 == fold ? 0.0 : 1.0 } }
+        let fitted = fit(family, groups: groups, weights: training)
+        let heldOut = assignment.map { $0.map { $0 == fold ? 1.0 : 0.0 } }
+        return -objective(family, groups: groups, weights: heldOut).value(at: fitted.x)
+    }
+
+    /// Fold of each cell, `[group][problem]`: problem ids in order of first appearance, shuffled.
     static func foldAssignment(groups: [[ProblemCount]], folds: Int, seed: UInt64) -> [[Int]] {
         var rng = SeededGenerator(seed: seed)
-        return groups.map { problems in
-            var order = Array(0..<problems.count)
-            order.shuffle(using: &rng)
-            var a = [Int](repeating: 0, count: problems.count)
-            for (rank, i) in order.enumerated() { a[i] = rank % folds }
-            return a
-        }
+        let alignment = ProblemAlignment(groups)
+        var order = Array(0..<alignment.ids.count)
+        order.shuffle(using: &rng)
+        var fold = [Int](repeating: 0, count: order.count)
+        for (rank, i) in order.enumerated() { fold[i] = rank % folds }
+        return alignment.index.map { $0.map { fold[$0] } }
     }
 
     /// Scores every candidate family by held-out log-likelihood and returns them best first.
-    /// `sharedShape` is only a candidate with two or more groups.
+    /// `sharedShape` is only a candidate with two or more groups, `crossed` with groups that share
+    /// problem ids (``SuccessFamily/isCandidate(for:)``). Families × folds run on all cores.
     public static func select(groups: [[ProblemCount]], candidates: [SuccessFamily] = SuccessFamily.allCases,
                               folds: Int = 5, seed: UInt64 = 0) -> [(family: SuccessFamily, heldOutLogLikelihood: Double)] {
-        let usable = candidates.filter { $0 != .sharedShape || groups.count >= 2 }
-        var scores = [Double](repeating: -.infinity, count: usable.count)
+        let usable = candidates.filter { $0.isCandidate(for: groups) }
+        let assignment = foldAssignment(groups: groups, folds: folds, seed: seed)
+        var scores = [Double](repeating: 0, count: usable.count * folds)
         scores.withUnsafeMutableBufferPointer { buffer in
             let out = SendableBuffer(buffer)
-            DispatchQueue.concurrentPerform(iterations: usable.count) { i in
-                out.buffer[i] = heldOutLogLikelihood(usable[i], groups: groups, folds: folds, seed: seed)
+            // The crossed family's folds are the slowest: hand them out first.
+            let tasks = (0..<usable.count * folds).sorted { (usable[$0 / folds] == .crossed ? 0 : 1) < (usable[$1 / folds] == .crossed ? 0 : 1) }
+            DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
+                let task = tasks[t]
+                out.buffer[task] = heldOutLogLikelihood(usable[task / folds], groups: groups, fold: task % folds, assignment: assignment)
             }
         }
-        return zip(usable, scores).map { (family: $0, heldOutLogLikelihood: $1) }
-            .sorted { $0.heldOutLogLikelihood > $1.heldOutLogLikelihood }
+        return usable.enumerated().map { f, family in
+            (family: family, heldOutLogLikelihood: scores[(f * folds)..<((f + 1) * folds)].reduce(0, +))
+        }.sorted { $0.heldOutLogLikelihood > $1.heldOutLogLikelihood }
     }
 
-    /// Bootstrap (problems resampled with replacement within each group, seeded per replicate,
-    /// warm-started from `fit`) forecasts of pass@k: `result[g][r][j]` for group g, replicate r, k = ks[j].
+    /// Bootstrap forecasts of pass@k, seeded per replicate and warm-started from `fit`:
+    /// `result[g][r][j]` for group g, replicate r, k = ks[j]. Problems are resampled with
+    /// replacement within each group, or — for the crossed family, whose problems are dependent
+    /// across groups — as whole problems (one multiplicity per problem id, shared by the groups).
     public static func bootstrapForecasts(_ fit: SuccessFit, groups: [[ProblemCount]], ks: [Double],
                                           replicates: Int, seed: UInt64) -> [[[Double]]] {
         var out = [[[Double]]](repeating: [[Double]](repeating: [], count: replicates), count: groups.count)
         var flat = [[[Double]]](repeating: [], count: replicates)
+        let alignment = ProblemAlignment(groups)
         flat.withUnsafeMutableBufferPointer { buffer in
             let results = SendableBuffer(buffer)
             DispatchQueue.concurrentPerform(iterations: replicates) { r in
                 var rng = SeededGenerator(seed: seed, stream: r)
-                let weights = groups.map { problems -> [Double] in
-                    var w = [Double](repeating: 0, count: problems.count)
-                    for _ in 0..<problems.count { w[Int.random(in: 0..<problems.count, using: &rng)] += 1 }
-                    return w
+                let weights: [[Double]]
+                if fit.family.sharesProblemEffects {
+                    var w = [Double](repeating: 0, count: alignment.ids.count)
+                    for _ in 0..<w.count { w[Int.random(in: 0..<w.count, using: &rng)] += 1 }
+                    weights = alignment.index.map { $0.map { w[$0] } }
+                } else {
+                    weights = groups.map { problems -> [Double] in
+                        var w = [Double](repeating: 0, count: problems.count)
+                        for _ in 0..<problems.count { w[Int.random(in: 0..<problems.count, using: &rng)] += 1 }
+                        return w
+                    }
                 }
-                let refit = self.fit(fit.family, groups: groups, weights: weights, warmStart: fit.x)
-                results.buffer[r] = refit.distributions.map { d in ks.map { d.passAtK($0) } }
+                let refit = self.fit(fit.family, groups: groups, weights: weights, warmStart: fit.x, standardErrors: false, options: bootstrapOptions)
+                results.buffer[r] = forecasts(refit, groups: groups, ks: ks, weights: weights)
             }
         }
         for r in 0..<replicates { for g in 0..<groups.count { out[g][r] = flat[r][g] } }

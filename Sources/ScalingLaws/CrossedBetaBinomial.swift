@@ -1,0 +1,413 @@
+import Foundation
+import Optimization
+import RealModule
+
+/// The crossed problem × group beta-binomial (`crossed-beta-binomial`; "LG-bb" in the research
+/// notes behind docs/test-time-scaling.md).
+///
+/// Schaeffer et al. (2025, "How do large language monkeys get their power (laws)?") show that the
+/// power law of pass@k at large k comes from the left tail of the per-problem success
+/// distribution: if the density of p behaves like p^(α−1) near 0, then 1 − pass@k ∝ k^−α. The
+/// per-group beta-binomial estimates that tail from one model's counts; with 100 samples per
+/// problem and pass@1 ≈ 1e-3 nearly every count is 0 and the tail is unidentified. But the models
+/// of one file answer the same problems, and a problem that is hard for one model is hard for the
+/// others. The crossed model lets problem i carry one difficulty u_i shared by all groups:
+///
+///     e^{u_i} ~ Gamma(α, 1)                         (density of u ∝ exp(α·u − e^u); left tail p^(α−1))
+///     p_ij | u_i ~ Beta(a, β_ij),   β_ij = b_j·e^{−u_i}   (mean ≈ a·e^{u_i}/b_j when β_ij ≫ a)
+///     c_ij | p_ij ~ Binomial(n_ij, p_ij)
+///
+/// with a within-cell shape a and a problem shape α shared by all groups and a level b_j per group
+/// (1 + J + 1 parameters; the shared-shape family is the special case without u). Only the cells
+/// a group has count: a problem missing from group j contributes nothing for j, and every cell may
+/// have its own n_ij.
+///
+/// Likelihood: u is integrated on a fixed grid z_g = −40, −39.6, …, 8 (121 nodes; the trapezoid
+/// rule converges geometrically for this smooth, fast-decaying integrand) with normalised weights
+/// ln w_g = α·z_g − e^{z_g} − LSE_h(α·z_h − e^{z_h}):
+///
+///     ℓ = Σ_i ω_i · LSE_g [ ln w_g + Σ_j ln BB(c_ij | n_ij, a, b_j e^{−z_g}) ],
+///     ln BB(c | n, a, β) = ln C(n, c) + D(a, c) + D(β, n − c) − D(a + β, n),
+///
+/// D(x, k) = ln Γ(x + k) − ln Γ(x) (``Special/logPochhammer(_:_:)``, stable for β up to e^100; the
+/// grid takes β to e^50 and plain log-gamma differences return inf − inf there), ω_i a problem's
+/// weight (0 holds it out, bootstrap multiplicities). With P_ig the posterior of node g given
+/// problem i's counts (the softmax of the bracket) and C_jcg = Σ_i ω_i P_ig over the problems where
+/// group j has pattern c, the analytic gradient in the unconstrained θ = (ln a, ln b_j, ln α) is
+///
+///     ∂ℓ/∂ln b_j = Σ C · β [ψ(n − c + β) − ψ(β) − (ψ(n + a + β) − ψ(a + β))]
+///     ∂ℓ/∂ln a   = Σ C · a [ψ(c + a) − ψ(a) − (ψ(n + a + β) − ψ(a + β))]
+///     ∂ℓ/∂ln α   = Σ_i ω_i Σ_g P_ig (α z_g − Σ_h w_h α z_h)
+///
+/// Forecast of group j (the posterior predictive mean over its problems, each problem's effect
+/// informed by every group's counts on it):
+///
+///     pass@k_j = mean_i Σ_g P_ig · [1 − exp(D(B, k) − D(A + B, k))],  A = a + c_ij, B = b_j e^{−z_g} + n_ij − c_ij.
+///
+/// Caveat: held-out likelihood cannot tell a Gamma problem effect from, e.g., a normal one on
+/// Pythia GSM8K (differences of a few nats against a fold-to-fold spread of tens); the Gamma is
+/// chosen for its power-law tail, so at large k the forecast's tail shape is an assumption.
+public enum CrossedBetaBinomial {
+    /// Quadrature nodes z_g over the problem effect u.
+    public static let nodes: [Double] = (0..<nodeCount).map { -40 + 0.4 * Double($0) }
+    public static let nodeCount = 121
+    /// e^{−z_g}: β_jg = b_j·e^{−z_g}.
+    static let expNegNodes: [Double] = nodes.map { Double.exp(-$0) }
+
+    /// Normalised log weights ln w_g(α) of the log-Gamma problem effect on the grid, and
+    /// ∂ ln w_g/∂ ln α = α z_g − Σ_h w_h α z_h.
+    public static func logWeights(problemShape alpha: Double) -> (logWeights: [Double], derivative: [Double]) {
+        let raw = nodes.map { alpha * $0 - Double.exp($0) }
+        let total = Special.logSumExp(raw)
+        let lw = raw.map { $0 - total }
+        var mean = 0.0
+        for g in 0..<nodeCount { mean += Double.exp(lw[g]) * alpha * nodes[g] }
+        return (lw, nodes.map { alpha * $0 - mean })
+    }
+
+    /// Whether the family applies: two or more groups, and some problem id counted in two of them.
+    public static func applies(to groups: [[ProblemCount]]) -> Bool {
+        guard groups.count >= 2 else { return false }
+        var seen: [String: Int] = [:]
+        for (g, problems) in groups.enumerated() {
+            for p in problems {
+                if let first = seen[p.problem], first != g { return true }
+                seen[p.problem] = g
+            }
+        }
+        return false
+    }
+
+    /// What the report says whenever this family's forecasts are shown.
+    public static let tailShapeNote = """
+        crossed-beta-binomial: problem difficulty e^u ~ Gamma(α) is shared by all groups (p ~ Beta(a, b·e^−u)); \
+        forecasts are each group's posterior predictive mean over its problems. The Gamma's power-law tail \
+        (density of p ∝ p^(α−1) near 0) sets pass@k at large k, and held-out likelihood cannot separate it \
+        from other tails (e.g. a normal problem effect) on counts like Pythia GSM8K's: for k far beyond \
+        the samples drawn, the tail shape is an assumption, not a finding
+        """
+}
+
+/// Problem ids of several groups aligned: `ids` in order of first appearance, `index[g][r]` the
+/// aligned position of group g's r-th problem.
+struct ProblemAlignment: Sendable {
+    let ids: [String]
+    let index: [[Int]]
+
+    init(_ groups: [[ProblemCount]]) {
+        var position: [String: Int] = [:]
+        var ids: [String] = []
+        index = groups.map { problems in
+            problems.map { p in
+                if let i = position[p.problem] { return i }
+                position[p.problem] = ids.count
+                ids.append(p.problem)
+                return ids.count - 1
+            }
+        }
+        self.ids = ids
+    }
+}
+
+/// The crossed family's data: every cell (group, problem) reduced to a pattern — a distinct
+/// (group, n, c) — so that the likelihood is tabulated once per pattern and node, not per cell.
+struct CrossedLayout: Sendable {
+    let groupCount: Int
+    let problemCount: Int
+    /// Per pattern: group, n, c, ln C(n, c), and its (group, n) size class.
+    let patternGroup: [Int]
+    let patternSamples: [Double]
+    let patternCorrect: [Double]
+    let patternLogBinomial: [Double]
+    let patternSize: [Int]
+    /// Per size class (distinct (group, n)): group and n.
+    let sizeGroup: [Int]
+    let sizeSamples: [Double]
+    /// `cells[g][r]`: (aligned problem, pattern) of group g's r-th problem.
+    let cells: [[(problem: Int, pattern: Int)]]
+    /// Problem i's patterns are `problemPatterns[problemStart[i] ..< problemStart[i + 1]]`.
+    let problemStart: [Int]
+    let problemPatterns: [Int]
+
+    init(groups: [[ProblemCount]], alignment: ProblemAlignment) {
+        groupCount = groups.count
+        problemCount = alignment.ids.count
+        struct Key: Hashable { let group: Int, samples: Int, correct: Int }
+        struct SizeKey: Hashable { let group: Int, samples: Int }
+        var patternOf: [Key: Int] = [:], sizeOf: [SizeKey: Int] = [:]
+        var pg: [Int] = [], pn: [Double] = [], pc: [Double] = [], pl: [Double] = [], ps: [Int] = []
+        var sg: [Int] = [], sn: [Double] = []
+        var byProblem = [[Int]](repeating: [], count: alignment.ids.count)
+        cells = groups.enumerated().map { g, problems in
+            problems.enumerated().map { r, p in
+                let key = Key(group: g, samples: p.samples, correct: p.correct)
+                let pattern: Int
+                if let known = patternOf[key] { pattern = known } else {
+                    let sizeKey = SizeKey(group: g, samples: p.samples)
+                    let size: Int
+                    if let s = sizeOf[sizeKey] { size = s } else {
+                        size = sg.count; sizeOf[sizeKey] = size
+                        sg.append(g); sn.append(Double(p.samples))
+                    }
+                    pattern = pg.count; patternOf[key] = pattern
+                    pg.append(g); pn.append(Double(p.samples)); pc.append(Double(p.correct)); ps.append(size)
+                    pl.append(BetaBinomial.logBinomial(samples: Double(p.samples), correct: Double(p.correct)))
+                }
+                byProblem[alignment.index[g][r]].append(pattern)
+                return (alignment.index[g][r], pattern)
+            }
+        }
+        patternGroup = pg; patternSamples = pn; patternCorrect = pc; patternLogBinomial = pl; patternSize = ps
+        sizeGroup = sg; sizeSamples = sn
+        var start = [0]
+        for list in byProblem { start.append(start.last! + list.count) }
+        problemStart = start
+        problemPatterns = byProblem.flatMap { $0 }
+    }
+
+    var patternCount: Int { patternGroup.count }
+}
+
+/// The nodes `lo ..< hi` where a posterior (or a union of posteriors) is not negligible.
+struct NodeSpan: Sendable {
+    var lo: Int
+    var hi: Int
+    static let empty = NodeSpan(lo: Int.max, hi: Int.min)
+    var isEmpty: Bool { lo >= hi }
+    var nodes: Range<Int> { isEmpty ? 0..<0 : lo..<hi }
+    mutating func cover(_ g: Int) { lo = min(lo, g); hi = max(hi, g + 1) }
+    mutating func cover(_ other: NodeSpan) { lo = min(lo, other.lo); hi = max(hi, other.hi) }
+}
+
+/// The crossed family's negative log-likelihood over θ = (ln a, ln b_0 … ln b_{J−1}, ln α), with
+/// the analytic gradient of ``CrossedBetaBinomial``. Weights are per cell as for the other families
+/// but the crossed likelihood weights whole problems: a problem takes the weight of its first cell
+/// (folds and bootstrap replicates give all cells of one problem the same weight).
+struct CrossedObjective: SuccessLikelihood {
+    let layout: CrossedLayout
+    /// ω_i per aligned problem.
+    let problemWeight: [Double]
+    /// Patterns that occur in a problem of positive weight (the others are never tabulated).
+    let patternActive: [Bool]
+
+    var family: SuccessFamily { .crossed }
+    var groups: Int { layout.groupCount }
+
+    init(groups: [[ProblemCount]], weights: [[Double]]? = nil) {
+        let alignment = ProblemAlignment(groups)
+        layout = CrossedLayout(groups: groups, alignment: alignment)
+        var omega = [Double](repeating: -1, count: alignment.ids.count)
+        for (g, problems) in groups.enumerated() {
+            for r in problems.indices where omega[alignment.index[g][r]] < 0 {
+                omega[alignment.index[g][r]] = weights?[g][r] ?? 1
+            }
+        }
+        problemWeight = omega
+        var active = [Bool](repeating: false, count: layout.patternCount)
+        for i in 0..<layout.problemCount where omega[i] > 0 {
+            for q in layout.problemStart[i]..<layout.problemStart[i + 1] { active[layout.problemPatterns[q]] = true }
+        }
+        patternActive = active
+    }
+
+    /// Unpacked parameters.
+    struct Parameters {
+        let a: Double
+        let logB: [Double]
+        let b: [Double]
+        let alpha: Double
+        init(_ x: UnsafeBufferPointer<Double>, groups: Int) {
+            a = Double.exp(x[0])
+            logB = (0..<groups).map { x[1 + $0] }
+            b = logB.map { Double.exp($0) }
+            alpha = Double.exp(x[1 + groups])
+        }
+    }
+
+    /// Whether θ is inside the range where every term is finite (|ln a| < 20, |ln b| < 60, |ln α| < 8).
+    func inDomain(_ x: UnsafeBufferPointer<Double>) -> Bool {
+        guard x.allSatisfy(\.isFinite), abs(x[0]) < 20, abs(x[groups + 1]) < 8 else { return false }
+        for j in 0..<groups where !(abs(x[1 + j]) < 60) { return false }
+        return true
+    }
+
+    /// T[p·G + g] = ln BB(c_p | n_p, a, b_j e^{−z_g}) for the active patterns (ln β = ln b_j − z_g
+    /// is known on the grid, which saves ``Special/logPochhammer(_:_:logX:)`` its logarithm).
+    func likelihoodTable(_ theta: Parameters) -> [Double] {
+        let G = CrossedBetaBinomial.nodeCount
+        let s = layout
+        let nodes = CrossedBetaBinomial.nodes, expNeg = CrossedBetaBinomial.expNegNodes
+        // D(a + β, n) per size class and node.
+        var totals = [Double](repeating: 0, count: s.sizeGroup.count * G)
+        for z in 0..<s.sizeGroup.count {
+            let bj = theta.b[s.sizeGroup[z]], logB = theta.logB[s.sizeGroup[z]], n = s.sizeSamples[z]
+            for g in 0..<G {
+                let beta = bj * expNeg[g]
+                totals[z * G + g] = Special.logPochhammer(theta.a + beta, n, logX: logB - nodes[g] + Double.log(onePlus: theta.a / beta))
+            }
+        }
+        var table = [Double](repeating: 0, count: s.patternCount * G)
+        table.withUnsafeMutableBufferPointer { table in
+            for p in 0..<s.patternCount where patternActive[p] {
+                let j = s.patternGroup[p], bj = theta.b[j], logB = theta.logB[j], n = s.patternSamples[p], c = s.patternCorrect[p]
+                let base = s.patternLogBinomial[p] + Special.logPochhammer(theta.a, c)
+                let z = s.patternSize[p]
+                for g in 0..<G {
+                    table[p * G + g] = base + Special.logPochhammer(bj * expNeg[g], n - c, logX: logB - nodes[g]) - totals[z * G + g]
+                }
+            }
+        }
+        return table
+    }
+
+    /// Posterior node weights below this are set to 0: they change no sum by more than 1e-20 of
+    /// its size, and the gradient pass skips them (a problem's posterior spans a few nodes of 121).
+    static let negligiblePosterior = 1e-20
+
+    /// Per problem of positive weight, the bracket ln w_g + Σ_{p ∈ i} T[p, g] over nodes (row i;
+    /// rows of held-out problems stay 0).
+    func brackets(table: [Double], logWeights: [Double]) -> [Double] {
+        let G = CrossedBetaBinomial.nodeCount
+        var out = [Double](repeating: 0, count: layout.problemCount * G)
+        table.withUnsafeBufferPointer { t in
+            out.withUnsafeMutableBufferPointer { out in
+                for i in 0..<layout.problemCount where problemWeight[i] > 0 {
+                    let bracket = out.baseAddress! + i * G
+                    for g in 0..<G { bracket[g] = logWeights[g] }
+                    for q in layout.problemStart[i]..<layout.problemStart[i + 1] {
+                        let row = t.baseAddress! + layout.problemPatterns[q] * G
+                        for g in 0..<G { bracket[g] += row[g] }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Per problem of positive weight: ℓ_i = LSE_g(ln w_g + Σ_{p ∈ i} T[p, g]), the posterior P_ig
+    /// over nodes (row i of `posterior`; rows of held-out problems stay 0) and the nodes where it
+    /// is not negligible.
+    func posteriors(table: [Double], logWeights: [Double]) -> (logLikelihood: [Double], posterior: [Double], support: [NodeSpan]) {
+        let G = CrossedBetaBinomial.nodeCount
+        var ll = [Double](repeating: 0, count: layout.problemCount)
+        var post = brackets(table: table, logWeights: logWeights)
+        var support = [NodeSpan](repeating: .empty, count: layout.problemCount)
+        post.withUnsafeMutableBufferPointer { post in
+            for i in 0..<layout.problemCount where problemWeight[i] > 0 {
+                let row = post.baseAddress! + i * G
+                var m = -Double.infinity
+                for g in 0..<G where row[g] > m { m = row[g] }
+                var total = 0.0
+                for g in 0..<G {
+                    let e = Double.exp(row[g] - m)
+                    row[g] = e
+                    total += e
+                }
+                ll[i] = m + Double.log(total)
+                for g in 0..<G {
+                    let q = row[g] / total
+                    if q < Self.negligiblePosterior { row[g] = 0 } else {
+                        row[g] = q
+                        support[i].cover(g)
+                    }
+                }
+            }
+        }
+        return (ll, post, support)
+    }
+
+    func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient gr: UnsafeMutableBufferPointer<Double>) -> Double {
+        for i in 0..<gr.count { gr[i] = 0 }
+        guard inDomain(x) else { return .infinity }
+        let G = CrossedBetaBinomial.nodeCount
+        let theta = Parameters(x, groups: groups)
+        let (lw, dlw) = CrossedBetaBinomial.logWeights(problemShape: theta.alpha)
+        let table = likelihoodTable(theta)
+        let (ll, post, support) = posteriors(table: table, logWeights: lw)
+        // C[p, g] = Σ_{i ∋ p} ω_i P_ig over the nodes where some problem with pattern p has posterior
+        // mass (`patternSupport`, likewise per size class), and the problem-shape term.
+        var weightSum = [Double](repeating: 0, count: layout.patternCount * G)
+        var patternSupport = [NodeSpan](repeating: .empty, count: layout.patternCount)
+        var sizeSupport = [NodeSpan](repeating: .empty, count: layout.sizeGroup.count)
+        var value = 0.0, dShape = 0.0
+        weightSum.withUnsafeMutableBufferPointer { sums in
+            post.withUnsafeBufferPointer { post in
+                for i in 0..<layout.problemCount where problemWeight[i] > 0 {
+                    let w = problemWeight[i], nodes = support[i], row = post.baseAddress! + i * G
+                    value -= w * ll[i]
+                    for g in nodes.nodes { dShape += w * row[g] * dlw[g] }
+                    for q in layout.problemStart[i]..<layout.problemStart[i + 1] {
+                        let p = layout.problemPatterns[q]
+                        let out = sums.baseAddress! + p * G
+                        for g in nodes.nodes { out[g] += w * row[g] }
+                        patternSupport[p].cover(nodes)
+                        sizeSupport[layout.patternSize[p]].cover(nodes)
+                    }
+                }
+            }
+        }
+        // ψ(n + a + β) − ψ(a + β) per size class and node.
+        var totals = [Double](repeating: 0, count: layout.sizeGroup.count * G)
+        for z in 0..<layout.sizeGroup.count where !sizeSupport[z].isEmpty {
+            let bj = theta.b[layout.sizeGroup[z]], n = layout.sizeSamples[z]
+            for g in sizeSupport[z].nodes { totals[z * G + g] = Special.digammaDifference(theta.a + bj * CrossedBetaBinomial.expNegNodes[g], n) }
+        }
+        var dA = 0.0
+        for p in 0..<layout.patternCount where !patternSupport[p].isEmpty {
+            let j = layout.patternGroup[p], bj = theta.b[j], n = layout.patternSamples[p], c = layout.patternCorrect[p]
+            let psiA = Special.digammaDifference(theta.a, c)
+            let z = layout.patternSize[p]
+            var dB = 0.0
+            for g in patternSupport[p].nodes {
+                let cw = weightSum[p * G + g]
+                if cw == 0 { continue }
+                let beta = bj * CrossedBetaBinomial.expNegNodes[g]
+                let total = totals[z * G + g]
+                dB += cw * beta * (Special.digammaDifference(beta, n - c) - total)
+                dA += cw * (psiA - total)
+            }
+            gr[1 + j] -= dB
+        }
+        gr[0] = -theta.a * dA
+        gr[1 + groups] = -dShape
+        return value
+    }
+
+    func distributions(_ x: [Double]) -> [SuccessDistribution] { family.distributions(x, groups: groups) }
+
+    func forecasts(_ x: [Double], ks: [Double]) -> [[Double]] {
+        let G = CrossedBetaBinomial.nodeCount
+        return x.withUnsafeBufferPointer { xb -> [[Double]] in
+            let theta = Parameters(xb, groups: groups)
+            let table = likelihoodTable(theta)
+            let (_, post, support) = posteriors(table: table, logWeights: CrossedBetaBinomial.logWeights(problemShape: theta.alpha).logWeights)
+            var patternSupport = [NodeSpan](repeating: .empty, count: layout.patternCount)
+            for j in 0..<groups {
+                for cell in layout.cells[j] where problemWeight[cell.problem] > 0 { patternSupport[cell.pattern].cover(support[cell.problem]) }
+            }
+            var result = [[Double]](repeating: [Double](repeating: 0, count: ks.count), count: groups)
+            var value = [Double](repeating: 0, count: layout.patternCount * G)
+            for (ki, k) in ks.enumerated() {
+                // pass@k under the cell's posterior Beta(a + c, b_j e^{−z_g} + n − c), at the nodes
+                // where a problem with this pattern has posterior mass.
+                for p in 0..<layout.patternCount {
+                    let b = theta.b[layout.patternGroup[p]], n = layout.patternSamples[p], c = layout.patternCorrect[p]
+                    for g in patternSupport[p].nodes {
+                        value[p * G + g] = BetaBinomial.passAtK(a: theta.a + c, b: b * CrossedBetaBinomial.expNegNodes[g] + n - c, k: k)
+                    }
+                }
+                for j in 0..<groups {
+                    var sum = 0.0, weight = 0.0
+                    for cell in layout.cells[j] where problemWeight[cell.problem] > 0 {
+                        var f = 0.0
+                        for g in support[cell.problem].nodes { f += post[cell.problem * G + g] * value[cell.pattern * G + g] }
+                        sum += problemWeight[cell.problem] * f
+                        weight += problemWeight[cell.problem]
+                    }
+                    result[j][ki] = weight > 0 ? sum / weight : .nan
+                }
+            }
+            return result
+        }
+    }
+}
