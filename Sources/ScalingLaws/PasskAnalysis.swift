@@ -34,14 +34,10 @@ public struct PasskGroupReport: Sendable, Codable {
 
 /// The whole `t2 passk` result.
 public struct PasskReport: Sendable, Codable {
-    public struct Candidate: Sendable, Codable, Equatable {
-        public var family: SuccessFamily
-        public var heldOutLogLikelihood: Double
-        enum CodingKeys: String, CodingKey { case family, heldOutLogLikelihood = "held_out_log_likelihood" }
-    }
     public var groups: [PasskGroupReport]
-    /// Families ranked by 5-fold held-out log-likelihood (best first).
-    public var selection: [Candidate]
+    /// Families ranked by 10-fold held-out log-likelihood (best first), with the standard error of
+    /// each one's gap to the best and its parameter count; `family` is the one-standard-error choice.
+    public var selection: [FamilyScore]
     public var family: SuccessFamily?
     public var bootstrap: Int
     public var seed: UInt64
@@ -79,8 +75,8 @@ public enum PasskAnalysis {
                 ? "it needs two or more groups (models) with at least one correct sample that share problem ids (problems are aligned by id); these groups share no problem ids. Use another --family"
                 : "it needs two or more groups (models) with at least one correct sample. Use another --family")
         }
-        let ranked = family == nil ? SuccessDistributionFitter.select(groups: problems, seed: seed) : []
-        let chosen = family ?? ranked.first!.family
+        let selection = family == nil ? SuccessDistributionFitter.select(groups: problems, seed: seed) : nil
+        let chosen = family ?? selection!.chosen
         let fit = SuccessDistributionFitter.fit(chosen, groups: problems, standardErrors: true)
         let fks = forecastKs.map(Double.init)
         let estimates = SuccessDistributionFitter.forecasts(fit, groups: problems, ks: fks)
@@ -141,7 +137,7 @@ public enum PasskAnalysis {
                                             priorDriven: nil))
             fi += 1
         }
-        return PasskReport(groups: reports, selection: ranked.map { .init(family: $0.family, heldOutLogLikelihood: $0.heldOutLogLikelihood) },
+        return PasskReport(groups: reports, selection: selection?.scores ?? [],
                            family: chosen, bootstrap: bootstrap, seed: seed, notes: notes, levelPrior: pooled?.prior)
     }
 }

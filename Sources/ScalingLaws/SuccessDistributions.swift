@@ -17,6 +17,27 @@ public struct SuccessFit: Sendable {
     public var standardErrors: [[String: Double]?]
 }
 
+/// One family's held-out score in ``SuccessDistributionFitter/select(groups:candidates:folds:seed:)``.
+public struct FamilyScore: Sendable, Codable, Equatable {
+    public var family: SuccessFamily
+    /// Σ over folds of the held-out log-likelihood.
+    public var heldOutLogLikelihood: Double
+    /// Standard error of the gap to the best family's score (0 for the best itself).
+    public var standardError: Double
+    /// Free parameters of the family's fit to all the groups.
+    public var parameters: Int
+
+    enum CodingKeys: String, CodingKey {
+        case family, heldOutLogLikelihood = "held_out_log_likelihood", standardError = "standard_error", parameters
+    }
+}
+
+/// The families' held-out scores (best first) and the family chosen by the one-standard-error rule.
+public struct FamilySelection: Sendable {
+    public var scores: [FamilyScore]
+    public var chosen: SuccessFamily
+}
+
 /// Maximum-likelihood fitting of per-problem success distributions, model selection by held-out
 /// likelihood, forecasts and bootstrap intervals for pass@k.
 public enum SuccessDistributionFitter {
@@ -149,7 +170,7 @@ public enum SuccessDistributionFitter {
     /// Held-out log-likelihood by `folds`-fold cross-validation over problems: problem ids are
     /// split into folds by a seeded shuffle and a problem is held out from every group at once
     /// (the crossed family's problems are dependent across groups; all families see the same folds).
-    public static func heldOutLogLikelihood(_ family: SuccessFamily, groups: [[ProblemCount]], folds: Int = 5, seed: UInt64 = 0) -> Double {
+    public static func heldOutLogLikelihood(_ family: SuccessFamily, groups: [[ProblemCount]], folds: Int = 10, seed: UInt64 = 0) -> Double {
         let assignment = foldAssignment(groups: groups, folds: folds, seed: seed)
         return (0..<folds).reduce(0.0) { $0 + heldOutLogLikelihood(family, groups: groups, fold: $1, assignment: assignment) }
     }
@@ -173,11 +194,22 @@ public enum SuccessDistributionFitter {
         return alignment.index.map { $0.map { fold[$0] } }
     }
 
-    /// Scores every candidate family by held-out log-likelihood and returns them best first.
+    /// Scores every candidate family by held-out log-likelihood and chooses one by the
+    /// one-standard-error rule (Breiman et al. 1984; Hastie, Tibshirani & Friedman, *Elements of
+    /// Statistical Learning* §7.10): the family with the fewest free parameters whose held-out
+    /// log-likelihood is within one standard error of the best. The standard error of the gap
+    /// Σ_f (best_f − family_f) is √F · sd of its F per-fold terms (the folds are paired: the same
+    /// problems held out for every family). Why not simply the best score: with few successes per
+    /// model, families that fit each model separately can win the held-out sum on a handful of
+    /// problems one weak model solved once, a gain no larger than the score's own fold-to-fold noise
+    /// — and the richer family then extrapolates worst (docs/test-time-scaling.md).
+    /// Every fold is fitted from the family's usual starts, never warm-started from the fit to all
+    /// problems: along the flat directions of degenerate fits a warm start stays where the held-out
+    /// problems put it, and the score leaks.
     /// `sharedShape` is only a candidate with two or more groups, `crossed` with groups that share
     /// problem ids (``SuccessFamily/isCandidate(for:)``). Families × folds run on all cores.
     public static func select(groups: [[ProblemCount]], candidates: [SuccessFamily] = SuccessFamily.allCases,
-                              folds: Int = 5, seed: UInt64 = 0) -> [(family: SuccessFamily, heldOutLogLikelihood: Double)] {
+                              folds: Int = 10, seed: UInt64 = 0) -> FamilySelection {
         let usable = candidates.filter { $0.isCandidate(for: groups) }
         let assignment = foldAssignment(groups: groups, folds: folds, seed: seed)
         var scores = [Double](repeating: 0, count: usable.count * folds)
@@ -190,9 +222,23 @@ public enum SuccessDistributionFitter {
                 out.buffer[task] = heldOutLogLikelihood(usable[task / folds], groups: groups, fold: task % folds, assignment: assignment)
             }
         }
-        return usable.enumerated().map { f, family in
-            (family: family, heldOutLogLikelihood: scores[(f * folds)..<((f + 1) * folds)].reduce(0, +))
-        }.sorted { $0.heldOutLogLikelihood > $1.heldOutLogLikelihood }
+        let perFold = usable.indices.map { f in Array(scores[(f * folds)..<((f + 1) * folds)]) }
+        let totals = perFold.map { $0.reduce(0, +) }
+        let best = totals.indices.max { totals[$0] < totals[$1] } ?? 0
+        var ranked: [FamilyScore] = usable.indices.map { f in
+            let gaps = zip(perFold[best], perFold[f]).map { $0 - $1 }
+            let mean = gaps.reduce(0, +) / Double(folds)
+            let variance = folds > 1 ? gaps.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(folds - 1) : 0
+            return FamilyScore(family: usable[f], heldOutLogLikelihood: totals[f],
+                               standardError: (Double(folds) * variance).squareRoot(),
+                               parameters: usable[f].dimension(groups: groups.count))
+        }
+        ranked.sort { $0.heldOutLogLikelihood > $1.heldOutLogLikelihood }
+        let top = ranked.first?.heldOutLogLikelihood ?? 0
+        let eligible = ranked.filter { top - $0.heldOutLogLikelihood <= $0.standardError }
+        let chosen = eligible.min { ($0.parameters, -$0.heldOutLogLikelihood) < ($1.parameters, -$1.heldOutLogLikelihood) }?.family
+            ?? ranked.first?.family ?? .betaBinomial
+        return FamilySelection(scores: ranked, chosen: chosen)
     }
 
     /// Bootstrap forecasts of pass@k, seeded per replicate and warm-started from `fit`:

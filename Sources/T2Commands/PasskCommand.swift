@@ -13,8 +13,8 @@ public struct PasskCommand: ParsableCommand {
             pass@k uses the unbiased estimator of Chen et al. (2021); k above a problem's samples is \
             an error. The per-problem success distribution (beta-binomial, zero-inflated, with a \
             left-tail shape shared by all models, or crossed: a problem difficulty shared by all models \
-            that count the same problem ids) is chosen by 5-fold held-out likelihood over problems unless \
-            --family is given; forecasts are 1 − E[(1−p)^k] (crossed: each model's posterior predictive \
+            that count the same problem ids) is chosen by 10-fold held-out likelihood over problems \
+            (the fewest parameters within one standard error of the best) unless --family is given; forecasts are 1 − E[(1−p)^k] (crossed: each model's posterior predictive \
             mean over its problems) with bootstrap intervals, beside the power-law baseline \
             −ln pass@k = a·k^−b. --pool-levels forecasts models with no correct sample from the crossed \
             family's empirical-Bayes prior over model levels (labelled prior-driven). See \
@@ -99,7 +99,10 @@ public struct PasskCommand: ParsableCommand {
     static func table(_ r: PasskReport) -> String {
         var out: [String] = []
         if !r.selection.isEmpty {
-            out.append("family chosen by 5-fold held-out log-likelihood: " + r.selection.map { "\($0.family.rawValue) \(Format.fixed($0.heldOutLogLikelihood, 1))" }.joined(separator: ", "))
+            out.append("family chosen by 10-fold held-out log-likelihood (the fewest parameters within one standard error of the best): \(r.family?.rawValue ?? "-")")
+            out.append("  " + r.selection.map { c in
+                "\(c.family.rawValue) \(Format.fixed(c.heldOutLogLikelihood, 1))" + (c.standardError > 0 ? " ± \(Format.fixed(c.standardError, 1))" : "") + " (\(c.parameters) parameters)"
+            }.joined(separator: ", "))
         } else if let f = r.family { out.append("family: \(f.rawValue) (given)") }
         let fks = Set(r.groups.flatMap { $0.forecast.keys }).compactMap(Int.init).sorted()
         // The last shape column: π₀ (zero mass) or, for the crossed family, the shared problem shape α.

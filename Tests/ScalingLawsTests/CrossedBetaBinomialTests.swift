@@ -133,7 +133,7 @@ struct CrossedBetaBinomialTests {
         let disjoint = [[ProblemCount(problem: "x", samples: 10, correct: 1)], [ProblemCount(problem: "y", samples: 10, correct: 2)]]
         #expect(!SuccessFamily.crossed.isCandidate(for: disjoint))
         #expect(!SuccessFamily.crossed.isCandidate(for: [groups[0]]))
-        #expect(!SuccessDistributionFitter.select(groups: disjoint).contains { $0.family == .crossed })
+        #expect(!SuccessDistributionFitter.select(groups: disjoint).scores.contains { $0.family == .crossed })
         #expect(throws: CountsError.self) {
             try PasskAnalysis.run(groups: disjoint.enumerated().map { CountGroup(name: "m\($0)", problems: $1) },
                                   ks: nil, forecastKs: [100], family: .crossed, bootstrap: 0, seed: 0)

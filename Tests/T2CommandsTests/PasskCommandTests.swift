@@ -55,8 +55,12 @@ struct PasskCommandTests {
         let selection = try #require(doc["selection"] as? [[String: Any]])
         // All four families are candidates: the models share GSM8K's problem ids.
         #expect(Set(selection.compactMap { $0["family"] as? String }) == Set(SuccessFamily.allCases.map(\.rawValue)))
-        #expect(selection.first?["family"] as? String == family)
-        #expect(selection.allSatisfy { $0["held_out_log_likelihood"] is Double })
+        #expect(selection.allSatisfy { $0["held_out_log_likelihood"] is Double && $0["standard_error"] is Double && $0["parameters"] is Int })
+        // The chosen family is the one with the fewest parameters within one standard error of the best.
+        let best = try #require(selection.first?["held_out_log_likelihood"] as? Double)
+        let eligible = selection.filter { best - ($0["held_out_log_likelihood"] as! Double) <= ($0["standard_error"] as! Double) }
+        let fewest = eligible.min { ($0["parameters"] as! Int) < ($1["parameters"] as! Int) }
+        #expect(fewest?["family"] as? String == family)
         let groups = try #require(doc["groups"] as? [[String: Any]])
         #expect(groups.compactMap { $0["group"] as? String } == Self.models)
         for g in groups where g["group"] as? String != "Pythia_12B_2M" {
