@@ -71,6 +71,16 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// Parameters of each group when no parameter is shared (the likelihood then splits into
+    /// independent per-group fits), else nil.
+    var parametersPerGroup: Int? {
+        switch self {
+        case .betaBinomial: return 2
+        case .zeroInflated: return 3
+        case .sharedShape, .crossed: return nil
+        }
+    }
+
     /// Where group g's ln a, ln b, logit π and ln α sit in the unconstrained parameter vector.
     func parameterIndices(group g: Int, groups: Int) -> (a: Int, b: Int, zeroMass: Int?, problemShape: Int?) {
         switch self {

@@ -93,18 +93,43 @@ public enum SuccessDistributionFitter {
     static func fit(_ family: SuccessFamily, groups: [[ProblemCount]], weights: [[Double]]?,
                     warmStart: [Double]?, standardErrors: Bool, options: LBFGSOptions) -> SuccessFit {
         let objective = objective(family, groups: groups, weights: weights)
-        let candidates = warmStart.map { [$0] } ?? starts(family, groups: groups)
-        var best: MinimizationResult? = nil
-        var solver = LBFGSSolver(dimension: family.dimension(groups: groups.count), memory: options.memory)
-        for start in candidates {
-            let r = solver.minimize(objective, from: start, options: options)
-            if r.value.isFinite, best == nil || r.value < best!.value { best = r }
+        let x: [Double]
+        let value: Double
+        if let perGroup = family.parametersPerGroup {
+            // No parameter is shared, so the likelihood is a sum of independent per-group terms:
+            // each group is fitted on its own (a 2- or 3-dimensional problem that touches only its
+            // own problems, with its own best start) and the optimum is their concatenation.
+            var parts: [Double] = []
+            var total = 0.0
+            var solver = LBFGSSolver(dimension: perGroup, memory: options.memory)
+            for g in groups.indices {
+                let one = SuccessObjective(family: family, groups: [groups[g]], weights: weights.map { [$0[g]] })
+                let candidates = warmStart.map { [Array($0[(g * perGroup)..<((g + 1) * perGroup)])] } ?? starts(family, groups: [groups[g]])
+                var best: MinimizationResult? = nil
+                for start in candidates {
+                    let r = solver.minimize(one, from: start, options: options)
+                    if r.value.isFinite, best == nil || r.value < best!.value { best = r }
+                }
+                parts += best?.x ?? candidates[0]
+                total += best?.value ?? .infinity
+            }
+            x = parts
+            value = total
+        } else {
+            let candidates = warmStart.map { [$0] } ?? starts(family, groups: groups)
+            var best: MinimizationResult? = nil
+            var solver = LBFGSSolver(dimension: family.dimension(groups: groups.count), memory: options.memory)
+            for start in candidates {
+                let r = solver.minimize(objective, from: start, options: options)
+                if r.value.isFinite, best == nil || r.value < best!.value { best = r }
+            }
+            x = best?.x ?? candidates[0]
+            value = best?.value ?? .infinity
         }
-        let x = best?.x ?? candidates[0]
         var ses: [[String: Double]?] = Array(repeating: nil, count: groups.count)
         if standardErrors { ses = self.standardErrors(objective, at: x) }
         return SuccessFit(family: family, distributions: objective.distributions(x),
-                          negLogLikelihood: best?.value ?? .infinity, x: x, standardErrors: ses)
+                          negLogLikelihood: value, x: x, standardErrors: ses)
     }
 
     /// Expected pass@k of each group at the fit, `[group][k index]`: the distribution's
