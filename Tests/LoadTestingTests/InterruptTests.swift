@@ -25,37 +25,59 @@ struct TestFailure: Error, CustomStringConvertible {
 
 @Suite("Ctrl-C keeps a valid results file", .timeLimit(.minutes(1)))
 struct InterruptTests {
-    @Test("SIGINT during t2 bench leaves complete JSON of the finished requests and exits 130")
-    func sigint() async throws {
-        // 40 tokens 25 ms apart: each request takes about a second, so the run is mid-flight.
-        let server = try await FaultServer(tokens: 40, delay: .milliseconds(25))
+    /// A scratch directory, removed when the test's `defer` runs.
+    static func scratch() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("t2-int-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("bench.json").path
+        return dir
+    }
+
+    /// Starts the built t2 with `arguments`, output discarded.
+    static func start(_ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try builtT2())
-        process.arguments = ["bench", "--url", server.url(.slow), "--model", "m", "--concurrency", "2", "--requests", "1000", "--output-tokens", "40", "--format", "json", "--out", out]
+        process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait until some requests have finished (the file is rewritten every second).
+        return process
+    }
+
+    /// Polls every 200 ms for up to 20 s until `ready` holds.
+    static func wait(until ready: () -> Bool) async throws {
         let deadline = Date().addingTimeInterval(20)
-        var finishedSoFar = 0
-        while Date() < deadline {
-            try await Task.sleep(nanoseconds: 200_000_000)
-            if let data = FileManager.default.contents(atPath: out), let json = try? JSONValue.parse(Array(data)),
-               let n = json["levels"]?[0]?["requests"]?.intValue, n >= 2 {
-                finishedSoFar = n
-                break
-            }
-        }
-        #expect(finishedSoFar >= 2, "no incremental results appeared")
+        while Date() < deadline && !ready() { try await Task.sleep(nanoseconds: 200_000_000) }
+    }
+
+    /// Sends SIGINT and waits up to 10 s for the process to exit (terminating it after that).
+    static func interrupt(_ process: Process) async throws {
         kill(process.processIdentifier, SIGINT)
         let exitDeadline = Date().addingTimeInterval(10)
         while process.isRunning && Date() < exitDeadline { try await Task.sleep(nanoseconds: 50_000_000) }
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
+    }
+
+    @Test("SIGINT during t2 bench leaves complete JSON of the finished requests and exits 130")
+    func sigint() async throws {
+        // 40 tokens 25 ms apart: each request takes about a second, so the run is mid-flight.
+        let server = try await FaultServer(tokens: 40, delay: .milliseconds(25))
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("bench.json").path
+        let process = try Self.start(["bench", "--url", server.url(.slow), "--model", "m", "--concurrency", "2", "--requests", "1000",
+                                      "--output-tokens", "40", "--format", "json", "--out", out])
+        // Wait until some requests have finished (the file is rewritten every second).
+        var finishedSoFar = 0
+        try await Self.wait {
+            if let data = FileManager.default.contents(atPath: out), let json = try? JSONValue.parse(Array(data)),
+               let n = json["levels"]?[0]?["requests"]?.intValue, n >= 2 {
+                finishedSoFar = n
+            }
+            return finishedSoFar >= 2
+        }
+        #expect(finishedSoFar >= 2, "no incremental results appeared")
+        try await Self.interrupt(process)
         await server.stop()
         #expect(process.terminationStatus == 130)
         let data = try #require(FileManager.default.contents(atPath: out))
@@ -73,29 +95,15 @@ struct InterruptTests {
     func sigintSample() async throws {
         // 10 tokens 50 ms apart: each sample takes about half a second.
         let server = try await FaultServer(tokens: 10, delay: .milliseconds(50))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("t2-int-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("counts.csv").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try builtT2())
-        process.arguments = ["sample", "--url", server.url(.slow), "--model", "m", "--dataset", "arithmetic:20", "--samples", "8",
-                             "--concurrency", "2", "--out", out]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Wait until a few samples are in the log.
         let log = out + ".samples.jsonl"
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            try await Task.sleep(nanoseconds: 200_000_000)
-            if let text = try? String(contentsOfFile: log, encoding: .utf8), text.split(separator: "\n").count >= 3 { break }
-        }
-        kill(process.processIdentifier, SIGINT)
-        let exitDeadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < exitDeadline { try await Task.sleep(nanoseconds: 50_000_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        let process = try Self.start(["sample", "--url", server.url(.slow), "--model", "m", "--dataset", "arithmetic:20", "--samples", "8",
+                                      "--concurrency", "2", "--out", out])
+        // Wait until a few samples are in the log.
+        try await Self.wait { ((try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").count ?? 0) >= 3 }
+        try await Self.interrupt(process)
         await server.stop()
         #expect(process.terminationStatus == 130)
         // The counts file is whole: a header and rows whose sample counts add up to the log's lines.

@@ -119,7 +119,8 @@ struct RealServerTests {
             / Double(levels.map { $0["tpot"]!["count"]!.intValue! }.reduce(0, +))
         let relative = abs(clientTPOT - serverMsPerToken) / serverMsPerToken
         print("bench cross-check: client TPOT \(clientTPOT) ms vs server decode \(serverMsPerToken) ms/token (relative difference \(relative))")
-        #expect(relative < RealServerTolerance.tpot, "client TPOT \(clientTPOT) ms vs server \(serverMsPerToken) ms/token")
+        #expect(abs(clientTPOT - serverMsPerToken) < RealServerTolerance.tpot * serverMsPerToken + RealServerTolerance.tpotOverheadMs,
+                "client TPOT \(clientTPOT) ms vs server \(serverMsPerToken) ms/token")
     }
 
     @Test("t2 sample --dataset arithmetic:50 --samples 8: valid counts, pass@k rises with k")
@@ -178,6 +179,9 @@ struct RealServerTests {
 enum RealServerTolerance {
     /// Client TPOT vs llama.cpp's logged decode ms/token: the client also sees the HTTP server's
     /// per-token overhead (llama-cpp-python streams through Python/uvicorn).
-    /// Measured: 2.5% (client 87.7 ms vs server 85.5 ms/token, 2-core machine, 2026-12-01).
+    /// Measured on 2-core machines, 2026-12-01: client 87.7 vs server 85.5 ms/token (2.5%) under
+    /// load, 17.3 vs 16.3 (6%) and 9.9 vs 9.0 (10%) quiet: about 1 ms of HTTP-server overhead per token.
     static let tpot = 0.25
+    /// The absolute allowance for that overhead (ms per token), so a faster CPU does not fail the check.
+    static let tpotOverheadMs = 2.0
 }
