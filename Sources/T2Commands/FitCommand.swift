@@ -148,16 +148,18 @@ public struct FitCommand: AsyncParsableCommand {
 
         let provenance = DataProvenance(path: path, rows: table.count, sha256: Self.sha256(ofFile: path))
         var reports: [FitReport] = []
-        let groups: [String?] = groupBy == nil ? [nil] : orderedGroups(runs + heldOut)
+        let groups: [String?] = groupBy == nil ? [nil] : orderedGroups(runs + heldOut + excluded)
         for group in groups {
             let groupRuns = runs.filter { $0.group == group }
             let groupHeldOut = heldOut.filter { $0.group == group }
             let source = group.map { "\(path) [\(groupBy!)=\($0)]" } ?? path
             if groupRuns.isEmpty {
-                if !keep.isEmpty, excluded.contains(where: { $0.group == group }) {
-                    throw FitError.invalidOption("\(source): --where \(keep.joined(separator: " and ")) leaves no runs to fit; loosen the filter")
-                }
-                throw FitError.emptyGroup(source: path, group: group ?? "")
+                // Every group listed has rows, so a filter took them all: say which.
+                var filters: [String] = []
+                if excluded.contains(where: { $0.group == group }) { filters.append("--where \(keep.joined(separator: " and "))") }
+                if !groupHeldOut.isEmpty, let holdout { filters.append("--holdout \(holdout)") }
+                guard !filters.isEmpty else { throw FitError.emptyGroup(source: path, group: group ?? "") }
+                throw FitError.invalidOption("\(source): \(filters.joined(separator: " with ")) leaves no runs to fit; loosen the filter")
             }
             let analysis = try ChinchillaAnalysis.run(groupRuns, heldOut: groupHeldOut, source: source, options: options)
             for note in analysis.diagnostics { Console.warn("\(source): \(note)") }

@@ -126,6 +126,13 @@ struct FitBadInputTests {
         #expect(missing.contains("'multiplier'") && missing.contains("--where"), "\(missing)")
         let empty = try error(running: [path, "--where", "params>1e12"])
         #expect(empty.contains("leaves no runs"), "\(empty)")
+        let allHeldOut = try error(running: [path, "--holdout", "params>0"])
+        #expect(allHeldOut.contains("--holdout params>0 leaves no runs"), "\(allHeldOut)")
+        // With --group-by, a group whose runs a filter removes is named, not silently skipped.
+        let grouped = try scratch.write("grouped.csv", "params,tokens,loss,set\n" + Self.runs().split(separator: "\n").dropFirst().map { $0 + ",a" }.joined(separator: "\n")
+                                        + "\n5e8,1e10,2.9,b\n")
+        let groupMessage = try error(running: [grouped, "--group-by", "set", "--where", "params!=5e8"])
+        #expect(groupMessage.contains("[set=b]") && groupMessage.contains("leaves no runs"), "\(groupMessage)")
         let few = try error(running: [path, "--where", "params>3e8"])
         #expect(few.contains("4 runs") && few.contains("at least 6"), "\(few)")
     }
