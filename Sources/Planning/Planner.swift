@@ -227,7 +227,8 @@ public struct Planner: Sendable {
         var boundaries: [PlanBoundary] = []
         if alloc.tokens > maxTokens {
             // Data-constrained: all the data, and the rest of the budget in parameters.
-            alloc = Allocation(flops: cTrain, params: cTrain / (6 * maxTokens), tokens: maxTokens, loss: .nan)
+            let n = cTrain / (6 * maxTokens)
+            alloc = Allocation(flops: cTrain, params: n, tokens: maxTokens, loss: chinchillaAllocation.loss(params: n, tokens: maxTokens))
             boundaries.append(.mostTokens)
         }
         if !law.hasSamplesTerm { boundaries.append(.noSamplesTerm) }

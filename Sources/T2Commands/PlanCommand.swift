@@ -129,6 +129,9 @@ public struct PlanCommand: ParsableCommand {
         if !(maxSamples >= 1 && maxSamples.isFinite) { throw ValidationError("--max-samples must be a number ≥ 1.") }
         if !(minParams > 0 && minParams.isFinite) { throw ValidationError("--min-params must be a positive number.") }
         if let d = maxTrainTokens, !(d > 0 && d.isFinite) { throw ValidationError("--max-train-tokens must be a positive number of tokens, e.g. 15e12.") }
+        if let d = maxTrainTokens, d < minParams {
+            throw ValidationError("--max-train-tokens \(Format.scientific(d, 2)) cannot train even the smallest model considered (--min-params \(Format.scientific(minParams, 2)), at least 1 token per parameter): give the tokens you have, e.g. 15e12, or lower --min-params.")
+        }
         if !(trainMFU > 0 && trainMFU <= 1) { throw ValidationError("--train-mfu is a fraction in (0, 1], e.g. 0.4; got \(trainMFU).") }
         if let s = sweep { _ = try Self.parseSweep(s) }
     }

@@ -111,7 +111,7 @@ struct PlanCommandTests {
         ["--sweep", "1e20:1e18:5"],
         ["--train-flops", "1e20", "--inference-flops", "0", "--budget-flops", "1e21"],
         ["--target-loss", "2", "--budget-flops", "1e21", "--queries", "1", "--tokens-per-sample", "1"],
-        ["--max-train-tokens", "0"], ["--max-train-tokens", "-15e12"],
+        ["--max-train-tokens", "0"], ["--max-train-tokens", "-15e12"], ["--max-train-tokens", "1000"],
     ])
     func badArguments(args: [String]) {
         #expect(throws: (any Error).self) { try PlanCommand.parse(args) }
