@@ -73,13 +73,17 @@ public enum LevelPooling {
         let priorOnly = CrossedBetaBinomial.logWeights(problemShape: alpha).logWeights
 
         // The level grid covers the fitted levels with room on both sides; ln β = v − z_g then lies
-        // on the lattice lo − 8 + 0.1·t, t = iv + 4·(120 − g).
+        // on the lattice lo − z_top + step·t, t = iv + perNode·(G − 1 − g), perNode = node spacing / step
+        // (0.4 / 0.1 = 4), so every (level, node) pair reads one precomputed lattice entry.
+        let perNode = Int((CrossedBetaBinomial.nodeSpacing / step).rounded())
+        precondition(abs(Double(perNode) * step - CrossedBetaBinomial.nodeSpacing) < 1e-12, "the level step must divide the node spacing")
+        let topNode = CrossedBetaBinomial.nodes[G - 1]
         let fittedLogB = (0..<fittedGroups.count).map { fit.x[1 + $0] }
         let lo = min(-1, (fittedLogB.min() ?? 0) - 3), hi = max(22, (fittedLogB.max() ?? 0) + 15)
         let levels = Int(((hi - lo) / step).rounded(.up)) + 1
         let grid = (0..<levels).map { lo + step * Double($0) }
-        let lattice = levels + 4 * (G - 1)
-        func logBeta(_ t: Int) -> Double { lo - 8 + step * Double(t) }
+        let lattice = levels + perNode * (G - 1)
+        func logBeta(_ t: Int) -> Double { lo - topNode + step * Double(t) }
 
         // Lattice tables per distinct (n, c): e^{T − max T} with T = ln BB(c | n, a, β), and pass@k.
         struct Pattern: Hashable { let samples: Int, correct: Int }
@@ -136,12 +140,12 @@ public enum LevelPooling {
                 let row = q * lattice
                 for iv in 0..<levels {
                     var s = 0.0
-                    for g in 0..<G { s += post[g] * scaled[row + iv + 4 * (G - 1 - g)] }
+                    for g in 0..<G { s += post[g] * scaled[row + iv + perNode * (G - 1 - g)] }
                     curve[iv] += s > 0 ? Double.log(s) + logScale[q] : -.infinity
                     if zero[j], s > 0, let tables = passTables[q] {
                         for (ki, pk) in tables.enumerated() {
                             var f = 0.0
-                            for g in 0..<G { f += post[g] * scaled[row + iv + 4 * (G - 1 - g)] * pk[iv + 4 * (G - 1 - g)] }
+                            for g in 0..<G { f += post[g] * scaled[row + iv + perNode * (G - 1 - g)] * pk[iv + perNode * (G - 1 - g)] }
                             passCurves[ki][iv] += f / s / Double(group.problems.count)
                         }
                     }
