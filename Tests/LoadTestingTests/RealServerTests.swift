@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import LoadTesting
 import Testing
 
@@ -31,8 +32,18 @@ enum RealServer {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        // Drain stderr on another thread: reading one pipe to its end while the child fills the
+        // other's 64 KB buffer would deadlock both.
+        let errData = NIOLockedValueBox(Data())
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            errData.withLockedValue { $0 = data }
+            drained.signal()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
+        let e = errData.withLockedValue { $0 }
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
