@@ -43,7 +43,8 @@ let package = Package(
         .target(
             name: "Optimization",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         // The fits' vector inner loops in C: one binary carries an AVX2 + FMA build of each kernel
         // beside the portable one and picks at run time (Swift has no per-function target flags).
         .target(name: "FitKernels"),
@@ -51,22 +52,26 @@ let package = Package(
         .target(
             name: "Tabular",
             dependencies: [.product(name: "CSV", package: "CSV.swift")],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         // Law forms (Chinchilla, T² loss, T² accuracy), fitting, bootstrap, pass@k.
         .target(
             name: "ScalingLaws",
             dependencies: ["Optimization", "Tabular", "FitKernels"],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         // Hardware / model / quantization / engine catalogs and the roofline cost model.
         .target(
             name: "InferenceCost",
             dependencies: ["Optimization", "Tabular"],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         // The T² joint optimizer over (N, D, k) and, in dollars, hardware and quantization.
         .target(
             name: "Planning",
             dependencies: ["Optimization", "ScalingLaws", "InferenceCost"],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         // OpenAI-compatible load generation and repeated sampling.
         .target(
             name: "LoadTesting",
@@ -80,7 +85,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         // One file per subcommand: parse, call a library, render.
         .target(
             name: "T2Commands",
@@ -89,20 +95,30 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(name: "t2", dependencies: ["T2Commands"], swiftSettings: swiftSettings),
 
         .testTarget(
-            name: "OptimizationTests", dependencies: ["Optimization"], swiftSettings: swiftSettings),
+            name: "OptimizationTests",
+            dependencies: ["Optimization"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
-            name: "ScalingLawsTests", dependencies: ["ScalingLaws", "Tabular"],
-            swiftSettings: swiftSettings),
+            name: "ScalingLawsTests",
+            dependencies: ["ScalingLaws", "Tabular"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
-            name: "InferenceCostTests", dependencies: ["InferenceCost", "Tabular"],
-            swiftSettings: swiftSettings),
+            name: "InferenceCostTests",
+            dependencies: ["InferenceCost", "Tabular"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
-            name: "PlanningTests", dependencies: ["Planning", "ScalingLaws", "InferenceCost"],
-            swiftSettings: swiftSettings),
+            name: "PlanningTests",
+            dependencies: ["Planning", "ScalingLaws", "InferenceCost"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LoadTestingTests",
             dependencies: [
@@ -112,9 +128,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
-            name: "T2CommandsTests", dependencies: ["T2Commands", "ScalingLaws", "Tabular"],
-            swiftSettings: swiftSettings),
+            name: "T2CommandsTests",
+            dependencies: ["T2Commands", "ScalingLaws", "Tabular"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

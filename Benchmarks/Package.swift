@@ -23,7 +23,8 @@ let package = Package(
                 .product(name: "Optimization", package: "t2"),
             ],
             path: "Benchmarks/FitBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .executableTarget(
             name: "CostBenchmarks",
             dependencies: [
@@ -31,7 +32,8 @@ let package = Package(
                 .product(name: "InferenceCost", package: "t2"),
             ],
             path: "Benchmarks/CostBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .executableTarget(
             name: "PlanBenchmarks",
             dependencies: [
@@ -41,6 +43,7 @@ let package = Package(
                 .product(name: "InferenceCost", package: "t2"),
             ],
             path: "Benchmarks/PlanBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -35,8 +35,14 @@ public struct Calibration: Codable, Sendable, Equatable {
         case medianAbsPctError = "median_abs_pct_error"
     }
 
-    public init(parameters: [String: Double], data: CalibrationData? = nil, objective: Double? = nil,
-                status: String? = nil, medianAbsPctError: [String: Double]? = nil, notes: [String]? = nil) {
+    public init(
+        parameters: [String: Double],
+        data: CalibrationData? = nil,
+        objective: Double? = nil,
+        status: String? = nil,
+        medianAbsPctError: [String: Double]? = nil,
+        notes: [String]? = nil
+    ) {
         self.parameters = parameters
         self.data = data
         self.objective = objective
@@ -66,8 +72,12 @@ public struct Calibration: Codable, Sendable, Equatable {
             throw CatalogError(decoding: error, source: source)
         }
         for (key, value) in calibration.parameters where !(value.isFinite && value >= 0) {
-            throw CatalogError(source: source, entry: "parameters.\(key)", problem: "\(value) is not a finite value ≥ 0",
-                               hint: "Recreate the file with `t2 calibrate`")
+            throw CatalogError(
+                source: source,
+                entry: "parameters.\(key)",
+                problem: "\(value) is not a finite value ≥ 0",
+                hint: "Recreate the file with `t2 calibrate`"
+            )
         }
         return calibration
     }
@@ -75,7 +85,11 @@ public struct Calibration: Codable, Sendable, Equatable {
     /// Reads a calibration file; errors name the file and the key.
     public static func read(contentsOf path: String) throws -> Calibration {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw CatalogError(source: path, problem: "no such file", hint: "Create one with `t2 calibrate MEASUREMENTS.csv --out \(path)`")
+            throw CatalogError(
+                source: path,
+                problem: "no such file",
+                hint: "Create one with `t2 calibrate MEASUREMENTS.csv --out \(path)`"
+            )
         }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
@@ -87,9 +101,12 @@ public struct Calibration: Codable, Sendable, Equatable {
     /// Checks that every parameter names something the catalog knows (so a typo is not ignored).
     public func check(against model: CostModel, source: String) throws {
         for key in parameters.keys.sorted() where model.defaultParameter(key) == nil {
-            throw CatalogError(source: source, entry: "parameters.\(key)",
-                               problem: "is not a parameter of this catalog (engine, hardware class or quantization family unknown)",
-                               hint: "Keys look like 'llama.cpp/apple/memEff', 'quant/gguf-k/dequantOps', 'overlap'")
+            throw CatalogError(
+                source: source,
+                entry: "parameters.\(key)",
+                problem: "is not a parameter of this catalog (engine, hardware class or quantization family unknown)",
+                hint: "Keys look like 'llama.cpp/apple/memEff', 'quant/gguf-k/dequantOps', 'overlap'"
+            )
         }
     }
 }
@@ -117,8 +134,11 @@ extension CostModel {
     /// triples of the rows, `dequantOps`/`prefillEff` of quantization families that dequantize,
     /// `overlap`, and `allReduceUs` when a row uses tensor parallelism. Rows that cannot be
     /// priced are skipped (and counted). Returns the calibration (its medians are on `rows`).
-    public func calibrate(_ rows: [Measurement], source: String = "measurements",
-                          options: CalibrationOptions = CalibrationOptions()) throws -> Calibration {
+    public func calibrate(
+        _ rows: [Measurement],
+        source: String = "measurements",
+        options: CalibrationOptions = CalibrationOptions()
+    ) throws -> Calibration {
         let base = CostModel(catalog: catalog, calibration: .defaults)
         var prepared: [PreparedRow] = []
         var skipped: [String] = []
@@ -126,13 +146,19 @@ extension CostModel {
             do { prepared.append(try base.prepare(m)) } catch { skipped.append(m.id) }
         }
         guard !prepared.isEmpty else {
-            throw CostModelError.noUsableMeasurements(source: source, reason: rows.isEmpty ? "the file has no rows" : "no row names a known model, quantization, hardware and engine")
+            throw CostModelError.noUsableMeasurements(
+                source: source,
+                reason: rows.isEmpty
+                    ? "the file has no rows" : "no row names a known model, quantization, hardware and engine"
+            )
         }
         // Which parameters the data inform.
         var fitted = Set<String>()
         for p in prepared {
             fitted.formUnion(p.keys[0...2])
-            if let family = try? catalog.quantFamily(named: p.keys[3].split(separator: "/")[1].description), family.dequantOps > 0 {
+            if let family = try? catalog.quantFamily(named: p.keys[3].split(separator: "/")[1].description),
+                family.dequantOps > 0
+            {
                 fitted.insert(p.keys[3])
                 fitted.insert(p.keys[4])
             }
@@ -143,9 +169,12 @@ extension CostModel {
         let isFraction = keys.map { $0.hasSuffix("/memEff") || $0.hasSuffix("/computeEff") }
         let isExponent = keys.map { $0 == "overlap" }  // p ≥ 1: fitted as ln(p − 1)
         func toX(_ v: Double, _ i: Int) -> Double {
-            isFraction[i] ? Foundation.log(v / (1 - v)) : isExponent[i] ? Foundation.log(max(v - 1, 1e-3)) : Foundation.log(v)
+            isFraction[i]
+                ? Foundation.log(v / (1 - v)) : isExponent[i] ? Foundation.log(max(v - 1, 1e-3)) : Foundation.log(v)
         }
-        let prior = keys.enumerated().map { toX(min(base.defaultParameter($1)!, isFraction[$0] ? 0.999 : .infinity), $0) }
+        let prior = keys.enumerated().map {
+            toX(min(base.defaultParameter($1)!, isFraction[$0] ? 0.999 : .infinity), $0)
+        }
         let index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
         // Per row: for each of the 7 efficiency keys, the index into x (or -1) and the fixed value.
         let slots: [[Int]] = prepared.map { p in p.keys.map { index[$0] ?? -1 } }
@@ -153,20 +182,36 @@ extension CostModel {
         let measurements = prepared.map(\.measurement)
         let shapes = prepared.map(\.shape)
         let setups = prepared.map(\.setup)
-        let delta = options.huberDelta, lambda = options.priorWeight
+        let delta = options.huberDelta
+        let lambda = options.priorWeight
 
         @Sendable func values(_ x: UnsafeBufferPointer<Double>, _ i: Int) -> Double {
-            isFraction[i] ? 1 / (1 + Foundation.exp(-x[i])) : isExponent[i] ? 1 + Foundation.exp(x[i]) : Foundation.exp(x[i])
+            isFraction[i]
+                ? 1 / (1 + Foundation.exp(-x[i])) : isExponent[i] ? 1 + Foundation.exp(x[i]) : Foundation.exp(x[i])
         }
         @Sendable func residual(_ x: UnsafeBufferPointer<Double>, row r: Int) -> Double {
             var v = [Double](repeating: 0, count: 7)
             for j in 0..<7 { v[j] = slots[r][j] >= 0 ? values(x, slots[r][j]) : fixed[r][j] }
             var setup = setups[r]
-            setup.efficiency = Efficiency(memEff: v[0], computeEff: v[1], stepOverhead: v[2] / 1000, dequantOps: v[3],
-                                          prefillEff: v[4], overlap: v[5], allReduceLatency: v[6] / 1e6)
+            setup.efficiency = Efficiency(
+                memEff: v[0],
+                computeEff: v[1],
+                stepOverhead: v[2] / 1000,
+                dequantOps: v[3],
+                prefillEff: v[4],
+                overlap: v[5],
+                allReduceLatency: v[6] / 1e6
+            )
             let m = measurements[r]
-            let predicted = m.metric.value(of: Roofline.evaluate(shapes[r], setup, concurrency: m.concurrency,
-                                                                 inputTokens: m.inputTokens, outputTokens: m.outputTokens))
+            let predicted = m.metric.value(
+                of: Roofline.evaluate(
+                    shapes[r],
+                    setup,
+                    concurrency: m.concurrency,
+                    inputTokens: m.inputTokens,
+                    outputTokens: m.outputTokens
+                )
+            )
             return Foundation.log(predicted / m.value)
         }
         @Sendable func loss(_ x: UnsafeBufferPointer<Double>) -> Double {
@@ -194,8 +239,16 @@ extension CostModel {
             }
             return f
         }
-        let result = minimizeLBFGS(objective, from: prior,
-                                   options: LBFGSOptions(gradientTolerance: 1e-7, functionTolerance: 1e-12, maxIterations: 500, maxEvaluations: 2000))
+        let result = minimizeLBFGS(
+            objective,
+            from: prior,
+            options: LBFGSOptions(
+                gradientTolerance: 1e-7,
+                functionTolerance: 1e-12,
+                maxIterations: 500,
+                maxEvaluations: 2000
+            )
+        )
         var parameters: [String: Double] = [:]
         result.x.withUnsafeBufferPointer { x in
             for (i, key) in keys.enumerated() { parameters[key] = values(x, i) }
@@ -203,8 +256,12 @@ extension CostModel {
         var calibration = Calibration(
             parameters: parameters,
             data: Calibration.CalibrationData(path: source, rows: rows.count, used: prepared.count, split: nil),
-            objective: result.value, status: result.status.rawValue, medianAbsPctError: nil,
-            notes: skipped.isEmpty ? nil : ["rows not priceable, left out of the fit: \(skipped.joined(separator: ", "))"])
+            objective: result.value,
+            status: result.status.rawValue,
+            medianAbsPctError: nil,
+            notes: skipped.isEmpty
+                ? nil : ["rows not priceable, left out of the fit: \(skipped.joined(separator: ", "))"]
+        )
         let fittedModel = CostModel(catalog: catalog, calibration: calibration)
         calibration.medianAbsPctError = fittedModel.validate(rows).medianAbsPctError
         return calibration

@@ -33,15 +33,25 @@ public struct Hardware: Codable, Sendable, Equatable {
     public var source: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, aliases, hardwareClass = "class", memoryGB, bandwidthGBps, peakTFLOPS
+        case name, aliases
+        case hardwareClass = "class"
+        case memoryGB, bandwidthGBps, peakTFLOPS
         case usableMemoryFraction, powerW, interconnectGBps, usdPerHour, priceSource, source
     }
 
     public init(
-        name: String, hardwareClass: String, memoryGB: Double, bandwidthGBps: Double,
-        peakTFLOPS: [String: Double], usableMemoryFraction: Double, powerW: Double? = nil,
-        interconnectGBps: Double? = nil, usdPerHour: Double? = nil, aliases: [String]? = nil,
-        priceSource: String? = nil, source: String? = nil
+        name: String,
+        hardwareClass: String,
+        memoryGB: Double,
+        bandwidthGBps: Double,
+        peakTFLOPS: [String: Double],
+        usableMemoryFraction: Double,
+        powerW: Double? = nil,
+        interconnectGBps: Double? = nil,
+        usdPerHour: Double? = nil,
+        aliases: [String]? = nil,
+        priceSource: String? = nil,
+        source: String? = nil
     ) {
         self.name = name
         self.aliases = aliases
@@ -108,10 +118,21 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
     public var source: String?
 
     public init(
-        name: String, layers: Double, hidden: Double, heads: Double, kvHeads: Double, headDim: Double,
-        ffn: Double, vocab: Double, tiedEmbeddings: Bool? = nil, params: Double? = nil,
-        activeParams: Double? = nil, experts: Double? = nil, activeExperts: Double? = nil,
-        aliases: [String]? = nil, source: String? = nil
+        name: String,
+        layers: Double,
+        hidden: Double,
+        heads: Double,
+        kvHeads: Double,
+        headDim: Double,
+        ffn: Double,
+        vocab: Double,
+        tiedEmbeddings: Bool? = nil,
+        params: Double? = nil,
+        activeParams: Double? = nil,
+        experts: Double? = nil,
+        activeExperts: Double? = nil,
+        aliases: [String]? = nil,
+        source: String? = nil
     ) {
         self.name = name
         self.aliases = aliases
@@ -184,9 +205,18 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
         let layers = h / 128
         let kv = min(8.0, layers)
         return ModelArchitecture(
-            name: "llama-shaped", layers: layers, hidden: h, heads: layers, kvHeads: kv, headDim: 128,
-            ffn: 3.5 * h, vocab: vocab, tiedEmbeddings: false, params: n,
-            source: "t2 parametric Llama-3 shape (see ModelArchitecture.llamaShaped)")
+            name: "llama-shaped",
+            layers: layers,
+            hidden: h,
+            heads: layers,
+            kvHeads: kv,
+            headDim: 128,
+            ffn: 3.5 * h,
+            vocab: vocab,
+            tiedEmbeddings: false,
+            params: n,
+            source: "t2 parametric Llama-3 shape (see ModelArchitecture.llamaShaped)"
+        )
     }
 }
 
@@ -208,8 +238,13 @@ public struct QuantizationFormat: Codable, Sendable, Equatable {
     public var source: String?
 
     public init(
-        name: String, bitsPerWeight: Double, family: String, computePrecision: String,
-        blockBitsPerWeight: Double? = nil, embeddingBits: Double? = nil, aliases: [String]? = nil,
+        name: String,
+        bitsPerWeight: Double,
+        family: String,
+        computePrecision: String,
+        blockBitsPerWeight: Double? = nil,
+        embeddingBits: Double? = nil,
+        aliases: [String]? = nil,
         source: String? = nil
     ) {
         self.name = name
@@ -383,8 +418,11 @@ public struct Catalog: Sendable {
         func check(_ ok: Bool, _ list: String, _ index: Int, _ name: String, _ problem: String) throws {
             if !ok {
                 throw CatalogError(
-                    source: source, entry: "\(list)[\(index)] '\(name)'", problem: problem,
-                    hint: "Fix the entry (see docs/cost-model.md, 'Catalog files') or remove it")
+                    source: source,
+                    entry: "\(list)[\(index)] '\(name)'",
+                    problem: problem,
+                    hint: "Fix the entry (see docs/cost-model.md, 'Catalog files') or remove it"
+                )
             }
         }
         func positive(_ v: Double) -> Bool { v.isFinite && v > 0 }
@@ -403,12 +441,28 @@ public struct Catalog: Sendable {
         for (i, h) in (file.hardware ?? []).enumerated() {
             try check(!h.name.isEmpty, "hardware", i, h.name, "has an empty name")
             try check(positive(h.memoryGB), "hardware", i, h.name, "memoryGB must be > 0")
-            try check(positive(h.bandwidthGBps), "hardware", i, h.name, "bandwidthGBps must be > 0 (GB/s, 10^9 bytes per second)")
+            try check(
+                positive(h.bandwidthGBps),
+                "hardware",
+                i,
+                h.name,
+                "bandwidthGBps must be > 0 (GB/s, 10^9 bytes per second)"
+            )
             try check(fraction(h.usableMemoryFraction), "hardware", i, h.name, "usableMemoryFraction must be in (0, 1]")
-            try check(!h.peakTFLOPS.isEmpty && h.peakTFLOPS.values.allSatisfy(positive), "hardware", i, h.name,
-                      "peakTFLOPS needs at least one precision (vector, fp16, bf16, fp8, int8, fp4) with a value > 0")
-            try check(h.peakTFLOPS["vector"] != nil || h.peakTFLOPS["fp16"] != nil, "hardware", i, h.name,
-                      "peakTFLOPS needs 'fp16' or 'vector'")
+            try check(
+                !h.peakTFLOPS.isEmpty && h.peakTFLOPS.values.allSatisfy(positive),
+                "hardware",
+                i,
+                h.name,
+                "peakTFLOPS needs at least one precision (vector, fp16, bf16, fp8, int8, fp4) with a value > 0"
+            )
+            try check(
+                h.peakTFLOPS["vector"] != nil || h.peakTFLOPS["fp16"] != nil,
+                "hardware",
+                i,
+                h.name,
+                "peakTFLOPS needs 'fp16' or 'vector'"
+            )
             try check(h.powerW.map(positive) ?? true, "hardware", i, h.name, "powerW must be > 0")
             try check(h.usdPerHour.map(positive) ?? true, "hardware", i, h.name, "usdPerHour must be > 0")
             try check(h.interconnectGBps.map(positive) ?? true, "hardware", i, h.name, "interconnectGBps must be > 0")
@@ -416,18 +470,37 @@ public struct Catalog: Sendable {
         }
         for (i, m) in (file.models ?? []).enumerated() {
             try check(!m.name.isEmpty, "models", i, m.name, "has an empty name")
-            for (key, value) in [("layers", m.layers), ("hidden", m.hidden), ("heads", m.heads), ("kvHeads", m.kvHeads),
-                                 ("headDim", m.headDim), ("ffn", m.ffn), ("vocab", m.vocab)] {
+            for (key, value) in [
+                ("layers", m.layers), ("hidden", m.hidden), ("heads", m.heads), ("kvHeads", m.kvHeads),
+                ("headDim", m.headDim), ("ffn", m.ffn), ("vocab", m.vocab),
+            ] {
                 try check(positive(value), "models", i, m.name, "\(key) must be > 0")
             }
-            try check(m.kvHeads <= m.heads, "models", i, m.name, "kvHeads (\(m.kvHeads)) cannot exceed heads (\(m.heads))")
+            try check(
+                m.kvHeads <= m.heads,
+                "models",
+                i,
+                m.name,
+                "kvHeads (\(m.kvHeads)) cannot exceed heads (\(m.heads))"
+            )
             try check(m.params.map(positive) ?? true, "models", i, m.name, "params must be > 0")
             if m.experts != nil || m.activeExperts != nil || m.activeParams != nil {
-                let e = m.experts ?? 0, k = m.activeExperts ?? 0
-                try check(e >= 2 && k >= 1 && k < e, "models", i, m.name,
-                          "a mixture-of-experts entry needs experts ≥ 2 and 1 ≤ activeExperts < experts")
-                try check(m.activeParams.map { $0 > 0 && $0 < m.totalParams } ?? false, "models", i, m.name,
-                          "a mixture-of-experts entry needs activeParams, below params")
+                let e = m.experts ?? 0
+                let k = m.activeExperts ?? 0
+                try check(
+                    e >= 2 && k >= 1 && k < e,
+                    "models",
+                    i,
+                    m.name,
+                    "a mixture-of-experts entry needs experts ≥ 2 and 1 ≤ activeExperts < experts"
+                )
+                try check(
+                    m.activeParams.map { $0 > 0 && $0 < m.totalParams } ?? false,
+                    "models",
+                    i,
+                    m.name,
+                    "a mixture-of-experts entry needs activeParams, below params"
+                )
             }
             Catalog.upsert(m, name: m.name, aliases: m.aliases, into: &models, index: &modelIndex)
         }
@@ -435,18 +508,42 @@ public struct Catalog: Sendable {
             try check(!e.name.isEmpty, "engines", i, e.name, "has an empty name")
             try check(e.maxBatch >= 1, "engines", i, e.name, "maxBatch must be ≥ 1")
             try check(fraction(e.memoryFraction), "engines", i, e.name, "memoryFraction must be in (0, 1]")
-            try check(e.memoryOverheadGB.isFinite && e.memoryOverheadGB >= 0, "engines", i, e.name, "memoryOverheadGB must be ≥ 0")
+            try check(
+                e.memoryOverheadGB.isFinite && e.memoryOverheadGB >= 0,
+                "engines",
+                i,
+                e.name,
+                "memoryOverheadGB must be ≥ 0"
+            )
             try check(!e.profiles.isEmpty, "engines", i, e.name, "profiles needs at least one hardware class")
             for (cls, p) in e.profiles {
                 try check(fraction(p.memEff), "engines", i, e.name, "profiles.\(cls).memEff must be in (0, 1]")
-                try check(positive(p.computeEff) && p.computeEff <= 1, "engines", i, e.name, "profiles.\(cls).computeEff must be in (0, 1]")
-                try check(p.stepOverheadMs.isFinite && p.stepOverheadMs >= 0, "engines", i, e.name, "profiles.\(cls).stepOverheadMs must be ≥ 0")
+                try check(
+                    positive(p.computeEff) && p.computeEff <= 1,
+                    "engines",
+                    i,
+                    e.name,
+                    "profiles.\(cls).computeEff must be in (0, 1]"
+                )
+                try check(
+                    p.stepOverheadMs.isFinite && p.stepOverheadMs >= 0,
+                    "engines",
+                    i,
+                    e.name,
+                    "profiles.\(cls).stepOverheadMs must be ≥ 0"
+                )
             }
             Catalog.upsert(e, name: e.name, aliases: e.aliases, into: &engines, index: &engineIndex)
         }
         for (i, q) in (file.quantizations ?? []).enumerated() {
             try check(!q.name.isEmpty, "quantizations", i, q.name, "has an empty name")
-            try check(positive(q.bitsPerWeight) && q.bitsPerWeight <= 64, "quantizations", i, q.name, "bitsPerWeight must be in (0, 64]")
+            try check(
+                positive(q.bitsPerWeight) && q.bitsPerWeight <= 64,
+                "quantizations",
+                i,
+                q.name,
+                "bitsPerWeight must be in (0, 64]"
+            )
             try check(q.embeddingBits.map(positive) ?? true, "quantizations", i, q.name, "embeddingBits must be > 0")
             Catalog.upsert(q, name: q.name, aliases: q.aliases, into: &quantizations, index: &quantIndex)
         }
@@ -457,14 +554,20 @@ public struct Catalog: Sendable {
         }
         // Cross references, checked after the whole file so that order does not matter.
         for (i, q) in quantizations.enumerated() where familyIndex[Catalog.key(q.family)] == nil {
-            throw CatalogError(source: source, entry: "quantizations[\(i)] '\(q.name)'",
-                               problem: "family '\(q.family)' is not in quantFamilies",
-                               hint: "Use one of: \(quantFamilies.map(\.name).joined(separator: ", ")), or add it to quantFamilies")
+            throw CatalogError(
+                source: source,
+                entry: "quantizations[\(i)] '\(q.name)'",
+                problem: "family '\(q.family)' is not in quantFamilies",
+                hint: "Use one of: \(quantFamilies.map(\.name).joined(separator: ", ")), or add it to quantFamilies"
+            )
         }
         for (i, e) in engines.enumerated() where kvIndex[Catalog.key(e.defaultKVCache)] == nil {
-            throw CatalogError(source: source, entry: "engines[\(i)] '\(e.name)'",
-                               problem: "defaultKVCache '\(e.defaultKVCache)' is not in kvCachePrecisions",
-                               hint: "Use one of: \(kvCachePrecisions.map(\.name).joined(separator: ", "))")
+            throw CatalogError(
+                source: source,
+                entry: "engines[\(i)] '\(e.name)'",
+                problem: "defaultKVCache '\(e.defaultKVCache)' is not in kvCachePrecisions",
+                hint: "Use one of: \(kvCachePrecisions.map(\.name).joined(separator: ", "))"
+            )
         }
     }
 
@@ -472,7 +575,13 @@ public struct Catalog: Sendable {
         name.trimmingCharacters(in: .whitespaces).lowercased()
     }
 
-    private static func upsert<T>(_ item: T, name: String, aliases: [String]?, into list: inout [T], index: inout [String: Int]) {
+    private static func upsert<T>(
+        _ item: T,
+        name: String,
+        aliases: [String]?,
+        into list: inout [T],
+        index: inout [String: Int]
+    ) {
         let position: Int
         if let existing = index[key(name)] {
             list[existing] = item
@@ -485,7 +594,13 @@ public struct Catalog: Sendable {
         for alias in aliases ?? [] { index[key(alias)] = position }
     }
 
-    private static func find<T>(_ name: String, kind: String, in list: [T], index: [String: Int], names: [String]) throws -> T {
+    private static func find<T>(
+        _ name: String,
+        kind: String,
+        in list: [T],
+        index: [String: Int],
+        names: [String]
+    ) throws -> T {
         if let i = index[key(name)] { return list[i] }
         throw CostModelError.unknownName(kind: kind, name: name, suggestions: nearestNames(to: key(name), in: names))
     }
@@ -503,12 +618,24 @@ public struct Catalog: Sendable {
 
     /// The quantization format called `name`.
     public func quantization(named name: String) throws -> QuantizationFormat {
-        try Catalog.find(name, kind: "quantization", in: quantizations, index: quantIndex, names: Array(quantIndex.keys))
+        try Catalog.find(
+            name,
+            kind: "quantization",
+            in: quantizations,
+            index: quantIndex,
+            names: Array(quantIndex.keys)
+        )
     }
 
     /// The KV-cache precision called `name`.
     public func kvCache(named name: String) throws -> KVCachePrecision {
-        try Catalog.find(name, kind: "KV-cache precision", in: kvCachePrecisions, index: kvIndex, names: Array(kvIndex.keys))
+        try Catalog.find(
+            name,
+            kind: "KV-cache precision",
+            in: kvCachePrecisions,
+            index: kvIndex,
+            names: Array(kvIndex.keys)
+        )
     }
 
     /// The engine called `name`.
@@ -518,7 +645,13 @@ public struct Catalog: Sendable {
 
     /// The quantization family called `name`.
     public func quantFamily(named name: String) throws -> QuantFamily {
-        try Catalog.find(name, kind: "quantization family", in: quantFamilies, index: familyIndex, names: Array(familyIndex.keys))
+        try Catalog.find(
+            name,
+            kind: "quantization family",
+            in: quantFamilies,
+            index: familyIndex,
+            names: Array(familyIndex.keys)
+        )
     }
 
     /// The engine used when none is named: llama.cpp on Apple silicon and for GGUF formats,
@@ -550,7 +683,11 @@ public struct CatalogError: Error, LocalizedError, Equatable, Sendable {
         func path(_ keys: [any CodingKey]) -> String {
             var text = ""
             for key in keys {
-                if let i = key.intValue { text += "[\(i)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
+                if let i = key.intValue {
+                    text += "[\(i)]"
+                } else {
+                    text += (text.isEmpty ? "" : ".") + key.stringValue
+                }
             }
             return text.isEmpty ? "top level" : text
         }
@@ -560,14 +697,27 @@ public struct CatalogError: Error, LocalizedError, Equatable, Sendable {
             let where_ = path(context.codingPath)
             self.init(source: source, entry: where_, problem: "missing key '\(key.stringValue)'", hint: schemaHint)
         case .typeMismatch(let type, let context):
-            self.init(source: source, entry: path(context.codingPath), problem: "has the wrong type (expected \(type))", hint: schemaHint)
+            self.init(
+                source: source,
+                entry: path(context.codingPath),
+                problem: "has the wrong type (expected \(type))",
+                hint: schemaHint
+            )
         case .valueNotFound(let type, let context):
-            self.init(source: source, entry: path(context.codingPath), problem: "is null (expected \(type))", hint: schemaHint)
+            self.init(
+                source: source,
+                entry: path(context.codingPath),
+                problem: "is null (expected \(type))",
+                hint: schemaHint
+            )
         case .dataCorrupted(let context):
             let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            self.init(source: source, entry: context.codingPath.isEmpty ? nil : path(context.codingPath),
-                      problem: "is not valid JSON or has an invalid value (\(underlying ?? context.debugDescription))",
-                      hint: "Check the file with a JSON validator")
+            self.init(
+                source: source,
+                entry: context.codingPath.isEmpty ? nil : path(context.codingPath),
+                problem: "is not valid JSON or has an invalid value (\(underlying ?? context.debugDescription))",
+                hint: "Check the file with a JSON validator"
+            )
         @unknown default:
             self.init(source: source, problem: "cannot be decoded (\(error))")
         }
@@ -597,11 +747,18 @@ public enum CostModelError: Error, LocalizedError, Equatable, Sendable {
         switch self {
         case .unknownName(let kind, let name, let suggestions):
             var text = "unknown \(kind) '\(name)'"
-            if !suggestions.isEmpty { text += "; did you mean \(suggestions.map { "'\($0)'" }.joined(separator: ", "))?" }
-            let list = kind == "KV-cache precision" ? "kv" : kind == "quantization" ? "quants" : kind == "model" ? "models" : kind == "engine" ? "engines" : "hardware"
+            if !suggestions.isEmpty {
+                text += "; did you mean \(suggestions.map { "'\($0)'" }.joined(separator: ", "))?"
+            }
+            let list =
+                kind == "KV-cache precision"
+                ? "kv"
+                : kind == "quantization"
+                    ? "quants" : kind == "model" ? "models" : kind == "engine" ? "engines" : "hardware"
             return text + " (`t2 cost --list \(list)` shows them all; `--catalog FILE` adds your own)"
         case .unsupported(let engine, let hardwareClass, let hardware, let supported):
-            return "engine '\(engine)' has no profile for \(hardwareClass) hardware ('\(hardware)'); it runs on: \(supported.joined(separator: ", ")). Pick another --engine or add a profile with --catalog"
+            return
+                "engine '\(engine)' has no profile for \(hardwareClass) hardware ('\(hardware)'); it runs on: \(supported.joined(separator: ", ")). Pick another --engine or add a profile with --catalog"
         case .invalidValue(let name, let value, let expected):
             return "\(name) = \(value) is impossible: expected \(expected)"
         case .noUsableMeasurements(let source, let reason):
@@ -612,7 +769,8 @@ public enum CostModelError: Error, LocalizedError, Equatable, Sendable {
 
 /// Levenshtein distance between two strings (by Unicode scalars), O(|a|·|b|).
 public func editDistance(_ a: String, _ b: String) -> Int {
-    let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+    let x = Array(a.unicodeScalars)
+    let y = Array(b.unicodeScalars)
     if x.isEmpty { return y.count }
     if y.isEmpty { return x.count }
     var previous = Array(0...y.count)
@@ -637,9 +795,13 @@ func nearestNames(to name: String, in names: [String], limit: Int = 3) -> [Strin
     let target = bare(name)
     let scored = Set(names).map { candidate -> (name: String, bare: Int, full: Int) in
         let contains = !name.isEmpty && candidate.contains(name)
-        return (candidate, contains ? 0 : editDistance(target, bare(candidate)), contains ? 0 : editDistance(name, candidate))
+        return (
+            candidate, contains ? 0 : editDistance(target, bare(candidate)),
+            contains ? 0 : editDistance(name, candidate)
+        )
     }
-    return scored
+    return
+        scored
         .filter { $0.bare <= max(2, max($0.name.count, name.count) / 2) }
         .sorted { ($0.bare, $0.full, $0.name) < ($1.bare, $1.full, $1.name) }
         .prefix(limit).map(\.name)

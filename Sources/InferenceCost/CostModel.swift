@@ -19,9 +19,18 @@ public struct Deployment: Sendable, Equatable {
     /// $/GPU-hour; nil = the hardware's catalog price.
     public var usdPerHour: Double?
 
-    public init(model: ModelArchitecture, quant: QuantizationFormat, hardware: Hardware, engine: Engine,
-                gpus: Int = 1, concurrency: Concurrency = .fixed(1), inputTokens: Int = 1024,
-                outputTokens: Int = 256, kvCache: KVCachePrecision? = nil, usdPerHour: Double? = nil) {
+    public init(
+        model: ModelArchitecture,
+        quant: QuantizationFormat,
+        hardware: Hardware,
+        engine: Engine,
+        gpus: Int = 1,
+        concurrency: Concurrency = .fixed(1),
+        inputTokens: Int = 1024,
+        outputTokens: Int = 256,
+        kvCache: KVCachePrecision? = nil,
+        usdPerHour: Double? = nil
+    ) {
         self.model = model
         self.quant = quant
         self.hardware = hardware
@@ -104,9 +113,11 @@ public struct CostModel: Sendable {
 
     /// Efficiency parameter names for an (engine, hardware class, quant family).
     public static func parameterKeys(engine: String, hardwareClass: String, family: String) -> [String] {
-        ["\(engine)/\(hardwareClass)/memEff", "\(engine)/\(hardwareClass)/computeEff",
-         "\(engine)/\(hardwareClass)/stepOverheadMs", "quant/\(family)/dequantOps",
-         "quant/\(family)/prefillEff", "overlap", "allReduceUs"]
+        [
+            "\(engine)/\(hardwareClass)/memEff", "\(engine)/\(hardwareClass)/computeEff",
+            "\(engine)/\(hardwareClass)/stepOverheadMs", "quant/\(family)/dequantOps",
+            "quant/\(family)/prefillEff", "overlap", "allReduceUs",
+        ]
     }
 
     /// The catalog's default for a parameter name (see ``parameterKeys(engine:hardwareClass:family:)``).
@@ -125,7 +136,8 @@ public struct CostModel: Sendable {
         // engine names may contain '/': take the last two components as class and field
         guard parts.count >= 3 else { return nil }
         let engineName = parts[0..<(parts.count - 2)].joined(separator: "/")
-        guard let engine = try? catalog.engine(named: engineName), let profile = engine.profiles[parts[parts.count - 2]] else { return nil }
+        guard let engine = try? catalog.engine(named: engineName), let profile = engine.profiles[parts[parts.count - 2]]
+        else { return nil }
         switch parts[parts.count - 1] {
         case "memEff": return profile.memEff
         case "computeEff": return profile.computeEff
@@ -142,37 +154,71 @@ public struct CostModel: Sendable {
     /// The efficiencies for an engine on a hardware class with a quantization family.
     public func efficiency(engine: Engine, hardware: Hardware, quant: QuantizationFormat) throws -> Efficiency {
         guard engine.profiles[hardware.hardwareClass] != nil else {
-            throw CostModelError.unsupported(engine: engine.name, hardwareClass: hardware.hardwareClass,
-                                             hardware: hardware.name, supported: engine.profiles.keys.sorted())
+            throw CostModelError.unsupported(
+                engine: engine.name,
+                hardwareClass: hardware.hardwareClass,
+                hardware: hardware.name,
+                supported: engine.profiles.keys.sorted()
+            )
         }
-        let keys = CostModel.parameterKeys(engine: engine.name, hardwareClass: hardware.hardwareClass, family: quant.family)
+        let keys = CostModel.parameterKeys(
+            engine: engine.name,
+            hardwareClass: hardware.hardwareClass,
+            family: quant.family
+        )
         let v = keys.map { parameter($0) ?? .nan }
-        return Efficiency(memEff: v[0], computeEff: v[1], stepOverhead: v[2] / 1000, dequantOps: v[3],
-                          prefillEff: v[4], overlap: v[5], allReduceLatency: v[6] / 1e6)
+        return Efficiency(
+            memEff: v[0],
+            computeEff: v[1],
+            stepOverhead: v[2] / 1000,
+            dequantOps: v[3],
+            prefillEff: v[4],
+            overlap: v[5],
+            allReduceLatency: v[6] / 1e6
+        )
     }
 
     /// The KV-cache precision a deployment uses: the given one, else FP8 for FP8/FP4 weights on
     /// engines that ship FP8 KV with them, else the engine default.
-    public func kvCache(for engine: Engine, quant: QuantizationFormat, requested: KVCachePrecision?) throws -> KVCachePrecision {
+    public func kvCache(
+        for engine: Engine,
+        quant: QuantizationFormat,
+        requested: KVCachePrecision?
+    ) throws -> KVCachePrecision {
         if let requested { return requested }
         if engine.fp8KVWithLowPrecisionWeights == true, quant.family == "native-fp8" || quant.family == "native-fp4",
-           let fp8 = try? catalog.kvCache(named: "fp8") {
+            let fp8 = try? catalog.kvCache(named: "fp8")
+        {
             return fp8
         }
         return try catalog.kvCache(named: engine.defaultKVCache)
     }
 
     /// Resolves (quant, hardware, engine, GPUs) into the numbers the roofline needs; checks values.
-    public func resolve(quant: QuantizationFormat, hardware: Hardware, engine: Engine, gpus: Int,
-                        kvCache requested: KVCachePrecision? = nil, usdPerHour: Double? = nil) throws -> (ResolvedSetup, KVCachePrecision) {
+    public func resolve(
+        quant: QuantizationFormat,
+        hardware: Hardware,
+        engine: Engine,
+        gpus: Int,
+        kvCache requested: KVCachePrecision? = nil,
+        usdPerHour: Double? = nil
+    ) throws -> (ResolvedSetup, KVCachePrecision) {
         guard gpus >= 1 else {
             throw CostModelError.invalidValue(name: "gpus", value: String(gpus), expected: "at least 1 device")
         }
         if gpus > 1 && engine.multiGPU == .none {
-            throw CostModelError.invalidValue(name: "gpus", value: String(gpus), expected: "1: engine '\(engine.name)' runs on a single device")
+            throw CostModelError.invalidValue(
+                name: "gpus",
+                value: String(gpus),
+                expected: "1: engine '\(engine.name)' runs on a single device"
+            )
         }
         if let usdPerHour, !(usdPerHour.isFinite && usdPerHour > 0) {
-            throw CostModelError.invalidValue(name: "usd-per-hour", value: String(usdPerHour), expected: "a price > 0 ($ per GPU-hour)")
+            throw CostModelError.invalidValue(
+                name: "usd-per-hour",
+                value: String(usdPerHour),
+                expected: "a price > 0 ($ per GPU-hour)"
+            )
         }
         let efficiency = try self.efficiency(engine: engine, hardware: hardware, quant: quant)
         let kv = try kvCache(for: engine, quant: quant, requested: requested)
@@ -194,7 +240,8 @@ public struct CostModel: Sendable {
             maxBatch: engine.maxBatch,
             powerW: (hardware.powerW ?? 0) * g,
             usdPerHour: (price ?? 0) * g,
-            efficiency: efficiency)
+            efficiency: efficiency
+        )
         return (setup, kv)
     }
 
@@ -204,13 +251,25 @@ public struct CostModel: Sendable {
             throw CostModelError.invalidValue(name: "concurrency", value: String(n), expected: "≥ 1 or 'max'")
         }
         guard inputTokens >= 0 else {
-            throw CostModelError.invalidValue(name: "input-tokens", value: String(inputTokens), expected: "≥ 0 prompt tokens")
+            throw CostModelError.invalidValue(
+                name: "input-tokens",
+                value: String(inputTokens),
+                expected: "≥ 0 prompt tokens"
+            )
         }
         guard outputTokens >= 0 else {
-            throw CostModelError.invalidValue(name: "output-tokens", value: String(outputTokens), expected: "≥ 0 generated tokens")
+            throw CostModelError.invalidValue(
+                name: "output-tokens",
+                value: String(outputTokens),
+                expected: "≥ 0 generated tokens"
+            )
         }
         guard inputTokens + outputTokens >= 1 else {
-            throw CostModelError.invalidValue(name: "input-tokens + output-tokens", value: "0", expected: "at least one token per request")
+            throw CostModelError.invalidValue(
+                name: "input-tokens + output-tokens",
+                value: "0",
+                expected: "at least one token per request"
+            )
         }
     }
 
@@ -218,39 +277,93 @@ public struct CostModel: Sendable {
     func engine(named name: String?, hardware: Hardware, quant: QuantizationFormat) throws -> Engine {
         if let name { return try catalog.engine(named: name) }
         if let chosen = catalog.defaultEngine(for: hardware, quant: quant) { return chosen }
-        throw CostModelError.unsupported(engine: "(any)", hardwareClass: hardware.hardwareClass, hardware: hardware.name, supported: [])
+        throw CostModelError.unsupported(
+            engine: "(any)",
+            hardwareClass: hardware.hardwareClass,
+            hardware: hardware.name,
+            supported: []
+        )
     }
 
     /// Builds a deployment from catalog names (the engine defaults by hardware and format).
-    public func deployment(model: String, quant: String, hardware: String, engine: String? = nil, gpus: Int = 1,
-                           concurrency: Concurrency = .fixed(1), inputTokens: Int = 1024, outputTokens: Int = 256,
-                           kvCache: String? = nil, usdPerHour: Double? = nil) throws -> Deployment {
+    public func deployment(
+        model: String,
+        quant: String,
+        hardware: String,
+        engine: String? = nil,
+        gpus: Int = 1,
+        concurrency: Concurrency = .fixed(1),
+        inputTokens: Int = 1024,
+        outputTokens: Int = 256,
+        kvCache: String? = nil,
+        usdPerHour: Double? = nil
+    ) throws -> Deployment {
         let m = try catalog.model(named: model)
-        return try deployment(model: m, quant: quant, hardware: hardware, engine: engine, gpus: gpus,
-                              concurrency: concurrency, inputTokens: inputTokens, outputTokens: outputTokens,
-                              kvCache: kvCache, usdPerHour: usdPerHour)
+        return try deployment(
+            model: m,
+            quant: quant,
+            hardware: hardware,
+            engine: engine,
+            gpus: gpus,
+            concurrency: concurrency,
+            inputTokens: inputTokens,
+            outputTokens: outputTokens,
+            kvCache: kvCache,
+            usdPerHour: usdPerHour
+        )
     }
 
     /// Builds a deployment of a given architecture (e.g. ``ModelArchitecture/llamaShaped(params:)``).
-    public func deployment(model: ModelArchitecture, quant: String, hardware: String, engine: String? = nil, gpus: Int = 1,
-                           concurrency: Concurrency = .fixed(1), inputTokens: Int = 1024, outputTokens: Int = 256,
-                           kvCache: String? = nil, usdPerHour: Double? = nil) throws -> Deployment {
+    public func deployment(
+        model: ModelArchitecture,
+        quant: String,
+        hardware: String,
+        engine: String? = nil,
+        gpus: Int = 1,
+        concurrency: Concurrency = .fixed(1),
+        inputTokens: Int = 1024,
+        outputTokens: Int = 256,
+        kvCache: String? = nil,
+        usdPerHour: Double? = nil
+    ) throws -> Deployment {
         let q = try catalog.quantization(named: quant)
         let h = try catalog.hardware(named: hardware)
         let e = try self.engine(named: engine, hardware: h, quant: q)
         let kv = try kvCache.map { try catalog.kvCache(named: $0) }
-        return Deployment(model: model, quant: q, hardware: h, engine: e, gpus: gpus, concurrency: concurrency,
-                          inputTokens: inputTokens, outputTokens: outputTokens, kvCache: kv, usdPerHour: usdPerHour)
+        return Deployment(
+            model: model,
+            quant: q,
+            hardware: h,
+            engine: e,
+            gpus: gpus,
+            concurrency: concurrency,
+            inputTokens: inputTokens,
+            outputTokens: outputTokens,
+            kvCache: kv,
+            usdPerHour: usdPerHour
+        )
     }
 
     /// Prices one deployment. Throws for impossible values (0 GPUs, negative tokens) and for an
     /// engine without a profile for the hardware.
     public func estimate(_ d: Deployment) throws -> CostEstimate {
         try CostModel.checkLoad(concurrency: d.concurrency, inputTokens: d.inputTokens, outputTokens: d.outputTokens)
-        let (setup, kv) = try resolve(quant: d.quant, hardware: d.hardware, engine: d.engine, gpus: d.gpus,
-                                      kvCache: d.kvCache, usdPerHour: d.usdPerHour)
+        let (setup, kv) = try resolve(
+            quant: d.quant,
+            hardware: d.hardware,
+            engine: d.engine,
+            gpus: d.gpus,
+            kvCache: d.kvCache,
+            usdPerHour: d.usdPerHour
+        )
         let shape = ModelShape(d.model)
-        let r = Roofline.evaluate(shape, setup, concurrency: d.concurrency, inputTokens: d.inputTokens, outputTokens: d.outputTokens)
+        let r = Roofline.evaluate(
+            shape,
+            setup,
+            concurrency: d.concurrency,
+            inputTokens: d.inputTokens,
+            outputTokens: d.outputTokens
+        )
         let price: Double? = setup.usdPerHour > 0 ? setup.usdPerHour : nil
         let hasOutput = d.outputTokens > 0
         let out = r.fits && hasOutput ? r.outputTokensPerSecond : nil
@@ -261,13 +374,25 @@ public struct CostModel: Sendable {
         }
         let peak = d.hardware.peakFLOPS(d.quant.computePrecision) * Double(d.gpus)
         return CostEstimate(
-            model: d.model.name, params: shape.params, activeParams: shape.activeParams, quant: d.quant.name,
-            hardware: d.hardware.name, engine: d.engine.name, gpus: d.gpus, concurrency: d.concurrency.description,
-            inputTokens: d.inputTokens, outputTokens: d.outputTokens, kvCache: kv.name,
+            model: d.model.name,
+            params: shape.params,
+            activeParams: shape.activeParams,
+            quant: d.quant.name,
+            hardware: d.hardware.name,
+            engine: d.engine.name,
+            gpus: d.gpus,
+            concurrency: d.concurrency.description,
+            inputTokens: d.inputTokens,
+            outputTokens: d.outputTokens,
+            kvCache: kv.name,
             computePrecision: d.hardware.effectivePrecision(d.quant.computePrecision),
-            fits: r.fits, weightsGB: r.weightBytes / 1e9, kvCacheMBPerToken: r.kvBytesPerToken / 1e6,
-            memoryNeededPerGPUGB: r.memoryPerGPU / 1e9, memoryUsablePerGPUGB: r.usableMemoryPerGPU / 1e9,
-            maxConcurrency: r.maxConcurrency, batch: r.batch,
+            fits: r.fits,
+            weightsGB: r.weightBytes / 1e9,
+            kvCacheMBPerToken: r.kvBytesPerToken / 1e6,
+            memoryNeededPerGPUGB: r.memoryPerGPU / 1e9,
+            memoryUsablePerGPUGB: r.usableMemoryPerGPU / 1e9,
+            maxConcurrency: r.maxConcurrency,
+            batch: r.batch,
             ttftMs: r.fits && d.inputTokens > 0 ? r.ttft * 1000 : nil,
             itlMs: r.fits && hasOutput ? r.itl * 1000 : nil,
             decodeTokensPerSecond: r.fits && hasOutput ? r.decodeTokensPerSecond : nil,
@@ -281,13 +406,20 @@ public struct CostModel: Sendable {
             usdPerMillionInputTokens: perMillion(prefill),
             flopsPerDollar: price.map { peak * 3600 / $0 },
             joulesPerOutputToken: setup.powerW > 0 ? out.map { setup.powerW / $0 } : nil,
-            powerW: setup.powerW > 0 ? setup.powerW : nil)
+            powerW: setup.powerW > 0 ? setup.powerW : nil
+        )
     }
 
     /// A pricer for one (quantization, hardware, engine, GPUs): resolves names and efficiencies
     /// once, then prices any model size without allocating.
-    public func pricer(quant: String, hardware: String, engine: String? = nil, gpus: Int = 1,
-                       kvCache: String? = nil, usdPerHour: Double? = nil) throws -> Pricer {
+    public func pricer(
+        quant: String,
+        hardware: String,
+        engine: String? = nil,
+        gpus: Int = 1,
+        kvCache: String? = nil,
+        usdPerHour: Double? = nil
+    ) throws -> Pricer {
         let q = try catalog.quantization(named: quant)
         let h = try catalog.hardware(named: hardware)
         let e = try self.engine(named: engine, hardware: h, quant: q)
@@ -313,8 +445,15 @@ public struct QuickCost: Sendable, Equatable {
     public var joulesPerOutputToken: Double
 
     @usableFromInline
-    init(fits: Bool, maxConcurrency: Int, decodeTokensPerSecond: Double, outputTokensPerSecond: Double,
-         usdPerMillionOutputTokens: Double, usdPerMillionInputTokens: Double, joulesPerOutputToken: Double) {
+    init(
+        fits: Bool,
+        maxConcurrency: Int,
+        decodeTokensPerSecond: Double,
+        outputTokensPerSecond: Double,
+        usdPerMillionOutputTokens: Double,
+        usdPerMillionInputTokens: Double,
+        joulesPerOutputToken: Double
+    ) {
         self.fits = fits
         self.maxConcurrency = maxConcurrency
         self.decodeTokensPerSecond = decodeTokensPerSecond
@@ -333,23 +472,47 @@ public struct Pricer: Sendable {
 
     /// Prices a Llama-shaped dense model of `params` parameters (``ModelArchitecture/llamaShaped(params:)``).
     @inlinable
-    public func price(params: Double, concurrency: Concurrency = .max, inputTokens: Int = 1024, outputTokens: Int = 256) -> QuickCost {
-        price(shape: ModelShape(ModelArchitecture.llamaShaped(params: params)), concurrency: concurrency,
-              inputTokens: inputTokens, outputTokens: outputTokens)
+    public func price(
+        params: Double,
+        concurrency: Concurrency = .max,
+        inputTokens: Int = 1024,
+        outputTokens: Int = 256
+    ) -> QuickCost {
+        price(
+            shape: ModelShape(ModelArchitecture.llamaShaped(params: params)),
+            concurrency: concurrency,
+            inputTokens: inputTokens,
+            outputTokens: outputTokens
+        )
     }
 
     /// Prices a model of a given shape.
     @inlinable
-    public func price(shape: ModelShape, concurrency: Concurrency = .max, inputTokens: Int = 1024, outputTokens: Int = 256) -> QuickCost {
-        let r = Roofline.evaluate(shape, setup, concurrency: concurrency, inputTokens: max(0, inputTokens),
-                                  outputTokens: max(0, outputTokens))
+    public func price(
+        shape: ModelShape,
+        concurrency: Concurrency = .max,
+        inputTokens: Int = 1024,
+        outputTokens: Int = 256
+    ) -> QuickCost {
+        let r = Roofline.evaluate(
+            shape,
+            setup,
+            concurrency: concurrency,
+            inputTokens: max(0, inputTokens),
+            outputTokens: max(0, outputTokens)
+        )
         let price = setup.usdPerHour
         let outPrice = r.fits && price > 0 ? price / (r.outputTokensPerSecond * 3600) * 1e6 : .infinity
-        let inPrice = r.fits && price > 0 && inputTokens > 0 ? price / (r.prefillTokensPerSecond * 3600) * 1e6 : .infinity
+        let inPrice =
+            r.fits && price > 0 && inputTokens > 0 ? price / (r.prefillTokensPerSecond * 3600) * 1e6 : .infinity
         return QuickCost(
-            fits: r.fits, maxConcurrency: r.maxConcurrency, decodeTokensPerSecond: r.decodeTokensPerSecond,
-            outputTokensPerSecond: r.outputTokensPerSecond, usdPerMillionOutputTokens: outPrice,
+            fits: r.fits,
+            maxConcurrency: r.maxConcurrency,
+            decodeTokensPerSecond: r.decodeTokensPerSecond,
+            outputTokensPerSecond: r.outputTokensPerSecond,
+            usdPerMillionOutputTokens: outPrice,
             usdPerMillionInputTokens: inPrice,
-            joulesPerOutputToken: setup.powerW > 0 ? setup.powerW / r.outputTokensPerSecond : .nan)
+            joulesPerOutputToken: setup.powerW > 0 ? setup.powerW / r.outputTokensPerSecond : .nan
+        )
     }
 }

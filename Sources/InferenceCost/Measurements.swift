@@ -44,8 +44,20 @@ public struct Measurement: Sendable, Equatable {
     /// 1-based line in the file.
     public var line: Int
 
-    public init(id: String, hardware: String, gpus: Int, engine: String, model: String, quant: String,
-                concurrency: Concurrency, inputTokens: Int, outputTokens: Int, metric: Metric, value: Double, line: Int = 0) {
+    public init(
+        id: String,
+        hardware: String,
+        gpus: Int,
+        engine: String,
+        model: String,
+        quant: String,
+        concurrency: Concurrency,
+        inputTokens: Int,
+        outputTokens: Int,
+        metric: Metric,
+        value: Double,
+        line: Int = 0
+    ) {
         self.id = id
         self.hardware = hardware
         self.gpus = gpus
@@ -67,30 +79,55 @@ public struct Measurement: Sendable, Equatable {
 
     /// Parses a measurements table.
     public static func parse(_ table: CSVTable) throws -> [Measurement] {
-        let purpose = "A measurements file has columns id,hardware,gpus,engine,model,quant,concurrency,input_tokens,output_tokens,metric,value"
-        let c = try ["id", "hardware", "gpus", "engine", "model", "quant", "concurrency", "input_tokens", "output_tokens", "metric", "value"]
-            .map { try table.requireColumn($0, purpose: purpose) }
+        let purpose =
+            "A measurements file has columns id,hardware,gpus,engine,model,quant,concurrency,input_tokens,output_tokens,metric,value"
+        let c = try [
+            "id", "hardware", "gpus", "engine", "model", "quant", "concurrency", "input_tokens", "output_tokens",
+            "metric", "value",
+        ]
+        .map { try table.requireColumn($0, purpose: purpose) }
         var rows: [Measurement] = []
         var seen = Set<String>()
         for r in 0..<table.count {
             let id = table.text(row: r, column: c[0])
             guard !id.isEmpty else { throw table.cellError(row: r, column: c[0], "is empty; every row needs an id") }
-            guard seen.insert(id).inserted else { throw table.cellError(row: r, column: c[0], "id '\(id)' appears twice", hint: "Ids must be unique") }
+            guard seen.insert(id).inserted else {
+                throw table.cellError(row: r, column: c[0], "id '\(id)' appears twice", hint: "Ids must be unique")
+            }
             let concurrencyText = table.text(row: r, column: c[6])
             guard let concurrency = Concurrency(concurrencyText) else {
-                throw table.cellError(row: r, column: c[6], "'\(concurrencyText)' is not a concurrency", hint: "Use a whole number ≥ 1 or 'max'")
+                throw table.cellError(
+                    row: r,
+                    column: c[6],
+                    "'\(concurrencyText)' is not a concurrency",
+                    hint: "Use a whole number ≥ 1 or 'max'"
+                )
             }
             let metricText = table.text(row: r, column: c[9])
             guard let metric = Metric(rawValue: metricText) else {
-                throw table.cellError(row: r, column: c[9], "unknown metric '\(metricText)'",
-                                      hint: "Use one of: \(Metric.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw table.cellError(
+                    row: r,
+                    column: c[9],
+                    "unknown metric '\(metricText)'",
+                    hint: "Use one of: \(Metric.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
-            rows.append(Measurement(
-                id: id, hardware: table.text(row: r, column: c[1]), gpus: try table.integer(row: r, column: c[2], minimum: 1),
-                engine: table.text(row: r, column: c[3]), model: table.text(row: r, column: c[4]),
-                quant: table.text(row: r, column: c[5]), concurrency: concurrency,
-                inputTokens: try table.integer(row: r, column: c[7]), outputTokens: try table.integer(row: r, column: c[8]),
-                metric: metric, value: try table.positiveDouble(row: r, column: c[10]), line: table.line(ofRow: r)))
+            rows.append(
+                Measurement(
+                    id: id,
+                    hardware: table.text(row: r, column: c[1]),
+                    gpus: try table.integer(row: r, column: c[2], minimum: 1),
+                    engine: table.text(row: r, column: c[3]),
+                    model: table.text(row: r, column: c[4]),
+                    quant: table.text(row: r, column: c[5]),
+                    concurrency: concurrency,
+                    inputTokens: try table.integer(row: r, column: c[7]),
+                    outputTokens: try table.integer(row: r, column: c[8]),
+                    metric: metric,
+                    value: try table.positiveDouble(row: r, column: c[10]),
+                    line: table.line(ofRow: r)
+                )
+            )
             if metric == .prefillTokensPerSecond || metric == .ttftMs, rows[rows.count - 1].inputTokens == 0 {
                 throw table.cellError(row: r, column: c[7], "is 0, but \(metric.rawValue) needs a prompt")
             }
@@ -123,7 +160,10 @@ public enum MeasurementSplit: String, CaseIterable, Sendable, Codable {
             var devices = Array(Set(rows.map { Catalog.key($0.hardware) })).sorted()
             devices.shuffle(using: &generator)
             let a = Set(devices.prefix(devices.count / 2))
-            return (rows.filter { a.contains(Catalog.key($0.hardware)) }, rows.filter { !a.contains(Catalog.key($0.hardware)) })
+            return (
+                rows.filter { a.contains(Catalog.key($0.hardware)) },
+                rows.filter { !a.contains(Catalog.key($0.hardware)) }
+            )
         }
     }
 }
@@ -193,15 +233,26 @@ extension CostModel {
         let engine = try catalog.engine(named: m.engine)
         try CostModel.checkLoad(concurrency: m.concurrency, inputTokens: m.inputTokens, outputTokens: m.outputTokens)
         let (setup, _) = try resolve(quant: quant, hardware: hardware, engine: engine, gpus: m.gpus)
-        let keys = CostModel.parameterKeys(engine: engine.name, hardwareClass: hardware.hardwareClass, family: quant.family)
+        let keys = CostModel.parameterKeys(
+            engine: engine.name,
+            hardwareClass: hardware.hardwareClass,
+            family: quant.family
+        )
         return PreparedRow(measurement: m, shape: ModelShape(model), setup: setup, keys: keys)
     }
 
     /// The model's prediction for one measurement's metric and load.
     public func predict(_ m: Measurement) throws -> Double {
         let p = try prepare(m)
-        return m.metric.value(of: Roofline.evaluate(p.shape, p.setup, concurrency: m.concurrency,
-                                                    inputTokens: m.inputTokens, outputTokens: m.outputTokens))
+        return m.metric.value(
+            of: Roofline.evaluate(
+                p.shape,
+                p.setup,
+                concurrency: m.concurrency,
+                inputTokens: m.inputTokens,
+                outputTokens: m.outputTokens
+            )
+        )
     }
 
     /// Predicts every row; rows with unknown names are kept and marked `unpriceable`.
@@ -210,12 +261,27 @@ extension CostModel {
         var errors: [String: [Double]] = [:]
         var unpriceable = 0
         for m in measurements {
-            var row = ValidationRow(id: m.id, metric: m.metric.rawValue, hardware: m.hardware, model: m.model, quant: m.quant,
-                                    engine: m.engine, measured: m.value, predicted: nil, errorPct: nil, status: "ok", reason: nil)
+            var row = ValidationRow(
+                id: m.id,
+                metric: m.metric.rawValue,
+                hardware: m.hardware,
+                model: m.model,
+                quant: m.quant,
+                engine: m.engine,
+                measured: m.value,
+                predicted: nil,
+                errorPct: nil,
+                status: "ok",
+                reason: nil
+            )
             do {
                 let predicted = try predict(m)
                 guard predicted.isFinite, predicted > 0 else {
-                    throw CostModelError.invalidValue(name: "prediction", value: String(predicted), expected: "a finite positive value")
+                    throw CostModelError.invalidValue(
+                        name: "prediction",
+                        value: String(predicted),
+                        expected: "a finite positive value"
+                    )
                 }
                 row.predicted = predicted
                 let error = (predicted - m.value) / m.value * 100
@@ -229,7 +295,11 @@ extension CostModel {
             }
             rows.append(row)
         }
-        return ValidationReport(rows: rows, medianAbsPctError: errors.mapValues(median),
-                                counts: errors.mapValues(\.count), unpriceable: unpriceable)
+        return ValidationReport(
+            rows: rows,
+            medianAbsPctError: errors.mapValues(median),
+            counts: errors.mapValues(\.count),
+            unpriceable: unpriceable
+        )
     }
 }

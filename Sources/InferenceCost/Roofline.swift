@@ -18,8 +18,15 @@ public struct Efficiency: Sendable, Equatable {
     /// Tensor-parallel all-reduce latency, seconds (`allReduceUs`, in µs there).
     public var allReduceLatency: Double
 
-    public init(memEff: Double, computeEff: Double, stepOverhead: Double, dequantOps: Double,
-                prefillEff: Double, overlap: Double, allReduceLatency: Double) {
+    public init(
+        memEff: Double,
+        computeEff: Double,
+        stepOverhead: Double,
+        dequantOps: Double,
+        prefillEff: Double,
+        overlap: Double,
+        allReduceLatency: Double
+    ) {
         self.memEff = memEff
         self.computeEff = computeEff
         self.stepOverhead = stepOverhead
@@ -48,7 +55,10 @@ public enum Concurrency: Sendable, Equatable, Hashable, CustomStringConvertible 
     /// Parses `"max"` or a positive whole number.
     public init?(_ text: String) {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        if t == "max" { self = .max; return }
+        if t == "max" {
+            self = .max
+            return
+        }
         guard let n = Int(t), n >= 1 else { return nil }
         self = .fixed(n)
     }
@@ -136,11 +146,24 @@ public struct ResolvedSetup: Sendable, Equatable {
     /// The efficiencies.
     public var efficiency: Efficiency
 
-    public init(bytesPerWeight: Double, bytesPerEmbeddingWeight: Double, kvBytesPerElement: Double,
-                bandwidth: Double, peakFLOPS: Double, vectorFLOPS: Double, linkBandwidth: Double,
-                gpus: Double, parallelism: Double, usableMemory: Double, overheadMemory: Double,
-                kvMemoryFraction: Double, maxBatch: Double, powerW: Double, usdPerHour: Double,
-                efficiency: Efficiency) {
+    public init(
+        bytesPerWeight: Double,
+        bytesPerEmbeddingWeight: Double,
+        kvBytesPerElement: Double,
+        bandwidth: Double,
+        peakFLOPS: Double,
+        vectorFLOPS: Double,
+        linkBandwidth: Double,
+        gpus: Double,
+        parallelism: Double,
+        usableMemory: Double,
+        overheadMemory: Double,
+        kvMemoryFraction: Double,
+        maxBatch: Double,
+        powerW: Double,
+        usdPerHour: Double,
+        efficiency: Efficiency
+    ) {
         self.bytesPerWeight = bytesPerWeight
         self.bytesPerEmbeddingWeight = bytesPerEmbeddingWeight
         self.kvBytesPerElement = kvBytesPerElement
@@ -193,9 +216,21 @@ public struct RooflineResult: Sendable, Equatable {
     public var decodeTokensPerSecond: Double { 1 / itl }
 
     @usableFromInline
-    init(fits: Bool, weightBytes: Double, memoryPerGPU: Double, usableMemoryPerGPU: Double, kvBytesPerToken: Double,
-         maxConcurrency: Int, batch: Int, prefillTime: Double, ttft: Double, itl: Double,
-         outputTokensPerSecond: Double, prefillTokensPerSecond: Double, decodeMemoryBound: Bool) {
+    init(
+        fits: Bool,
+        weightBytes: Double,
+        memoryPerGPU: Double,
+        usableMemoryPerGPU: Double,
+        kvBytesPerToken: Double,
+        maxConcurrency: Int,
+        batch: Int,
+        prefillTime: Double,
+        ttft: Double,
+        itl: Double,
+        outputTokensPerSecond: Double,
+        prefillTokensPerSecond: Double,
+        decodeMemoryBound: Bool
+    ) {
         self.fits = fits
         self.weightBytes = weightBytes
         self.memoryPerGPU = memoryPerGPU
@@ -233,7 +268,12 @@ public enum Roofline {
     /// W_read counts the output matrix and, for MoE models, only the experts the batch touches:
     /// 1 − (1 − k/E)^B of them. G is the tensor-parallel degree (1 for layer split).
     @inlinable
-    public static func decodeStep(_ m: ModelShape, _ s: ResolvedSetup, batch: Double, context: Double) -> (time: Double, memoryBound: Bool) {
+    public static func decodeStep(
+        _ m: ModelShape,
+        _ s: ResolvedSetup,
+        batch: Double,
+        context: Double
+    ) -> (time: Double, memoryBound: Bool) {
         let e = s.efficiency
         let touched = m.expertParams > 0 ? 1 - Foundation.pow(1 - m.routedFraction, batch) : 0
         let shared = m.params - m.embeddingAndHead - m.expertParams
@@ -243,7 +283,8 @@ public enum Roofline {
         let tMem = (readBytes + kvBytes) / (s.parallelism * s.bandwidth * e.memEff)
         let linearFLOPs = 2 * (m.activeParams - m.embeddingAndHead + m.embedding)
         let flops = batch * (linearFLOPs + 4 * m.layers * context * m.attentionWidth)
-        let tCompute = flops / (s.parallelism * s.peakFLOPS * e.computeEff)
+        let tCompute =
+            flops / (s.parallelism * s.peakFLOPS * e.computeEff)
             + (readParams + m.embedding) * e.dequantOps / (s.parallelism * s.vectorFLOPS)
         var time = e.stepOverhead + softMax(tMem, tCompute, Swift.max(1, e.overlap))
         time += communication(m, s, tokens: batch)
@@ -300,7 +341,13 @@ public enum Roofline {
     ///   heuristic) and slot wait = T_request·(C/B − 1) when C > B clients share B slots;
     ///   output tokens/s = B·O / (TTFT_service + (O − 1)·ITL).
     @inlinable
-    public static func evaluate(_ m: ModelShape, _ s: ResolvedSetup, concurrency: Concurrency, inputTokens: Int, outputTokens: Int) -> RooflineResult {
+    public static func evaluate(
+        _ m: ModelShape,
+        _ s: ResolvedSetup,
+        concurrency: Concurrency,
+        inputTokens: Int,
+        outputTokens: Int
+    ) -> RooflineResult {
         let input = Double(inputTokens)
         let output = Double(Swift.max(outputTokens, 1))
         let weights = weightBytes(m, s)
@@ -333,11 +380,19 @@ public enum Roofline {
         let request = ttftService + (output - 1) * itl
         let slotWait = clients > batch ? request * (Double(clients) / b - 1) : 0
         return RooflineResult(
-            fits: fits, weightBytes: weights, memoryPerGPU: needed, usableMemoryPerGPU: s.usableMemory,
-            kvBytesPerToken: kvPerToken, maxConcurrency: maxConcurrency, batch: batch,
-            prefillTime: pre.alone, ttft: ttftService + slotWait, itl: itl,
+            fits: fits,
+            weightBytes: weights,
+            memoryPerGPU: needed,
+            usableMemoryPerGPU: s.usableMemory,
+            kvBytesPerToken: kvPerToken,
+            maxConcurrency: maxConcurrency,
+            batch: batch,
+            prefillTime: pre.alone,
+            ttft: ttftService + slotWait,
+            itl: itl,
             outputTokensPerSecond: b * output / request,
             prefillTokensPerSecond: input > 0 ? input / pre.alone : .nan,
-            decodeMemoryBound: step.memoryBound)
+            decodeMemoryBound: step.memoryBound
+        )
     }
 }

@@ -17,7 +17,11 @@ public struct LatencyStats: Codable, Sendable, Equatable {
     /// Statistics of `seconds`; nil when empty.
     public init?(seconds values: [Double]) {
         guard !values.isEmpty else { return nil }
-        var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+        var histogram = Histogram<UInt64>(
+            lowestDiscernibleValue: 1,
+            highestTrackableValue: 3_600_000_000,
+            numberOfSignificantValueDigits: .three
+        )
         histogram.autoResize = true
         var sum = 0.0
         for v in values {
@@ -58,15 +62,24 @@ public struct ServiceLevelObjectives: Codable, Sendable, Equatable {
         var slo = ServiceLevelObjectives()
         for part in text.split(separator: ",") {
             let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard kv.count == 2 else { throw LoadTestingError.invalidArgument("--slo: '\(part)' is not NAME=VALUE (example: ttft=500ms,itl=50ms)") }
+            guard kv.count == 2 else {
+                throw LoadTestingError.invalidArgument(
+                    "--slo: '\(part)' is not NAME=VALUE (example: ttft=500ms,itl=50ms)"
+                )
+            }
             guard let seconds = parseDuration(kv[1]), seconds > 0 else {
-                throw LoadTestingError.invalidArgument("--slo: '\(kv[1])' is not a positive duration (examples: 500ms, 0.5s, 800us)")
+                throw LoadTestingError.invalidArgument(
+                    "--slo: '\(kv[1])' is not a positive duration (examples: 500ms, 0.5s, 800us)"
+                )
             }
             switch kv[0].lowercased() {
             case "ttft": slo.ttft = seconds
             case "itl", "tpot": slo.itl = seconds
             case "e2e", "e2el", "latency": slo.e2e = seconds
-            default: throw LoadTestingError.invalidArgument("--slo: unknown objective '\(kv[0])'; use ttft, itl (or tpot) and e2e")
+            default:
+                throw LoadTestingError.invalidArgument(
+                    "--slo: unknown objective '\(kv[0])'; use ttft, itl (or tpot) and e2e"
+                )
             }
         }
         return slo
@@ -164,7 +177,9 @@ public struct LevelSummary: Codable, Sendable {
         let records = result.records
         switch result.pattern {
         case .concurrency(let n): concurrency = n
-        case .rate(let r, let p): rate = r; poisson = p
+        case .rate(let r, let p):
+            rate = r
+            poisson = p
         }
         load = result.pattern.description
         requests = records.count
@@ -173,7 +188,12 @@ public struct LevelSummary: Codable, Sendable {
         failed = records.count - ok.count
         var errors: [String: Int] = [:]
         var examples: [String: String] = [:]
-        for r in records { if let f = r.failure { errors[f.label, default: 0] += 1; if examples[f.label] == nil { examples[f.label] = f.message } } }
+        for r in records {
+            if let f = r.failure {
+                errors[f.label, default: 0] += 1
+                if examples[f.label] == nil { examples[f.label] = f.message }
+            }
+        }
         self.errors = errors
         self.errorExamples = examples
 
@@ -190,7 +210,8 @@ public struct LevelSummary: Codable, Sendable {
         } else if requestsWithoutUsage == 0 {
             tokenCountSource = "server usage"
         } else if requestsWithoutUsage == ok.count {
-            tokenCountSource = "stream events (the server sent no usage; one event counted as one token, input tokens unknown)"
+            tokenCountSource =
+                "stream events (the server sent no usage; one event counted as one token, input tokens unknown)"
         } else {
             tokenCountSource = "server usage, stream events for \(requestsWithoutUsage) requests without usage"
         }
@@ -199,7 +220,9 @@ public struct LevelSummary: Codable, Sendable {
         totalTokenThroughput = durationSeconds > 0 ? Double(inputTokens + outputTokens) / window : 0
         achievedConcurrency = durationSeconds > 0 ? records.reduce(0) { $0 + $1.e2eSeconds } / window : 0
         if case .rate = result.pattern, !records.isEmpty {
-            meanClientQueueMs = records.reduce(0) { $0 + Double($1.startNanos &- min($1.scheduledNanos, $1.startNanos)) } / Double(records.count) / 1e6
+            meanClientQueueMs =
+                records.reduce(0) { $0 + Double($1.startNanos &- min($1.scheduledNanos, $1.startNanos)) }
+                / Double(records.count) / 1e6
         }
 
         if let slo, !slo.isEmpty {
@@ -223,15 +246,21 @@ public struct LevelSummary: Codable, Sendable {
         clientCPUSeconds = result.clientCPUSeconds
         clientCPUMicrosecondsPerRequest = records.isEmpty ? nil : result.clientCPUSeconds / Double(records.count) * 1e6
 
-        let timed = ok.filter { ($0.serverTimings?.predictedTokens ?? 0) > 1 && $0.serverTimings?.predictedMilliseconds != nil && $0.tpotSeconds != nil }
+        let timed = ok.filter {
+            ($0.serverTimings?.predictedTokens ?? 0) > 1 && $0.serverTimings?.predictedMilliseconds != nil
+                && $0.tpotSeconds != nil
+        }
         if !timed.isEmpty {
-            let decode = timed.map { $0.serverTimings!.predictedMilliseconds! / Double($0.serverTimings!.predictedTokens!) }
+            let decode = timed.map {
+                $0.serverTimings!.predictedMilliseconds! / Double($0.serverTimings!.predictedTokens!)
+            }
             let prompt = timed.compactMap { $0.serverTimings?.promptMilliseconds }
             serverTimings = ServerTimingSummary(
                 requests: timed.count,
                 meanDecodeMsPerToken: decode.reduce(0, +) / Double(decode.count),
                 clientMeanTPOTMs: timed.map { $0.tpotSeconds! * 1000 }.reduce(0, +) / Double(timed.count),
-                meanPromptMs: prompt.isEmpty ? nil : prompt.reduce(0, +) / Double(prompt.count))
+                meanPromptMs: prompt.isEmpty ? nil : prompt.reduce(0, +) / Double(prompt.count)
+            )
         }
         interrupted = result.interrupted
     }
@@ -254,7 +283,19 @@ public struct BenchReport: Codable, Sendable {
     /// t2 cost-model predictions for the same load levels, when `--hardware` asked for them.
     public var predictions: [CostPrediction]?
 
-    public init(url: String, model: String, endpoint: String, inputTokens: Int?, outputTokens: Int, seed: UInt64, warmupRequests: Int, levels: [LevelSummary], complete: Bool, interrupted: Bool, predictions: [CostPrediction]? = nil) {
+    public init(
+        url: String,
+        model: String,
+        endpoint: String,
+        inputTokens: Int?,
+        outputTokens: Int,
+        seed: UInt64,
+        warmupRequests: Int,
+        levels: [LevelSummary],
+        complete: Bool,
+        interrupted: Bool,
+        predictions: [CostPrediction]? = nil
+    ) {
         self.url = url
         self.model = model
         self.endpoint = endpoint
@@ -282,14 +323,22 @@ public struct BenchReport: Codable, Sendable {
 
     public func csv() -> String {
         func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "" }
-        func q(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
+        func q(_ s: String) -> String {
+            s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
         var lines = [Self.csvHeader.joined(separator: ",")]
         for l in levels {
             let errors = l.errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
-            var row: [String] = [q(l.load), l.concurrency.map(String.init) ?? "", f(l.rate), "\(l.requests)", "\(l.succeeded)", "\(l.failed)", q(errors), f(l.durationSeconds),
-                                 f(l.requestThroughput), f(l.outputTokenThroughput), f(l.totalTokenThroughput), f(l.goodput)]
+            var row: [String] = [
+                q(l.load), l.concurrency.map(String.init) ?? "", f(l.rate), "\(l.requests)", "\(l.succeeded)",
+                "\(l.failed)", q(errors), f(l.durationSeconds),
+                f(l.requestThroughput), f(l.outputTokenThroughput), f(l.totalTokenThroughput), f(l.goodput),
+            ]
             for s in [l.ttft, l.itl, l.tpot, l.e2e] { row += [f(s?.meanMs), f(s?.p50Ms), f(s?.p90Ms), f(s?.p99Ms)] }
-            row += ["\(l.inputTokens)", "\(l.outputTokens)", q(l.tokenCountSource), f(l.usdPerMillionOutputTokens), f(l.usdPerMillionTotalTokens), f(l.clientCPUMicrosecondsPerRequest), l.interrupted ? "true" : "false"]
+            row += [
+                "\(l.inputTokens)", "\(l.outputTokens)", q(l.tokenCountSource), f(l.usdPerMillionOutputTokens),
+                f(l.usdPerMillionTotalTokens), f(l.clientCPUMicrosecondsPerRequest), l.interrupted ? "true" : "false",
+            ]
             lines.append(row.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -311,8 +360,17 @@ public struct CostPrediction: Codable, Sendable, Equatable {
     public var usdPerMillionOutputTokens: Double?
     public var usdPerMillionInputTokens: Double?
 
-    public init(load: String, deployment: String, fits: Bool, concurrency: Int, ttftMs: Double? = nil, itlMs: Double? = nil,
-                outputTokenThroughput: Double? = nil, usdPerMillionOutputTokens: Double? = nil, usdPerMillionInputTokens: Double? = nil) {
+    public init(
+        load: String,
+        deployment: String,
+        fits: Bool,
+        concurrency: Int,
+        ttftMs: Double? = nil,
+        itlMs: Double? = nil,
+        outputTokenThroughput: Double? = nil,
+        usdPerMillionOutputTokens: Double? = nil,
+        usdPerMillionInputTokens: Double? = nil
+    ) {
         self.load = load
         self.deployment = deployment
         self.fits = fits

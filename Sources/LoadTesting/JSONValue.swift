@@ -48,7 +48,9 @@ public enum JSONValue: Sendable, Equatable {
     /// Parses one JSON document; throws `JSONParseError` on malformed input or trailing bytes.
     public static func parse<Bytes: Collection>(_ bytes: Bytes) throws -> JSONValue where Bytes.Element == UInt8 {
         let result = bytes.withContiguousStorageIfAvailable { buffer -> Result<JSONValue, JSONParseError> in
-            do throws(JSONParseError) { return .success(try parseBuffer(UnsafeRawBufferPointer(buffer))) } catch { return .failure(error) }
+            do throws(JSONParseError) { return .success(try parseBuffer(UnsafeRawBufferPointer(buffer))) } catch {
+                return .failure(error)
+            }
         }
         if let result { return try result.get() }
         let array = Array(bytes)
@@ -64,7 +66,9 @@ public enum JSONValue: Sendable, Equatable {
         var reader = JSONReader(bytes: buffer)
         let value = try reader.parseValue(depth: 0)
         reader.skipWhitespace()
-        guard reader.index == buffer.count else { throw JSONParseError(offset: reader.index, problem: "unexpected bytes after the value") }
+        guard reader.index == buffer.count else {
+            throw JSONParseError(offset: reader.index, problem: "unexpected bytes after the value")
+        }
         return value
     }
 }
@@ -100,10 +104,15 @@ private struct JSONReader {
             index += 1
             var members: [(String, JSONValue)] = []
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(members)
+            }
             while true {
                 skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                    throw fail("expected a member name")
+                }
                 let key = try parseString()
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
@@ -112,31 +121,49 @@ private struct JSONReader {
                 members.append((key, value))
                 skipWhitespace()
                 guard index < bytes.count else { throw fail("unterminated object") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                if bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return .object(members)
+                }
                 throw fail("expected ',' or '}'")
             }
         case UInt8(ascii: "["):
             index += 1
             var elements: [JSONValue] = []
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(elements)
+            }
             while true {
                 elements.append(try parseValue(depth: depth + 1))
                 skipWhitespace()
                 guard index < bytes.count else { throw fail("unterminated array") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                if bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    return .array(elements)
+                }
                 throw fail("expected ',' or ']'")
             }
         case UInt8(ascii: "\""):
             return .string(try parseString())
         case UInt8(ascii: "t"):
-            try literal("true"); return .bool(true)
+            try literal("true")
+            return .bool(true)
         case UInt8(ascii: "f"):
-            try literal("false"); return .bool(false)
+            try literal("false")
+            return .bool(false)
         case UInt8(ascii: "n"):
-            try literal("null"); return .null
+            try literal("null")
+            return .null
         default:
             return .number(try parseNumber())
         }
@@ -154,22 +181,33 @@ private struct JSONReader {
         let start = index
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
         var digits = 0
-        while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1; digits += 1 }
+        while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+            index += 1
+            digits += 1
+        }
         guard digits > 0 else { throw fail("invalid value") }
         var integral = true
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             integral = false
             index += 1
             var fraction = 0
-            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1; fraction += 1 }
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                index += 1
+                fraction += 1
+            }
             guard fraction > 0 else { throw fail("digits expected after '.'") }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             integral = false
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             var exponent = 0
-            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1; exponent += 1 }
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                index += 1
+                exponent += 1
+            }
             guard exponent > 0 else { throw fail("digits expected in exponent") }
         }
         if integral && digits <= 15 {
@@ -178,7 +216,10 @@ private struct JSONReader {
             var i = start
             let negative = bytes[i] == UInt8(ascii: "-")
             if negative { i += 1 }
-            while i < index { value = value * 10 + Int64(bytes[i] - 0x30); i += 1 }
+            while i < index {
+                value = value * 10 + Int64(bytes[i] - 0x30)
+                i += 1
+            }
             return Double(negative ? -value : value)
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
@@ -209,7 +250,11 @@ private struct JSONReader {
                 return String(decoding: out, as: UTF8.self)
             }
             if b < 0x20 { throw fail("control character in string") }
-            if b != UInt8(ascii: "\\") { out.append(b); index += 1; continue }
+            if b != UInt8(ascii: "\\") {
+                out.append(b)
+                index += 1
+                continue
+            }
             index += 1
             guard index < bytes.count else { break }
             let e = bytes[index]
@@ -227,7 +272,9 @@ private struct JSONReader {
                 var scalar = try hex4()
                 if scalar >= 0xD800 && scalar < 0xDC00 {
                     // High surrogate: a low one should follow.
-                    if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+                    if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                        bytes[index + 1] == UInt8(ascii: "u")
+                    {
                         index += 2
                         let low = try hex4()
                         if low >= 0xDC00 && low < 0xE000 {

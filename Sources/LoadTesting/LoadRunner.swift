@@ -66,19 +66,31 @@ public struct LoadRunner: Sendable {
     }
 
     func request(_ index: Int) -> StreamingRequest {
-        StreamingRequest(path: settings.endpoint.path, body: settings.body(prompt: prompts.prompt(index: index), seed: seed &+ UInt64(index)))
+        StreamingRequest(
+            path: settings.endpoint.path,
+            body: settings.body(prompt: prompts.prompt(index: index), seed: seed &+ UInt64(index))
+        )
     }
 
     /// Sends `count` requests at `concurrency` and discards them (server warm-up).
     public func warmUp(count: Int, concurrency: Int) async {
         guard count > 0 else { return }
-        _ = await runClosedLoop(concurrency: min(concurrency, count), stop: StopCondition(requests: count), indexOffset: 1_000_000_000, sink: nil)
+        _ = await runClosedLoop(
+            concurrency: min(concurrency, count),
+            stop: StopCondition(requests: count),
+            indexOffset: 1_000_000_000,
+            sink: nil
+        )
     }
 
     /// Runs one level. `onRecord` sees every finished request as it finishes (for incremental
     /// results); the returned result holds them all. Cancelling the calling task stops the level:
     /// requests in flight are cancelled and left out.
-    public func run(_ pattern: LoadPattern, stop: StopCondition, onRecord: (@Sendable (RequestRecord) -> Void)? = nil) async -> LevelResult {
+    public func run(
+        _ pattern: LoadPattern,
+        stop: StopCondition,
+        onRecord: (@Sendable (RequestRecord) -> Void)? = nil
+    ) async -> LevelResult {
         let cpuStart = ProcessCPU.seconds()
         let records: [RequestRecord]
         switch pattern {
@@ -87,10 +99,20 @@ public struct LoadRunner: Sendable {
         case .rate(let rate, let poisson):
             records = await runOpenLoop(rate: rate, poisson: poisson, stop: stop, sink: onRecord)
         }
-        return LevelResult(pattern: pattern, records: records.sorted { $0.index < $1.index }, clientCPUSeconds: ProcessCPU.seconds() - cpuStart, interrupted: Task.isCancelled)
+        return LevelResult(
+            pattern: pattern,
+            records: records.sorted { $0.index < $1.index },
+            clientCPUSeconds: ProcessCPU.seconds() - cpuStart,
+            interrupted: Task.isCancelled
+        )
     }
 
-    private func runClosedLoop(concurrency: Int, stop: StopCondition, indexOffset: Int, sink: (@Sendable (RequestRecord) -> Void)?) async -> [RequestRecord] {
+    private func runClosedLoop(
+        concurrency: Int,
+        stop: StopCondition,
+        indexOffset: Int,
+        sink: (@Sendable (RequestRecord) -> Void)?
+    ) async -> [RequestRecord] {
         let next = NIOLockedValueBox(0)
         let collected = NIOLockedValueBox<[RequestRecord]>([])
         let deadline = stop.durationSeconds.map { MonotonicClock.now() &+ UInt64($0 * 1e9) }
@@ -117,7 +139,12 @@ public struct LoadRunner: Sendable {
         return collected.withLockedValue { $0 }
     }
 
-    private func runOpenLoop(rate: Double, poisson: Bool, stop: StopCondition, sink: (@Sendable (RequestRecord) -> Void)?) async -> [RequestRecord] {
+    private func runOpenLoop(
+        rate: Double,
+        poisson: Bool,
+        stop: StopCondition,
+        sink: (@Sendable (RequestRecord) -> Void)?
+    ) async -> [RequestRecord] {
         let collected = NIOLockedValueBox<[RequestRecord]>([])
         let start = MonotonicClock.now()
         let deadline = stop.durationSeconds.map { start &+ UInt64($0 * 1e9) }

@@ -21,7 +21,13 @@ public struct GenerationSettings: Sendable, Equatable {
     /// (llama.cpp and vLLM honour `ignore_eos`; others ignore the field).
     public var ignoreEOS: Bool
 
-    public init(model: String, endpoint: OpenAIEndpoint = .chat, maxTokens: Int, temperature: Double = 0, ignoreEOS: Bool = false) {
+    public init(
+        model: String,
+        endpoint: OpenAIEndpoint = .chat,
+        maxTokens: Int,
+        temperature: Double = 0,
+        ignoreEOS: Bool = false
+    ) {
         self.model = model
         self.endpoint = endpoint
         self.maxTokens = maxTokens
@@ -38,7 +44,7 @@ public struct GenerationSettings: Sendable, Equatable {
         case .completions: s += "\"prompt\":\(JSONValue.quote(prompt)),"
         }
         s += "\"max_tokens\":\(maxTokens),\"temperature\":\(temperature),"
-        if let seed { s += "\"seed\":\(seed),"  }
+        if let seed { s += "\"seed\":\(seed)," }
         if ignoreEOS { s += "\"ignore_eos\":true," }
         s += "\"stream\":true,\"stream_options\":{\"include_usage\":true}}"
         return Array(s.utf8)
@@ -84,11 +90,17 @@ public enum PromptSource: Sendable {
         var prompts: [String] = []
         for (line, value) in lines {
             guard let prompt = value["prompt"]?.stringValue else {
-                throw LoadTestingError.invalidFile(path, line: line, reason: "each line needs a string field \"prompt\"")
+                throw LoadTestingError.invalidFile(
+                    path,
+                    line: line,
+                    reason: "each line needs a string field \"prompt\""
+                )
             }
             prompts.append(prompt)
         }
-        guard !prompts.isEmpty else { throw LoadTestingError.invalidFile(path, line: nil, reason: "no prompts in the file") }
+        guard !prompts.isEmpty else {
+            throw LoadTestingError.invalidFile(path, line: nil, reason: "no prompts in the file")
+        }
         return .list(prompts)
     }
 }

@@ -64,7 +64,8 @@ public struct SSEParser: Sendable {
     private static let space: UInt8 = 32
 
     /// Feeds bytes; calls `dispatch` for every event completed by them, in order.
-    public mutating func feed<Bytes: Sequence>(_ bytes: Bytes, dispatch: (SSEEvent) -> Void) where Bytes.Element == UInt8 {
+    public mutating func feed<Bytes: Sequence>(_ bytes: Bytes, dispatch: (SSEEvent) -> Void)
+    where Bytes.Element == UInt8 {
         for byte in bytes {
             if !bomDone {
                 if byte == Self.bom[bomBytesSeen] {
@@ -104,7 +105,10 @@ public struct SSEParser: Sendable {
     @inline(__always)
     private mutating func consume(_ byte: UInt8, dispatch: (SSEEvent) -> Void) {
         if byte == Self.lf {
-            if lastWasCR { lastWasCR = false; return }  // the LF of a CRLF
+            if lastWasCR {
+                lastWasCR = false
+                return
+            }  // the LF of a CRLF
             processLine(dispatch: dispatch)
         } else if byte == Self.cr {
             lastWasCR = true
@@ -127,7 +131,10 @@ public struct SSEParser: Sendable {
         if line.isEmpty {
             // Dispatch. "If the data buffer is an empty string, set the data buffer and the event
             // type buffer to the empty string and return."
-            guard hasData else { resetEvent(); return }
+            guard hasData else {
+                resetEvent()
+                return
+            }
             var d = data
             if d.last == Self.lf { d.removeLast() }
             let type = sawErrorField ? "error" : (eventType.flatMap { $0.isEmpty ? nil : $0 } ?? "message")

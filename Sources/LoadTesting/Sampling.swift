@@ -39,11 +39,16 @@ public enum ArithmeticDataset {
             let op = int(0...2)
             switch op {
             case 0:
-                let b = int(1...9); value += b; expression += " + \(b)"
+                let b = int(1...9)
+                value += b
+                expression += " + \(b)"
             case 1:
-                let b = int(1...9); value -= b; expression += " - \(b)"
+                let b = int(1...9)
+                value -= b
+                expression += " - \(b)"
             default:
-                let b = int(2...4); value *= b
+                let b = int(2...4)
+                value *= b
                 expression = step == 0 ? "\(expression) * \(b)" : "(\(expression)) * \(b)"
             }
         }
@@ -61,7 +66,12 @@ public enum ArithmeticDataset {
                 switch value[name] {
                 case .string(let s)?: return s
                 case .number(let d)?: return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
-                default: throw LoadTestingError.invalidFile(path, line: line, reason: "missing string field \"\(name)\" (each line needs id, prompt and answer)")
+                default:
+                    throw LoadTestingError.invalidFile(
+                        path,
+                        line: line,
+                        reason: "missing string field \"\(name)\" (each line needs id, prompt and answer)"
+                    )
                 }
             }
             let problem = Problem(id: try field("id"), prompt: try field("prompt"), answer: try field("answer"))
@@ -70,7 +80,9 @@ public enum ArithmeticDataset {
             }
             problems.append(problem)
         }
-        guard !problems.isEmpty else { throw LoadTestingError.invalidFile(path, line: nil, reason: "no problems in the file") }
+        guard !problems.isEmpty else {
+            throw LoadTestingError.invalidFile(path, line: nil, reason: "no problems in the file")
+        }
         return problems
     }
 }
@@ -96,7 +108,10 @@ public struct FinalNumberChecker: AnswerChecker {
         let lower = response.lowercased()
         var marker: Range<String.Index>? = nil
         for word in ["answer:", "####", "answer is"] {
-            if let r = lower.range(of: word, options: .backwards), marker.map({ r.lowerBound > $0.lowerBound }) ?? true { marker = r }
+            if let r = lower.range(of: word, options: .backwards), marker.map({ r.lowerBound > $0.lowerBound }) ?? true
+            {
+                marker = r
+            }
         }
         if let marker, let n = Self.numbers(in: String(lower[marker.upperBound...])).first { return n }
         return Self.numbers(in: lower).last
@@ -118,13 +133,27 @@ public struct FinalNumberChecker: AnswerChecker {
             if startsNumber {
                 var j = i
                 var s = ""
-                if i > 0 && chars[i - 1] == "-" && (i < 2 || !CharacterSet.alphanumerics.contains(chars[i - 2])) { s = "-" }
+                if i > 0 && chars[i - 1] == "-" && (i < 2 || !CharacterSet.alphanumerics.contains(chars[i - 2])) {
+                    s = "-"
+                }
                 while j < chars.count {
                     let d = chars[j]
-                    if ("0"..."9").contains(d) { s.unicodeScalars.append(d); j += 1; continue }
+                    if ("0"..."9").contains(d) {
+                        s.unicodeScalars.append(d)
+                        j += 1
+                        continue
+                    }
                     if d == ",", j + 3 < chars.count, (1...3).allSatisfy({ ("0"..."9").contains(chars[j + $0]) }),
-                       j + 4 >= chars.count || !("0"..."9").contains(chars[j + 4]) { j += 1; continue }
-                    if d == ".", j + 1 < chars.count, ("0"..."9").contains(chars[j + 1]) { s.unicodeScalars.append(d); j += 1; continue }
+                        j + 4 >= chars.count || !("0"..."9").contains(chars[j + 4])
+                    {
+                        j += 1
+                        continue
+                    }
+                    if d == ".", j + 1 < chars.count, ("0"..."9").contains(chars[j + 1]) {
+                        s.unicodeScalars.append(d)
+                        j += 1
+                        continue
+                    }
                     break
                 }
                 if s.contains(".") {
@@ -168,7 +197,15 @@ public struct SamplingOptions: Sendable {
     public var params: Double?
     public var trainingTokens: Double?
 
-    public init(samplesPerProblem: Int, concurrency: Int, settings: GenerationSettings, seed: UInt64, modelLabel: String? = nil, params: Double? = nil, trainingTokens: Double? = nil) {
+    public init(
+        samplesPerProblem: Int,
+        concurrency: Int,
+        settings: GenerationSettings,
+        seed: UInt64,
+        modelLabel: String? = nil,
+        params: Double? = nil,
+        trainingTokens: Double? = nil
+    ) {
         self.samplesPerProblem = samplesPerProblem
         self.concurrency = concurrency
         self.settings = settings
@@ -214,7 +251,13 @@ public struct SamplingRun: Sendable {
     public let checker: any AnswerChecker
     public let outputPath: String
 
-    public init(client: StreamingClient, problems: [Problem], options: SamplingOptions, checker: any AnswerChecker = FinalNumberChecker(), outputPath: String) {
+    public init(
+        client: StreamingClient,
+        problems: [Problem],
+        options: SamplingOptions,
+        checker: any AnswerChecker = FinalNumberChecker(),
+        outputPath: String
+    ) {
         self.client = client
         self.problems = problems
         self.options = options
@@ -239,7 +282,9 @@ public struct SamplingRun: Sendable {
         for line in data.split(separator: 10) where !line.isEmpty {
             guard let r = try? decoder.decode(SampleResult.self, from: Data(line)) else { continue }
             guard ids.contains(r.problem) else {
-                throw LoadTestingError.resumeMismatch("\(logPath) has samples of problem '\(r.problem)', which is not in this dataset (different --dataset or --seed?)")
+                throw LoadTestingError.resumeMismatch(
+                    "\(logPath) has samples of problem '\(r.problem)', which is not in this dataset (different --dataset or --seed?)"
+                )
             }
             if r.sample < options.samplesPerProblem { results.append(r) }
         }
@@ -292,7 +337,10 @@ public struct SamplingRun: Sendable {
                         let (i, j) = workList[k]
                         let problem = problems[i]
                         let seed = options.sampleSeed(problem: i, sample: j)
-                        var request = StreamingRequest(path: options.settings.endpoint.path, body: options.settings.body(prompt: problem.prompt, seed: seed))
+                        var request = StreamingRequest(
+                            path: options.settings.endpoint.path,
+                            body: options.settings.body(prompt: problem.prompt, seed: seed)
+                        )
                         request.collectText = true
                         let record = await client.send(request, index: k)
                         if let failure = record.failure {
@@ -300,15 +348,25 @@ public struct SamplingRun: Sendable {
                             state.withLockedValue { s in
                                 s.failed += 1
                                 s.failures[failure.label, default: 0] += 1
-                                if s.failureExamples[failure.label] == nil { s.failureExamples[failure.label] = failure.message }
+                                if s.failureExamples[failure.label] == nil {
+                                    s.failureExamples[failure.label] = failure.message
+                                }
                             }
                             continue
                         }
                         let text = record.text ?? ""
-                        let result = SampleResult(problem: problem.id, sample: j, seed: seed, correct: checker.isCorrect(response: text, answer: problem.answer), generatedTokens: record.outputTokens, extracted: checker.extract(from: text))
+                        let result = SampleResult(
+                            problem: problem.id,
+                            sample: j,
+                            seed: seed,
+                            correct: checker.isCorrect(response: text, answer: problem.answer),
+                            generatedTokens: record.outputTokens,
+                            extracted: checker.extract(from: text)
+                        )
                         let lineEncoder = JSONEncoder()
                         lineEncoder.outputFormatting = [.sortedKeys]
-                        let line = (try? lineEncoder.encode(result)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? ""
+                        let line =
+                            (try? lineEncoder.encode(result)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? ""
                         let snapshot = state.withLockedValue { s -> [SampleResult] in
                             s.results.append(result)
                             s.new += 1
@@ -325,10 +383,16 @@ public struct SamplingRun: Sendable {
         let final = state.withLockedValue { $0 }
         try writeCounts(final.results)
         return SamplingSummary(
-            problems: problems.count, samplesDone: final.results.count, samplesResumed: resumed,
-            samplesFailed: final.failed, correct: final.results.filter(\.correct).count,
+            problems: problems.count,
+            samplesDone: final.results.count,
+            samplesResumed: resumed,
+            samplesFailed: final.failed,
+            correct: final.results.filter(\.correct).count,
             generatedTokens: final.results.reduce(0) { $0 + $1.generatedTokens },
-            failures: final.failures, failureExamples: final.failureExamples, interrupted: Task.isCancelled)
+            failures: final.failures,
+            failureExamples: final.failureExamples,
+            interrupted: Task.isCancelled
+        )
     }
 
     /// Writes the counts CSV (atomically) from the finished samples, one row per problem in
@@ -345,8 +409,15 @@ public struct SamplingRun: Sendable {
         try AtomicFile.write(Self.countsCSV(problems: problems, counts: byProblem, options: options), to: outputPath)
     }
 
-    static func countsCSV(problems: [Problem], counts: [String: (n: Int, c: Int, t: Int)], options: SamplingOptions) -> String {
-        func q(_ s: String) -> String { s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
+    static func countsCSV(
+        problems: [Problem],
+        counts: [String: (n: Int, c: Int, t: Int)],
+        options: SamplingOptions
+    ) -> String {
+        func q(_ s: String) -> String {
+            s.contains(",") || s.contains("\"") || s.contains("\n")
+                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
         func num(_ d: Double) -> String { d == d.rounded() && abs(d) < 1e18 ? String(Int64(d)) : String(d) }
         var header = ["problem", "samples", "correct", "generated_tokens", "mean_generated_tokens"]
         if options.modelLabel != nil { header.append("model") }
@@ -355,7 +426,9 @@ public struct SamplingRun: Sendable {
         var lines = [header.joined(separator: ",")]
         for p in problems {
             guard let e = counts[p.id] else { continue }
-            var row = [q(p.id), String(e.n), String(e.c), String(e.t), String(format: "%.2f", Double(e.t) / Double(e.n))]
+            var row = [
+                q(p.id), String(e.n), String(e.c), String(e.t), String(format: "%.2f", Double(e.t) / Double(e.n)),
+            ]
             if let m = options.modelLabel { row.append(q(m)) }
             if let n = options.params { row.append(num(n)) }
             if let d = options.trainingTokens { row.append(num(d)) }

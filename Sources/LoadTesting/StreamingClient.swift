@@ -16,7 +16,12 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
     public init(url: String) throws(LoadTestingError) {
         var rest = Substring(url.trimmingCharacters(in: .whitespaces))
         guard rest.hasPrefix("http://") else {
-            throw LoadTestingError.invalidURL(url, reason: rest.hasPrefix("https://") ? "https is not supported; use http:// (run behind a local TLS terminator for remote servers)" : "expected http://HOST:PORT")
+            throw LoadTestingError.invalidURL(
+                url,
+                reason: rest.hasPrefix("https://")
+                    ? "https is not supported; use http:// (run behind a local TLS terminator for remote servers)"
+                    : "expected http://HOST:PORT"
+            )
         }
         rest = rest.dropFirst("http://".count)
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
@@ -66,7 +71,8 @@ public struct RequestTimeouts: Sendable {
     /// Connection establishment limit.
     public var connect: TimeAmount
 
-    public init(stall: TimeAmount = .seconds(30), total: TimeAmount = .seconds(600), connect: TimeAmount = .seconds(10)) {
+    public init(stall: TimeAmount = .seconds(30), total: TimeAmount = .seconds(600), connect: TimeAmount = .seconds(10))
+    {
         self.stall = stall
         self.total = total
         self.connect = connect
@@ -92,7 +98,12 @@ public final class StreamingClient: Sendable {
     ///   - eventLoopThreads: threads doing network I/O and parsing (1 is enough for thousands of
     ///     requests per second; more help only with many cores).
     ///   - headers: extra request headers (e.g. `Authorization: Bearer …`).
-    public init(address: ServerAddress, timeouts: RequestTimeouts = RequestTimeouts(), eventLoopThreads: Int = 1, headers: [(String, String)] = []) {
+    public init(
+        address: ServerAddress,
+        timeouts: RequestTimeouts = RequestTimeouts(),
+        eventLoopThreads: Int = 1,
+        headers: [(String, String)] = []
+    ) {
         self.address = address
         self.timeouts = timeouts
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
@@ -101,7 +112,11 @@ public final class StreamingClient: Sendable {
 
     /// Closes idle connections and stops the event loops. Call once, after the last request.
     public func shutdown() async {
-        let channels = idle.withLockedValue { list -> [any Channel] in let l = list; list.removeAll(); return l }
+        let channels = idle.withLockedValue { list -> [any Channel] in
+            let l = list
+            list.removeAll()
+            return l
+        }
         for channel in channels { try? await channel.close() }
         try? await group.shutdownGracefully()
     }
@@ -116,7 +131,12 @@ public final class StreamingClient: Sendable {
         do {
             channel = try await acquire()
         } catch {
-            var record = RequestRecord(index: index, scheduledNanos: scheduledNanos ?? start, startNanos: start, endNanos: MonotonicClock.now())
+            var record = RequestRecord(
+                index: index,
+                scheduledNanos: scheduledNanos ?? start,
+                startNanos: start,
+                endNanos: MonotonicClock.now()
+            )
             record.failure = RequestFailure(kind: .connect, message: "could not connect to \(address): \(error)")
             return record
         }
@@ -129,9 +149,15 @@ public final class StreamingClient: Sendable {
         for (name, value) in extraHeaders { head.headers.add(name: name, value: value) }
         let promise = channel.eventLoop.makePromise(of: StreamCompletion.self)
         let pending = PendingStreamRequest(
-            head: head, body: ByteBuffer(bytes: request.body), index: index,
-            scheduledNanos: scheduledNanos ?? start, startNanos: start,
-            collectText: request.collectText, timeouts: timeouts, promise: promise)
+            head: head,
+            body: ByteBuffer(bytes: request.body),
+            index: index,
+            scheduledNanos: scheduledNanos ?? start,
+            startNanos: start,
+            collectText: request.collectText,
+            timeouts: timeouts,
+            promise: promise
+        )
         channel.writeAndFlush(pending, promise: nil)
         let completion: StreamCompletion
         do {
@@ -141,7 +167,12 @@ public final class StreamingClient: Sendable {
                 channel.triggerUserOutboundEvent(CancelStream(), promise: nil)
             }
         } catch {
-            var record = RequestRecord(index: index, scheduledNanos: scheduledNanos ?? start, startNanos: start, endNanos: MonotonicClock.now())
+            var record = RequestRecord(
+                index: index,
+                scheduledNanos: scheduledNanos ?? start,
+                startNanos: start,
+                endNanos: MonotonicClock.now()
+            )
             record.failure = RequestFailure(kind: .connectionDropped, message: "\(error)")
             channel.close(promise: nil)
             return record
@@ -228,7 +259,12 @@ final class InFlightStream {
 
     init(_ pending: PendingStreamRequest) {
         self.pending = pending
-        self.record = RequestRecord(index: pending.index, scheduledNanos: pending.scheduledNanos, startNanos: pending.startNanos, endNanos: pending.startNanos)
+        self.record = RequestRecord(
+            index: pending.index,
+            scheduledNanos: pending.scheduledNanos,
+            startNanos: pending.startNanos,
+            endNanos: pending.startNanos
+        )
         self.lastActivity = MonotonicClock.now()
     }
 
@@ -252,7 +288,12 @@ final class SSEStreamHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let pending = unwrapOutboundIn(data)
         guard current == nil else {
-            var record = RequestRecord(index: pending.index, scheduledNanos: pending.scheduledNanos, startNanos: pending.startNanos, endNanos: MonotonicClock.now())
+            var record = RequestRecord(
+                index: pending.index,
+                scheduledNanos: pending.scheduledNanos,
+                startNanos: pending.startNanos,
+                endNanos: MonotonicClock.now()
+            )
             record.failure = RequestFailure(kind: .connectionDropped, message: "internal: connection already busy")
             pending.promise.succeed(StreamCompletion(record: record, reusable: false))
             promise?.succeed()
@@ -290,7 +331,10 @@ final class SSEStreamHandler: ChannelDuplexHandler {
             if age >= t.total.nanoseconds {
                 stream.fail(.timeout, "the request did not finish within \(Double(t.total.nanoseconds) / 1e9) s")
             } else if idle >= t.stall.nanoseconds {
-                stream.fail(.timeout, "the server sent no bytes for \(Double(t.stall.nanoseconds) / 1e9) s (stalled after \(stream.record.tokenEventNanos.count) token events)")
+                stream.fail(
+                    .timeout,
+                    "the server sent no bytes for \(Double(t.stall.nanoseconds) / 1e9) s (stalled after \(stream.record.tokenEventNanos.count) token events)"
+                )
             } else {
                 let next = min(t.stall.nanoseconds - idle, t.total.nanoseconds - age)
                 self.armTimer(context: context, stream: stream, after: .nanoseconds(max(next, 1_000_000)))
@@ -317,7 +361,9 @@ final class SSEStreamHandler: ChannelDuplexHandler {
         case .body(let buffer):
             if stream.errorBody != nil {
                 if stream.errorBody!.count < 2048 {
-                    buffer.withUnsafeReadableBytes { stream.errorBody!.append(contentsOf: $0.prefix(2048 - stream.errorBody!.count)) }
+                    buffer.withUnsafeReadableBytes {
+                        stream.errorBody!.append(contentsOf: $0.prefix(2048 - stream.errorBody!.count))
+                    }
                 }
                 return
             }
@@ -329,7 +375,10 @@ final class SSEStreamHandler: ChannelDuplexHandler {
             if let errorBody = stream.errorBody {
                 let status = stream.record.status ?? 0
                 let body = String(decoding: errorBody, as: UTF8.self)
-                let message = (try? JSONValue.parse(errorBody)).flatMap { $0["error"]?["message"]?.stringValue ?? $0["detail"]?.stringValue ?? $0["message"]?.stringValue } ?? body
+                let message =
+                    (try? JSONValue.parse(errorBody)).flatMap {
+                        $0["error"]?["message"]?.stringValue ?? $0["detail"]?.stringValue ?? $0["message"]?.stringValue
+                    } ?? body
                 stream.fail(.httpStatus, "HTTP \(status): \(message.prefix(300))", status: status)
             } else if !stream.sawDone, let last = stream.parser.finish() {
                 handle(last, at: t, stream: stream)
@@ -371,7 +420,9 @@ final class SSEStreamHandler: ChannelDuplexHandler {
                     token = true
                     if stream.pending.collectText { stream.text += s }
                 }
-                if !token, let s = delta["reasoning_content"]?.stringValue ?? delta["reasoning"]?.stringValue, !s.isEmpty {
+                if !token, let s = delta["reasoning_content"]?.stringValue ?? delta["reasoning"]?.stringValue,
+                    !s.isEmpty
+                {
                     token = true
                 }
             } else if let s = choice["text"]?.stringValue, !s.isEmpty {
@@ -387,8 +438,11 @@ final class SSEStreamHandler: ChannelDuplexHandler {
         }
         if let timings = json["timings"], !timings.isNull {
             stream.record.serverTimings = ServerTimings(
-                promptTokens: timings["prompt_n"]?.intValue, promptMilliseconds: timings["prompt_ms"]?.doubleValue,
-                predictedTokens: timings["predicted_n"]?.intValue, predictedMilliseconds: timings["predicted_ms"]?.doubleValue)
+                promptTokens: timings["prompt_n"]?.intValue,
+                promptMilliseconds: timings["prompt_ms"]?.doubleValue,
+                predictedTokens: timings["predicted_n"]?.intValue,
+                predictedMilliseconds: timings["predicted_ms"]?.doubleValue
+            )
         }
     }
 
@@ -401,14 +455,20 @@ final class SSEStreamHandler: ChannelDuplexHandler {
             stream.record.endNanos = max(clock.lastRead, stream.record.startNanos)
         }
         if stream.pending.collectText { stream.record.text = stream.text }
-        let ok = reusable && stream.record.failure.map { $0.kind == .httpStatus || $0.kind == .streamError || $0.kind == .noTokens } ?? true
+        let ok =
+            reusable
+            && stream.record.failure.map { $0.kind == .httpStatus || $0.kind == .streamError || $0.kind == .noTokens }
+                ?? true
         stream.pending.promise.succeed(StreamCompletion(record: stream.record, reusable: ok))
         if !ok { context.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         if let stream = current {
-            stream.fail(.connectionDropped, "the server closed the connection before the response ended (\(stream.record.tokenEventNanos.count) token events received)")
+            stream.fail(
+                .connectionDropped,
+                "the server closed the connection before the response ended (\(stream.record.tokenEventNanos.count) token events received)"
+            )
             stream.record.endNanos = MonotonicClock.now()
             complete(context: context, reusable: false)
         }
@@ -418,7 +478,10 @@ final class SSEStreamHandler: ChannelDuplexHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let stream = current {
             if let parserError = error as? HTTPParserError, parserError == .invalidEOFState {
-                stream.fail(.connectionDropped, "the server closed the connection in the middle of the response (\(stream.record.tokenEventNanos.count) token events received)")
+                stream.fail(
+                    .connectionDropped,
+                    "the server closed the connection in the middle of the response (\(stream.record.tokenEventNanos.count) token events received)"
+                )
             } else if error is HTTPParserError {
                 stream.fail(.malformedStream, "invalid HTTP response: \(error)")
             } else {

@@ -24,11 +24,15 @@ public struct ClosureObjective: DifferentiableObjective, Sendable {
     public let body: @Sendable (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double
 
     /// Wraps `body`, which must write the gradient and return the value.
-    public init(_ body: @escaping @Sendable (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double) {
+    public init(_ body: @escaping @Sendable (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double)
+    {
         self.body = body
     }
 
-    public func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+    public func valueAndGradient(
+        at x: UnsafeBufferPointer<Double>,
+        gradient: UnsafeMutableBufferPointer<Double>
+    ) -> Double {
         body(x, gradient)
     }
 }
@@ -72,8 +76,10 @@ public struct LBFGSOptions: Sendable, Equatable {
     public var maxEvaluations: Int = 5000
 
     public init(
-        memory: Int = 10, gradientTolerance: Double = 1e-10,
-        functionTolerance: Double = 1e-13, maxIterations: Int = 1000,
+        memory: Int = 10,
+        gradientTolerance: Double = 1e-10,
+        functionTolerance: Double = 1e-13,
+        maxIterations: Int = 1000,
         maxEvaluations: Int = 5000
     ) {
         self.memory = memory
@@ -99,7 +105,14 @@ public struct MinimizationResult: Sendable, Equatable {
     /// Why it stopped.
     public var status: ConvergenceStatus
 
-    public init(x: [Double], value: Double, gradientNorm: Double, iterations: Int, evaluations: Int, status: ConvergenceStatus) {
+    public init(
+        x: [Double],
+        value: Double,
+        gradientNorm: Double,
+        iterations: Int,
+        evaluations: Int,
+        status: ConvergenceStatus
+    ) {
         self.x = x
         self.value = value
         self.gradientNorm = gradientNorm
@@ -119,7 +132,9 @@ public struct MinimizationResult: Sendable, Equatable {
 ///   start is reported as ``ConvergenceStatus/nonFiniteStart``.
 /// - Complexity: O(maxIterations · (m·n + cost of one evaluation)).
 public func minimizeLBFGS<F: DifferentiableObjective>(
-    _ objective: F, from start: [Double], options: LBFGSOptions = LBFGSOptions()
+    _ objective: F,
+    from start: [Double],
+    options: LBFGSOptions = LBFGSOptions()
 ) -> MinimizationResult {
     var solver = LBFGSSolver(dimension: start.count, memory: options.memory)
     return solver.minimize(objective, from: start, options: options)
@@ -140,7 +155,9 @@ public struct LBFGSSolver {
 
     /// Runs L-BFGS from `start`; see ``minimizeLBFGS(_:from:options:)``.
     public mutating func minimize<F: DifferentiableObjective>(
-        _ objective: F, from start: [Double], options: LBFGSOptions
+        _ objective: F,
+        from start: [Double],
+        options: LBFGSOptions
     ) -> MinimizationResult {
         precondition(start.count == n, "start has \(start.count) values, the solver \(n)")
         let m = max(1, options.memory)
@@ -150,9 +167,18 @@ public struct LBFGSSolver {
             buffer.initialize(repeating: 0)
             let base = buffer.baseAddress!
             let w = Workspace(
-                n: n, m: m, s: base, y: base + m * n, rho: base + 2 * m * n, alpha: base + 2 * m * n + m,
-                x: base + 2 * m * n + 2 * m, g: base + 2 * m * n + 2 * m + n, d: base + 2 * m * n + 2 * m + 2 * n,
-                xTrial: base + 2 * m * n + 2 * m + 3 * n, gTrial: base + 2 * m * n + 2 * m + 4 * n)
+                n: n,
+                m: m,
+                s: base,
+                y: base + m * n,
+                rho: base + 2 * m * n,
+                alpha: base + 2 * m * n + m,
+                x: base + 2 * m * n + 2 * m,
+                g: base + 2 * m * n + 2 * m + n,
+                d: base + 2 * m * n + 2 * m + 2 * n,
+                xTrial: base + 2 * m * n + 2 * m + 3 * n,
+                gTrial: base + 2 * m * n + 2 * m + 4 * n
+            )
             for i in 0..<n { w.x[i] = start[i] }
             return w.run(objective, start: start, options: options)
         }
@@ -179,10 +205,24 @@ struct Workspace {
         var f = evaluate(objective, x, g)
         var gnorm = maxAbs(g)
         if !f.isFinite || !gnorm.isFinite {
-            return MinimizationResult(x: start, value: f, gradientNorm: gnorm, iterations: 0, evaluations: 1, status: .nonFiniteStart)
+            return MinimizationResult(
+                x: start,
+                value: f,
+                gradientNorm: gnorm,
+                iterations: 0,
+                evaluations: 1,
+                status: .nonFiniteStart
+            )
         }
         if gnorm <= options.gradientTolerance {
-            return MinimizationResult(x: point(x), value: f, gradientNorm: gnorm, iterations: 0, evaluations: 1, status: .gradientTolerance)
+            return MinimizationResult(
+                x: point(x),
+                value: f,
+                gradientNorm: gnorm,
+                iterations: 0,
+                evaluations: 1,
+                status: .gradientTolerance
+            )
         }
         var stored = 0
         var head = 0  // the next slot to write
@@ -218,9 +258,19 @@ struct Workspace {
             }
             // First step of a fresh history: scale so that ‖step‖∞ ≤ 1 (as PyTorch does).
             let initialStep = stored == 0 ? min(1.0, 1.0 / max(maxAbs(d), 1e-300)) : 1.0
-            guard let fNew = strongWolfe(objective, f0: f, dg0: dg, initialStep: initialStep,
-                                         evaluations: &evaluations, maxEvaluations: options.maxEvaluations) else {
-                status = -dg <= 1e-10 * max(1, abs(f)) && evaluations < options.maxEvaluations ? .machinePrecision : .lineSearchFailed
+            guard
+                let fNew = strongWolfe(
+                    objective,
+                    f0: f,
+                    dg0: dg,
+                    initialStep: initialStep,
+                    evaluations: &evaluations,
+                    maxEvaluations: options.maxEvaluations
+                )
+            else {
+                status =
+                    -dg <= 1e-10 * max(1, abs(f)) && evaluations < options.maxEvaluations
+                    ? .machinePrecision : .lineSearchFailed
                 break
             }
             // Accept the step and store the correction pair.
@@ -257,7 +307,13 @@ struct Workspace {
             }
         }
         return MinimizationResult(
-            x: point(x), value: f, gradientNorm: gnorm, iterations: iteration, evaluations: evaluations, status: status)
+            x: point(x),
+            value: f,
+            gradientNorm: gnorm,
+            iterations: iteration,
+            evaluations: evaluations,
+            status: status
+        )
     }
 
     // MARK: - Line search
@@ -265,8 +321,12 @@ struct Workspace {
     /// Strong-Wolfe line search along `d` (Nocedal & Wright Alg. 3.5, c1 = 1e-4, c2 = 0.9). On
     /// success the accepted point and gradient are in `xTrial`, `gTrial`, and f there is returned.
     func strongWolfe<F: DifferentiableObjective>(
-        _ objective: F, f0: Double, dg0: Double, initialStep: Double,
-        evaluations: inout Int, maxEvaluations: Int
+        _ objective: F,
+        f0: Double,
+        dg0: Double,
+        initialStep: Double,
+        evaluations: inout Int,
+        maxEvaluations: Int
     ) -> Double? {
         let c1 = 1e-4
         let c2 = 0.9
@@ -286,13 +346,35 @@ struct Workspace {
                 continue
             }
             if ft > f0 + c1 * t * dg0 || (i > 1 && ft >= fPrev) {
-                return zoom(objective, f0: f0, dg0: dg0, lo: tPrev, fLo: fPrev, dgLo: dgPrev, hi: t, fHi: ft, dgHi: dgt,
-                            evaluations: &evaluations, maxEvaluations: maxEvaluations)
+                return zoom(
+                    objective,
+                    f0: f0,
+                    dg0: dg0,
+                    lo: tPrev,
+                    fLo: fPrev,
+                    dgLo: dgPrev,
+                    hi: t,
+                    fHi: ft,
+                    dgHi: dgt,
+                    evaluations: &evaluations,
+                    maxEvaluations: maxEvaluations
+                )
             }
             if abs(dgt) <= -c2 * dg0 { return ft }
             if dgt >= 0 {
-                return zoom(objective, f0: f0, dg0: dg0, lo: t, fLo: ft, dgLo: dgt, hi: tPrev, fHi: fPrev, dgHi: dgPrev,
-                            evaluations: &evaluations, maxEvaluations: maxEvaluations)
+                return zoom(
+                    objective,
+                    f0: f0,
+                    dg0: dg0,
+                    lo: t,
+                    fLo: ft,
+                    dgLo: dgt,
+                    hi: tPrev,
+                    fHi: fPrev,
+                    dgHi: dgPrev,
+                    evaluations: &evaluations,
+                    maxEvaluations: maxEvaluations
+                )
             }
             // Extrapolate with the cubic minimizer, safeguarded to [t + 0.01(t − tPrev), 10t].
             let tNext = cubicMinimizer(tPrev, fPrev, dgPrev, t, ft, dgt)
@@ -308,15 +390,26 @@ struct Workspace {
 
     /// Nocedal & Wright Alg. 3.6 with safeguarded cubic interpolation.
     func zoom<F: DifferentiableObjective>(
-        _ objective: F, f0: Double, dg0: Double,
-        lo loIn: Double, fLo fLoIn: Double, dgLo dgLoIn: Double,
-        hi hiIn: Double, fHi fHiIn: Double, dgHi dgHiIn: Double,
-        evaluations: inout Int, maxEvaluations: Int
+        _ objective: F,
+        f0: Double,
+        dg0: Double,
+        lo loIn: Double,
+        fLo fLoIn: Double,
+        dgLo dgLoIn: Double,
+        hi hiIn: Double,
+        fHi fHiIn: Double,
+        dgHi dgHiIn: Double,
+        evaluations: inout Int,
+        maxEvaluations: Int
     ) -> Double? {
         let c1 = 1e-4
         let c2 = 0.9
-        var lo = loIn, fLo = fLoIn, dgLo = dgLoIn
-        var hi = hiIn, fHi = fHiIn, dgHi = dgHiIn
+        var lo = loIn
+        var fLo = fLoIn
+        var dgLo = dgLoIn
+        var hi = hiIn
+        var fHi = fHiIn
+        var dgHi = dgHiIn
         var bestT = lo
         var bestF = fLo
         for _ in 0..<30 {
@@ -336,10 +429,17 @@ struct Workspace {
             } else {
                 if abs(dgt) <= -c2 * dg0 { return ft }
                 if dgt * (hi - lo) >= 0 {
-                    hi = lo; fHi = fLo; dgHi = dgLo
+                    hi = lo
+                    fHi = fLo
+                    dgHi = dgLo
                 }
-                lo = t; fLo = ft; dgLo = dgt
-                if ft < bestF { bestF = ft; bestT = t }
+                lo = t
+                fLo = ft
+                dgLo = dgt
+                if ft < bestF {
+                    bestF = ft
+                    bestT = t
+                }
             }
         }
         // The interval collapsed: accept the best point with sufficient decrease, if any.
@@ -362,10 +462,15 @@ struct Workspace {
     // MARK: - Small kernels
 
     @inline(__always)
-    func evaluate<F: DifferentiableObjective>(_ objective: F, _ point: UnsafeMutablePointer<Double>, _ gradient: UnsafeMutablePointer<Double>) -> Double {
+    func evaluate<F: DifferentiableObjective>(
+        _ objective: F,
+        _ point: UnsafeMutablePointer<Double>,
+        _ gradient: UnsafeMutablePointer<Double>
+    ) -> Double {
         objective.valueAndGradient(
             at: UnsafeBufferPointer(start: point, count: n),
-            gradient: UnsafeMutableBufferPointer(start: gradient, count: n))
+            gradient: UnsafeMutableBufferPointer(start: gradient, count: n)
+        )
     }
 
     @inline(__always)

@@ -13,7 +13,9 @@ public enum SolverError: Error, Equatable, Sendable {
 ///
 /// Converges superlinearly for smooth f and never slower than bisection.
 public func findRoot(
-    in interval: ClosedRange<Double>, tolerance: Double = 1e-12, maxIterations: Int = 200,
+    in interval: ClosedRange<Double>,
+    tolerance: Double = 1e-12,
+    maxIterations: Int = 200,
     _ f: (Double) -> Double
 ) throws -> Double {
     var a = interval.lowerBound
@@ -31,11 +33,18 @@ public func findRoot(
     var e = d
     for _ in 0..<maxIterations {
         if (fb > 0) == (fc > 0) {
-            c = a; fc = fa; d = b - a; e = d
+            c = a
+            fc = fa
+            d = b - a
+            e = d
         }
         if abs(fc) < abs(fb) {
-            a = b; b = c; c = a
-            fa = fb; fb = fc; fc = fa
+            a = b
+            b = c
+            c = a
+            fa = fb
+            fb = fc
+            fc = fa
         }
         let tol = 2 * Double.ulpOfOne * abs(b) + 0.5 * tolerance
         let m = 0.5 * (c - b)
@@ -58,10 +67,12 @@ public func findRoot(
                 e = d
                 d = p / q
             } else {
-                d = m; e = m
+                d = m
+                e = m
             }
         } else {
-            d = m; e = m
+            d = m
+            e = m
         }
         a = b
         fa = fb
@@ -76,7 +87,9 @@ public func findRoot(
 /// minimum of f in [a, b] to relative tolerance `tolerance`.
 /// - Returns: (x, f(x)).
 public func minimizeScalar(
-    in interval: ClosedRange<Double>, tolerance: Double = 1e-10, maxIterations: Int = 200,
+    in interval: ClosedRange<Double>,
+    tolerance: Double = 1e-10,
+    maxIterations: Int = 200,
     _ f: (Double) -> Double
 ) -> (x: Double, value: Double) {
     let golden = 0.3819660112501051
@@ -120,16 +133,22 @@ public func minimizeScalar(
         let fu = f(u)
         if fu <= fx || !fx.isFinite {
             if u >= x { a = x } else { b = x }
-            v = w; fv = fw
-            w = x; fw = fx
-            x = u; fx = fu
+            v = w
+            fv = fw
+            w = x
+            fw = fx
+            x = u
+            fx = fu
         } else {
             if u < x { a = u } else { b = u }
             if fu <= fw || w == x {
-                v = w; fv = fw
-                w = u; fw = fu
+                v = w
+                fv = fw
+                w = u
+                fw = fu
             } else if fu <= fv || v == x || v == w {
-                v = u; fv = fu
+                v = u
+                fv = fu
             }
         }
     }

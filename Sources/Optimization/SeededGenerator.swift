@@ -1,3 +1,5 @@
+import RealModule
+
 /// A small, fast, seedable random number generator: xoshiro256** (Blackman & Vigna 2018), seeded
 /// through SplitMix64 so that any 64-bit seed gives a well-mixed state.
 ///
@@ -57,8 +59,6 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
         return (-2 * _log(u)).squareRoot() * _cos(2 * .pi * v)
     }
 }
-
-import RealModule
 
 @inline(__always) private func _log(_ x: Double) -> Double { Double.log(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { Double.cos(x) }

@@ -27,7 +27,8 @@ public enum Special {
         }
         let inv = 1 / x
         let inv2 = inv * inv
-        let series = inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132)))))
+        let series =
+            inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132)))))
         return result + Double.log(x) - 0.5 * inv - series
     }
 
@@ -67,11 +68,15 @@ public enum Special {
         let k1 = max(k, 1)
         if x >= asymptoticScale * k1 * k1.squareRoot() { return k * logX + 0.5 * k * (k - 1) / x }
         let y = x + k
-        let rx = 1 / x, ry = 1 / y
-        let rx2 = rx * rx, ry2 = ry * ry
+        let rx = 1 / x
+        let ry = 1 / y
+        let rx2 = rx * rx
+        let ry2 = ry * ry
         // s(y) − s(x) with the 1/(12·) term in cancellation-free form.
-        let tail = -k * rx * ry / 12
-            - (ry * ry2 * (1.0 / 360 - ry2 * (1.0 / 1260 - ry2 / 1680)) - rx * rx2 * (1.0 / 360 - rx2 * (1.0 / 1260 - rx2 / 1680)))
+        let tail =
+            -k * rx * ry / 12
+            - (ry * ry2 * (1.0 / 360 - ry2 * (1.0 / 1260 - ry2 / 1680)) - rx * rx2
+                * (1.0 / 360 - rx2 * (1.0 / 1260 - rx2 / 1680)))
         let l = Double.log(onePlus: k / x)
         return (x - 0.5) * l + k * (logX + l) - k + tail
     }
@@ -91,16 +96,23 @@ public enum Special {
         if k <= 16, k == k.rounded(.down) {
             var s = 0.0
             var i = 0.0
-            while i < k { s += 1 / (x + i); i += 1 }
+            while i < k {
+                s += 1 / (x + i)
+                i += 1
+            }
             return s
         }
         if x < stirlingThreshold { return digamma(x + k) - digamma(x) }
         let k1 = max(k, 1)
         if x >= asymptoticScale * k1 * k1.squareRoot() { return k / x - 0.5 * k * (k - 1) / (x * x) }
         let y = x + k
-        let rx = 1 / x, ry = 1 / y
-        let rx2 = rx * rx, ry2 = ry * ry
-        let tail = ry2 * ry2 * (1.0 / 120 - ry2 * (1.0 / 252 - ry2 / 240)) - rx2 * rx2 * (1.0 / 120 - rx2 * (1.0 / 252 - rx2 / 240))
+        let rx = 1 / x
+        let ry = 1 / y
+        let rx2 = rx * rx
+        let ry2 = ry * ry
+        let tail =
+            ry2 * ry2 * (1.0 / 120 - ry2 * (1.0 / 252 - ry2 / 240)) - rx2 * rx2
+            * (1.0 / 120 - rx2 * (1.0 / 252 - rx2 / 240))
         return Double.log(onePlus: k / x) + 0.5 * k * rx * ry + k * (2 * x + k) * rx2 * ry2 / 12 + tail
     }
 

@@ -92,11 +92,13 @@ public enum PlanError: Error, LocalizedError, Equatable, Sendable {
     public var errorDescription: String? {
         switch self {
         case let .unplannableLaw(form, reason):
-            return "cannot plan with this \(form) law: \(reason). t2 plan needs a law of quality over model size N and training tokens D: chinchilla, t2-loss or t2-accuracy (write one with `t2 fit --form t2-accuracy COUNTS.csv --out law.json`)."
+            return
+                "cannot plan with this \(form) law: \(reason). t2 plan needs a law of quality over model size N and training tokens D: chinchilla, t2-loss or t2-accuracy (write one with `t2 fit --form t2-accuracy COUNTS.csv --out law.json`)."
         case let .invalidBudget(message):
             return "invalid budget: \(message)."
         case let .budgetTooSmall(what, minimum, unit):
-            return "\(what). The smallest feasible budget is \(Self.scientific(minimum)) \(unit); raise it to at least that."
+            return
+                "\(what). The smallest feasible budget is \(Self.scientific(minimum)) \(unit); raise it to at least that."
         case let .unreachableTarget(target, best, hint):
             return "the target \(target) is out of reach: \(best). \(hint)"
         case let .noServingOption(message):

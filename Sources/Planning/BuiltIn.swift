@@ -14,7 +14,10 @@ public enum BuiltInPlanLaw {
     /// The built-in law and a one-line description for reports.
     public static var law: (law: ScalingLaw, description: String) {
         get throws {
-            (.t2Accuracy(T2AccuracyLaw.pythiaGSM8K), "built-in T² accuracy law, GSM8K pass@k fitted on 81 Pythia checkpoints")
+            (
+                .t2Accuracy(T2AccuracyLaw.pythiaGSM8K),
+                "built-in T² accuracy law, GSM8K pass@k fitted on 81 Pythia checkpoints"
+            )
         }
     }
 }

@@ -19,19 +19,33 @@ public struct CostModelPricing: InferencePricing {
     ///   - quant: a quantization name, a comma list, or `any` (the formats with a known quality
     ///     penalty in ``QuantizationQuality``).
     public init(
-        costModel: CostModel = CostModel(), hardware: String, quant: String, engine: String?,
-        tokensPerSample: Double, promptTokens: Double, gpuCounts: [Int] = [1, 2, 4, 8]
+        costModel: CostModel = CostModel(),
+        hardware: String,
+        quant: String,
+        engine: String?,
+        tokensPerSample: Double,
+        promptTokens: Double,
+        gpuCounts: [Int] = [1, 2, 4, 8]
     ) throws {
         let catalog = costModel.catalog
-        let anyHardware = hardware.lowercased() == "any", anyQuant = quant.lowercased() == "any"
-        let hardwareList: [Hardware] = anyHardware
+        let anyHardware = hardware.lowercased() == "any"
+        let anyQuant = quant.lowercased() == "any"
+        let hardwareList: [Hardware] =
+            anyHardware
             ? catalog.hardware.filter { ($0.usdPerHour ?? 0) > 0 }
-            : try hardware.split(separator: ",").map { try catalog.hardware(named: String($0).trimmingCharacters(in: .whitespaces)) }
-        let quantList: [QuantizationFormat] = anyQuant
+            : try hardware.split(separator: ",").map {
+                try catalog.hardware(named: String($0).trimmingCharacters(in: .whitespaces))
+            }
+        let quantList: [QuantizationFormat] =
+            anyQuant
             ? catalog.quantizations.filter { QuantizationQuality.penalty($0.name) != nil }
-            : try quant.split(separator: ",").map { try catalog.quantization(named: String($0).trimmingCharacters(in: .whitespaces)) }
+            : try quant.split(separator: ",").map {
+                try catalog.quantization(named: String($0).trimmingCharacters(in: .whitespaces))
+            }
         if !anyHardware, let h = hardwareList.first(where: { ($0.usdPerHour ?? 0) <= 0 }) {
-            throw PlanError.noServingOption("hardware '\(h.name)' has no $/hour in the catalog; add one with a catalog file (t2 cost --catalog)")
+            throw PlanError.noServingOption(
+                "hardware '\(h.name)' has no $/hour in the catalog; add one with a catalog file (t2 cost --catalog)"
+            )
         }
         let out = max(1, Int(tokensPerSample.rounded()))
         let inp = max(0, Int(promptTokens.rounded()))
@@ -44,9 +58,16 @@ public struct CostModelPricing: InferencePricing {
                 for g in gpuCounts {
                     do {
                         let pricer = try costModel.pricer(quant: q.name, hardware: h.name, engine: engine, gpus: g)
-                        let engineName = try engine.map { try catalog.engine(named: $0).name }
+                        let engineName =
+                            try engine.map { try catalog.engine(named: $0).name }
                             ?? catalog.defaultEngine(for: h, quant: q)?.name ?? "default"
-                        let option = ServingOption(hardware: h.name, quant: q.name, engine: engineName, gpus: g, lossPenalty: penalty)
+                        let option = ServingOption(
+                            hardware: h.name,
+                            quant: q.name,
+                            engine: engineName,
+                            gpus: g,
+                            lossPenalty: penalty
+                        )
                         options.append(option)
                         pricers[option] = pricer
                     } catch {
@@ -57,7 +78,9 @@ public struct CostModelPricing: InferencePricing {
         }
         guard !options.isEmpty else {
             if let firstError { throw firstError }
-            throw PlanError.noServingOption("no hardware × quantization pair matches '--hardware \(hardware) --quant \(quant)'")
+            throw PlanError.noServingOption(
+                "no hardware × quantization pair matches '--hardware \(hardware) --quant \(quant)'"
+            )
         }
         self.options = options
         self.pricers = pricers
@@ -70,8 +93,12 @@ public struct CostModelPricing: InferencePricing {
         let c = pricer.price(params: params, concurrency: .max, inputTokens: inputTokens, outputTokens: outputTokens)
         guard c.fits, c.usdPerMillionOutputTokens.isFinite, c.usdPerMillionOutputTokens > 0 else { return nil }
         let input = inputTokens > 0 && c.usdPerMillionInputTokens.isFinite ? c.usdPerMillionInputTokens / 1e6 : 0
-        return ServingPrice(usdPerOutputToken: c.usdPerMillionOutputTokens / 1e6, usdPerInputToken: input,
-                            outputTokensPerSecond: c.outputTokensPerSecond, gpus: option.gpus)
+        return ServingPrice(
+            usdPerOutputToken: c.usdPerMillionOutputTokens / 1e6,
+            usdPerInputToken: input,
+            outputTokensPerSecond: c.outputTokensPerSecond,
+            gpus: option.gpus
+        )
     }
 }
 
@@ -80,17 +107,37 @@ public enum CostModelPlanPricing {
     /// Training on `trainHardware` at its catalog $/hour (or `trainUSDPerHour`) and bf16 peak × `trainMFU`;
     /// serving by ``CostModelPricing``.
     public static func make(
-        hardware: String, quant: String, engine: String?, tokensPerSample: Double, promptTokens: Double,
-        trainHardware: String, trainMFU: Double, trainUSDPerHour: Double?, minParams: Double,
+        hardware: String,
+        quant: String,
+        engine: String?,
+        tokensPerSample: Double,
+        promptTokens: Double,
+        trainHardware: String,
+        trainMFU: Double,
+        trainUSDPerHour: Double?,
+        minParams: Double,
         costModel: CostModel = CostModel()
     ) throws -> DollarPricing {
         let h = try costModel.catalog.hardware(named: trainHardware)
         guard let price = trainUSDPerHour ?? h.usdPerHour, price > 0 else {
-            throw PlanError.noServingOption("training hardware '\(h.name)' has no $/hour in the catalog; give --train-usd-per-hour")
+            throw PlanError.noServingOption(
+                "training hardware '\(h.name)' has no $/hour in the catalog; give --train-usd-per-hour"
+            )
         }
-        let training = TrainingPricing(hardware: h.name, usdPerGPUHour: price, peakFLOPs: h.peakFLOPS("bf16"), mfu: trainMFU)
-        let serving = try CostModelPricing(costModel: costModel, hardware: hardware, quant: quant, engine: engine,
-                                           tokensPerSample: tokensPerSample, promptTokens: promptTokens)
+        let training = TrainingPricing(
+            hardware: h.name,
+            usdPerGPUHour: price,
+            peakFLOPs: h.peakFLOPS("bf16"),
+            mfu: trainMFU
+        )
+        let serving = try CostModelPricing(
+            costModel: costModel,
+            hardware: hardware,
+            quant: quant,
+            engine: engine,
+            tokensPerSample: tokensPerSample,
+            promptTokens: promptTokens
+        )
         return try DollarPricing(training: training, serving: serving, minParams: minParams)
     }
 }

@@ -20,7 +20,8 @@ struct PriceTable: Sendable {
         }
         let i = Int(x)
         let f = x - Double(i)
-        let a = lnValues[i], b = lnValues[i + 1]
+        let a = lnValues[i]
+        let b = lnValues[i + 1]
         if !b.isFinite { return f < 1e-12 ? Double.exp(a) : .infinity }
         return Double.exp(a + f * (b - a))
     }
@@ -52,15 +53,26 @@ public struct DollarPricing: Sendable {
     let curves: [ServingCurve]
 
     /// Tabulates every option of `serving` on `pointsPerDecade` sizes per decade in [minParams, maxParams].
-    public init(training: TrainingPricing, serving: any InferencePricing, minParams: Double = 1e6, maxParams: Double = 1e13, pointsPerDecade: Int = 8) throws {
+    public init(
+        training: TrainingPricing,
+        serving: any InferencePricing,
+        minParams: Double = 1e6,
+        maxParams: Double = 1e13,
+        pointsPerDecade: Int = 8
+    ) throws {
         guard training.usdPerFLOP.isFinite, training.usdPerFLOP > 0 else {
-            throw PlanError.invalidBudget("training price is \(training.usdPerFLOP) $/FLOP; give a positive $/GPU-hour, peak FLOP/s and MFU in (0, 1]")
+            throw PlanError.invalidBudget(
+                "training price is \(training.usdPerFLOP) $/FLOP; give a positive $/GPU-hour, peak FLOP/s and MFU in (0, 1]"
+            )
         }
         self.training = training
         self.serving = serving
         let options = serving.options
-        guard !options.isEmpty else { throw PlanError.noServingOption("the hardware/quantization/engine filter matches nothing") }
-        let lnMin = Double.log(minParams), lnMax = Double.log(maxParams)
+        guard !options.isEmpty else {
+            throw PlanError.noServingOption("the hardware/quantization/engine filter matches nothing")
+        }
+        let lnMin = Double.log(minParams)
+        let lnMax = Double.log(maxParams)
         let count = max(2, Int(((lnMax - lnMin) / Double.log(10) * Double(pointsPerDecade)).rounded(.up)) + 1)
         let step = (lnMax - lnMin) / Double(count - 1)
         let grid = (0..<count).map { lnMin + Double($0) * step }
@@ -81,7 +93,8 @@ public struct DollarPricing: Sendable {
                 var lastFit = -1
                 for (i, u) in grid.enumerated() {
                     guard let p = serving.price(params: Double.exp(u), option: option),
-                          p.usdPerOutputToken > 0, p.usdPerOutputToken.isFinite else { continue }
+                        p.usdPerOutputToken > 0, p.usdPerOutputToken.isFinite
+                    else { continue }
                     lastFit = i
                     let lo = Double.log(p.usdPerOutputToken)
                     if lo < out[i] {
@@ -91,11 +104,16 @@ public struct DollarPricing: Sendable {
                 }
                 if lastFit >= 0 {
                     // refine the memory limit between the last fitting grid point and the next
-                    var lo = grid[lastFit], hi = lastFit + 1 < count ? grid[lastFit + 1] : grid[lastFit]
+                    var lo = grid[lastFit]
+                    var hi = lastFit + 1 < count ? grid[lastFit + 1] : grid[lastFit]
                     if hi > lo {
                         for _ in 0..<24 {
                             let mid = 0.5 * (lo + hi)
-                            if serving.price(params: Double.exp(mid), option: option) != nil { lo = mid } else { hi = mid }
+                            if serving.price(params: Double.exp(mid), option: option) != nil {
+                                lo = mid
+                            } else {
+                                hi = mid
+                            }
                         }
                     }
                     maxN = max(maxN, Double.exp(lo))
@@ -106,15 +124,22 @@ public struct DollarPricing: Sendable {
             let lastIndex = out.lastIndex(where: { $0.isFinite }) ?? 0
             let firstIndex = out.firstIndex(where: { $0.isFinite }) ?? 0
             guard firstIndex == 0 else { continue }  // a quant that cannot serve the smallest model is skipped
-            let outT = Array(out[0...lastIndex]), inT = Array(inp[0...lastIndex])
-            curves.append(ServingCurve(
-                candidates: members,
-                output: PriceTable(lnN0: lnMin, step: step, lnValues: outT.map { $0.isFinite ? $0 : 700 }),
-                input: PriceTable(lnN0: lnMin, step: step, lnValues: inT.map { $0.isFinite ? $0 : 700 }),
-                maxParams: maxN, shift: members.map(\.lossPenalty).max() ?? 0))
+            let outT = Array(out[0...lastIndex])
+            let inT = Array(inp[0...lastIndex])
+            curves.append(
+                ServingCurve(
+                    candidates: members,
+                    output: PriceTable(lnN0: lnMin, step: step, lnValues: outT.map { $0.isFinite ? $0 : 700 }),
+                    input: PriceTable(lnN0: lnMin, step: step, lnValues: inT.map { $0.isFinite ? $0 : 700 }),
+                    maxParams: maxN,
+                    shift: members.map(\.lossPenalty).max() ?? 0
+                )
+            )
         }
         guard !curves.isEmpty else {
-            throw PlanError.noServingOption("none of the \(options.count) hardware × quantization options can serve even a \(Int(minParams / 1e6))M-parameter model")
+            throw PlanError.noServingOption(
+                "none of the \(options.count) hardware × quantization options can serve even a \(Int(minParams / 1e6))M-parameter model"
+            )
         }
         self.curves = curves
     }

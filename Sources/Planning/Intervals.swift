@@ -20,7 +20,9 @@ public struct PlanIntervals: Sendable, Equatable, Codable {
     public var skipped: Int
 
     enum CodingKeys: String, CodingKey {
-        case level, params, tokens, tokensPerParam = "tokens_per_param", samples, replicates, skipped
+        case level, params, tokens
+        case tokensPerParam = "tokens_per_param"
+        case samples, replicates, skipped
     }
 }
 
@@ -28,28 +30,49 @@ extension Planner {
     /// Re-plans `budget` under each bootstrap replicate (law parameters from `t2 fit --bootstrap`)
     /// and returns percentile intervals on N, D, D/N and k. Nil when no replicate can be planned.
     public func intervals(
-        replicates: [[String: Double]], form: String, budget: PlanBudget, pricing: DollarPricing? = nil, level: Double = 0.95
+        replicates: [[String: Double]],
+        form: String,
+        budget: PlanBudget,
+        pricing: DollarPricing? = nil,
+        level: Double = 0.95
     ) -> PlanIntervals? {
-        var n: [Double] = [], d: [Double] = [], r: [Double] = [], k: [Double] = []
+        var n: [Double] = []
+        var d: [Double] = []
+        var r: [Double] = []
+        var k: [Double] = []
         var skipped = 0
         for parameters in replicates {
             do {
-                let law = try PlanningLaw(file: LawFile(form: form, parameters: parameters), source: "bootstrap replicate")
+                let law = try PlanningLaw(
+                    file: LawFile(form: form, parameters: parameters),
+                    source: "bootstrap replicate"
+                )
                 var planner = self
                 planner.law = law
                 let p = try planner.plan(budget, pricing: pricing).plan
-                n.append(p.params); d.append(p.tokens); r.append(p.tokensPerParam); k.append(Double(p.samples))
+                n.append(p.params)
+                d.append(p.tokens)
+                r.append(p.tokensPerParam)
+                k.append(Double(p.samples))
             } catch {
                 skipped += 1
             }
         }
         guard !n.isEmpty else { return nil }
-        let lo = (1 - level) / 2, hi = 1 - lo
+        let lo = (1 - level) / 2
+        let hi = 1 - lo
         func interval(_ v: [Double]) -> PlanIntervals.Interval {
             PlanIntervals.Interval(lower: Self.quantile(v, lo), upper: Self.quantile(v, hi))
         }
-        return PlanIntervals(level: level, params: interval(n), tokens: interval(d), tokensPerParam: interval(r),
-                             samples: interval(k), replicates: n.count, skipped: skipped)
+        return PlanIntervals(
+            level: level,
+            params: interval(n),
+            tokens: interval(d),
+            tokensPerParam: interval(r),
+            samples: interval(k),
+            replicates: n.count,
+            skipped: skipped
+        )
     }
 
     /// Linear-interpolation quantile (type 7, as NumPy's default).

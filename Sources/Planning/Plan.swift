@@ -29,14 +29,17 @@ public enum PlanBoundary: String, Sendable, Codable, CaseIterable {
         switch self {
         case .noSamplesTerm: return "the law has no samples term, so k = 1"
         case .inferenceNotBudgeted: return "inference is not in the budget, so k = 1 (the Chinchilla problem)"
-        case .singleSample: return "k = 1 is binding: the budget affords no more than one sample per query at the optimum"
+        case .singleSample:
+            return "k = 1 is binding: the budget affords no more than one sample per query at the optimum"
         case .largestServableModel: return "N is the largest model the serving hardware's memory holds"
         case .smallestModel: return "N is the smallest model considered; the law would go smaller"
         case .largestModel: return "N is the largest model considered"
         case .fewestTokens: return "D is down to the minimum tokens per parameter"
         case .mostSamples: return "k is at the most samples considered (--max-samples); beyond it the law extrapolates"
         case .overInferenceBudget: return "one sample of this model costs more than the inference budget allows"
-        case .mostTokens: return "D is all the training data available (--max-train-tokens): more data would lower the loss; the rest of the budget goes to N and k as far as they help"
+        case .mostTokens:
+            return
+                "D is all the training data available (--max-train-tokens): more data would lower the loss; the rest of the budget goes to N and k as far as they help"
         }
     }
 }
@@ -80,8 +83,15 @@ public struct Plan: Sendable, Equatable, Codable {
     public var tokensPerParam: Double { tokens / params }
 
     public init(
-        params: Double, tokens: Double, samples: Int, samplesContinuous: Double?, predicted: Prediction,
-        trainFLOPs: Double, inferenceFLOPs: Double, flopsPerQuery: Double?, totalCost: Double,
+        params: Double,
+        tokens: Double,
+        samples: Int,
+        samplesContinuous: Double?,
+        predicted: Prediction,
+        trainFLOPs: Double,
+        inferenceFLOPs: Double,
+        flopsPerQuery: Double?,
+        totalCost: Double,
         boundaries: [PlanBoundary]
     ) {
         self.params = params
@@ -97,11 +107,21 @@ public struct Plan: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case params, tokens, tokensPerParam = "tokens_per_param", samples, samplesContinuous = "samples_continuous"
-        case predicted, trainFLOPs = "train_flops", inferenceFLOPs = "inference_flops", flopsPerQuery = "flops_per_query"
-        case trainUSD = "train_usd", inferenceUSD = "inference_usd", usdPerQuery = "usd_per_query"
-        case usdPerMillionOutputTokens = "usd_per_million_output_tokens", usdPerMillionInputTokens = "usd_per_million_input_tokens"
-        case totalCost = "total_cost", serving, boundaries
+        case params, tokens
+        case tokensPerParam = "tokens_per_param"
+        case samples
+        case samplesContinuous = "samples_continuous"
+        case predicted
+        case trainFLOPs = "train_flops"
+        case inferenceFLOPs = "inference_flops"
+        case flopsPerQuery = "flops_per_query"
+        case trainUSD = "train_usd"
+        case inferenceUSD = "inference_usd"
+        case usdPerQuery = "usd_per_query"
+        case usdPerMillionOutputTokens = "usd_per_million_output_tokens"
+        case usdPerMillionInputTokens = "usd_per_million_input_tokens"
+        case totalCost = "total_cost"
+        case serving, boundaries
     }
 
     public func encode(to encoder: any Encoder) throws {

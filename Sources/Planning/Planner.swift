@@ -57,7 +57,11 @@ public struct Planner: Sendable {
         switch budget {
         case let .separate(cTrain, cInf):
             let plan = try solveSeparate(cTrain: cTrain, cInf: cInf)
-            return PlanComparison(budget: budget, plan: plan, chinchilla: chinchillaSeparate(cTrain: cTrain, cInf: cInf))
+            return PlanComparison(
+                budget: budget,
+                plan: plan,
+                chinchilla: chinchillaSeparate(cTrain: cTrain, cInf: cInf)
+            )
         case .lifetime, .dollars:
             let problems = try lifetimeProblems(budget, pricing: pricing)
             var best: Plan?
@@ -71,24 +75,36 @@ public struct Planner: Sendable {
             guard let plan = best else { throw minimumBudgetError(problems, budget: budget) ?? firstError! }
             var chin: Plan?
             for problem in problems {
-                if let c = try? chinchillaLifetime(problem), chin == nil || c.predicted.taskLoss < chin!.predicted.taskLoss { chin = c }
+                if let c = try? chinchillaLifetime(problem),
+                    chin == nil || c.predicted.taskLoss < chin!.predicted.taskLoss
+                {
+                    chin = c
+                }
             }
             return PlanComparison(budget: budget, plan: plan, chinchilla: chin ?? plan)
         }
     }
 
     /// Plans for each amount in `amounts`, the rest of `budget` fixed (the optimal path over budgets).
-    public func sweep(_ budget: PlanBudget, amounts: [Double], pricing: DollarPricing? = nil) throws -> [PlanComparison] {
+    public func sweep(_ budget: PlanBudget, amounts: [Double], pricing: DollarPricing? = nil) throws -> [PlanComparison]
+    {
         try amounts.map { try plan(budget.with(amount: $0), pricing: pricing) }
     }
 
     /// The cheapest plan reaching `target`: the smallest main amount of `budget` (C_train, C or X)
     /// whose optimal plan reaches it, beside the cheapest Chinchilla-shaped model (k = 1 in the
     /// one-budget modes) that reaches it, with both costs.
-    public func cheapest(reaching target: PlanTarget, budget: PlanBudget, pricing: DollarPricing? = nil) throws -> TargetComparison {
+    public func cheapest(
+        reaching target: PlanTarget,
+        budget: PlanBudget,
+        pricing: DollarPricing? = nil
+    ) throws -> TargetComparison {
         try validate(target)
         let tau = target.taskLoss
-        let cap: Double = { if case .dollars = budget { return 1e15 }; return 1e40 }()
+        let cap: Double = {
+            if case .dollars = budget { return 1e15 }
+            return 1e40
+        }()
         let unit = budgetUnit(budget)
         func best(_ amount: Double) throws -> Plan { try plan(budget.with(amount: amount), pricing: pricing).plan }
 
@@ -98,19 +114,31 @@ public struct Planner: Sendable {
         if try best(lo).predicted.taskLoss <= tau {
             // already reached at the smallest feasible budget: search below it only if that one was given
             lo = try lowestFeasible(budget, pricing: pricing, from: lo)
-            if try best(lo).predicted.taskLoss <= tau { return try targetResult(target, amount: lo, budget: budget, pricing: pricing) }
+            if try best(lo).predicted.taskLoss <= tau {
+                return try targetResult(target, amount: lo, budget: budget, pricing: pricing)
+            }
         }
         var hi = lo
         var reached = false
         while hi < cap {
             hi = min(cap, hi * 10)
-            if try best(hi).predicted.taskLoss <= tau { reached = true; break }
+            if try best(hi).predicted.taskLoss <= tau {
+                reached = true
+                break
+            }
         }
         guard reached else {
             let atCap = try best(cap)
-            let bestText = atCap.predicted.passAtK.map { "the best pass@k at \(PlanError.scientific(cap)) \(unit) is \(String(format: "%.4g", $0))" }
+            let bestText =
+                atCap.predicted.passAtK.map {
+                    "the best pass@k at \(PlanError.scientific(cap)) \(unit) is \(String(format: "%.4g", $0))"
+                }
                 ?? "the lowest loss at \(PlanError.scientific(cap)) \(unit) is \(String(format: "%.4g", atCap.predicted.taskLoss))"
-            throw PlanError.unreachableTarget(target: target.description, best: bestText, hint: nearestTargetHint(target, atCap))
+            throw PlanError.unreachableTarget(
+                target: target.description,
+                best: bestText,
+                hint: nearestTargetHint(target, atCap)
+            )
         }
         // Bisection-safe Brent on ln(amount): f decreases in the budget.
         let root = try findRoot(in: Double.log(lo)...Double.log(hi), tolerance: 1e-10) { lnX in
@@ -124,25 +152,42 @@ public struct Planner: Sendable {
     // MARK: - Separate budgets
 
     /// u = ln N bounds for the separate mode, or the budget error.
-    private func separateBounds(cTrain: Double, cInf: Double, samples: Double?) throws -> (lo: Double, hi: Double, cap: PlanBoundary) {
+    private func separateBounds(
+        cTrain: Double,
+        cInf: Double,
+        samples: Double?
+    ) throws -> (lo: Double, hi: Double, cap: PlanBoundary) {
         let minTrain = 6 * minTokensPerParam * minParams * minParams
         guard cTrain >= minTrain else {
             throw PlanError.budgetTooSmall(
-                what: "a training budget of \(PlanError.scientific(cTrain)) FLOPs cannot train even a \(PlanError.scientific(minParams))-parameter model on \(PlanError.scientific(minTokensPerParam)) token per parameter",
-                minimum: minTrain, unit: "training FLOPs (--train-flops)")
+                what:
+                    "a training budget of \(PlanError.scientific(cTrain)) FLOPs cannot train even a \(PlanError.scientific(minParams))-parameter model on \(PlanError.scientific(minTokensPerParam)) token per parameter",
+                minimum: minTrain,
+                unit: "training FLOPs (--train-flops)"
+            )
         }
         if cInf > 0, cInf < 2 * minParams {
             throw PlanError.budgetTooSmall(
-                what: "an inference budget of \(PlanError.scientific(cInf)) FLOPs per query token cannot run even one sample of a \(PlanError.scientific(minParams))-parameter model (2N FLOPs per token); use 0 to leave inference out",
-                minimum: 2 * minParams, unit: "FLOPs per query token (--inference-flops)")
+                what:
+                    "an inference budget of \(PlanError.scientific(cInf)) FLOPs per query token cannot run even one sample of a \(PlanError.scientific(minParams))-parameter model (2N FLOPs per token); use 0 to leave inference out",
+                minimum: 2 * minParams,
+                unit: "FLOPs per query token (--inference-flops)"
+            )
         }
-        var hi = Double.log(maxParams), cap = PlanBoundary.largestModel
+        var hi = Double.log(maxParams)
+        var cap = PlanBoundary.largestModel
         let tokensCap = 0.5 * Double.log(cTrain / (6 * minTokensPerParam))
-        if tokensCap < hi { hi = tokensCap; cap = .fewestTokens }
+        if tokensCap < hi {
+            hi = tokensCap
+            cap = .fewestTokens
+        }
         if cInf > 0 {
             let k = samples ?? 1
             let infCap = Double.log(cInf / (2 * k))
-            if infCap < hi { hi = infCap; cap = .singleSample }
+            if infCap < hi {
+                hi = infCap
+                cap = .singleSample
+            }
         }
         return (Double.log(minParams), max(hi, Double.log(minParams)), cap)
     }
@@ -157,7 +202,13 @@ public struct Planner: Sendable {
     }
 
     /// Minimises the separate-mode task loss over u ∈ [lo, hi]; `samples` fixes k, nil lets k = C_inf/(2N).
-    private func separateOptimum(cTrain: Double, cInf: Double, samples: Double?, lo: Double, hi: Double) throws -> Double {
+    private func separateOptimum(
+        cTrain: Double,
+        cInf: Double,
+        samples: Double?,
+        lo: Double,
+        hi: Double
+    ) throws -> Double {
         if let t = powerTerms {
             let bPrime = t.B * Double.pow(cTrain / 6, -t.beta)
             let gPrime = (samples == nil && cInf > 0 && law.hasSamplesTerm) ? t.G * Double.pow(cInf / 2, -t.gamma) : 0
@@ -188,8 +239,16 @@ public struct Planner: Sendable {
     private func solveSeparate(cTrain: Double, cInf: Double) throws -> Plan {
         let continuousK = law.hasSamplesTerm && cInf > 0
         let bounds = try separateBounds(cTrain: cTrain, cInf: cInf, samples: nil)
-        let u = try separateOptimum(cTrain: cTrain, cInf: cInf, samples: continuousK ? nil : 1, lo: bounds.lo, hi: bounds.hi)
-        var bestU = u, bestK = 1, kCont: Double? = nil
+        let u = try separateOptimum(
+            cTrain: cTrain,
+            cInf: cInf,
+            samples: continuousK ? nil : 1,
+            lo: bounds.lo,
+            hi: bounds.hi
+        )
+        var bestU = u
+        var bestK = 1
+        var kCont: Double? = nil
         var boundaries: [PlanBoundary] = []
         if !law.hasSamplesTerm { boundaries.append(.noSamplesTerm) }
         if cInf == 0 { boundaries.append(.inferenceNotBudgeted) }
@@ -201,8 +260,16 @@ public struct Planner: Sendable {
                 guard let b = try? separateBounds(cTrain: cTrain, cInf: cInf, samples: Double(kInt)) else { continue }
                 let ui = try separateOptimum(cTrain: cTrain, cInf: cInf, samples: Double(kInt), lo: b.lo, hi: b.hi)
                 let n = Double.exp(ui)
-                let s = law.taskLoss(params: n, tokens: separateTokens(cTrain: cTrain, params: n), samples: Double(kInt))
-                if s < bestScore { bestScore = s; bestU = ui; bestK = kInt }
+                let s = law.taskLoss(
+                    params: n,
+                    tokens: separateTokens(cTrain: cTrain, params: n),
+                    samples: Double(kInt)
+                )
+                if s < bestScore {
+                    bestScore = s
+                    bestU = ui
+                    bestK = kInt
+                }
             }
         }
         // Boundaries are read off the continuous optimum: with k fixed at an integer the inference
@@ -212,10 +279,18 @@ public struct Planner: Sendable {
         let n = Double.exp(bestU)
         let d = separateTokens(cTrain: cTrain, params: n)
         if d >= maxTokens * (1 - 1e-9) { boundaries.append(.mostTokens) }
-        return Plan(params: n, tokens: d, samples: bestK, samplesContinuous: kCont,
-                    predicted: law.predict(params: n, tokens: d, samples: Double(bestK)),
-                    trainFLOPs: 6 * n * d, inferenceFLOPs: 2 * n * Double(bestK), flopsPerQuery: nil,
-                    totalCost: 6 * n * d, boundaries: boundaries)
+        return Plan(
+            params: n,
+            tokens: d,
+            samples: bestK,
+            samplesContinuous: kCont,
+            predicted: law.predict(params: n, tokens: d, samples: Double(bestK)),
+            trainFLOPs: 6 * n * d,
+            inferenceFLOPs: 2 * n * Double(bestK),
+            flopsPerQuery: nil,
+            totalCost: 6 * n * d,
+            boundaries: boundaries
+        )
     }
 
     /// Chinchilla under separate budgets: N, D compute-optimal for C_train; k = the samples the
@@ -228,7 +303,12 @@ public struct Planner: Sendable {
         if alloc.tokens > maxTokens {
             // Data-constrained: all the data, and the rest of the budget in parameters.
             let n = cTrain / (6 * maxTokens)
-            alloc = Allocation(flops: cTrain, params: n, tokens: maxTokens, loss: chinchillaAllocation.loss(params: n, tokens: maxTokens))
+            alloc = Allocation(
+                flops: cTrain,
+                params: n,
+                tokens: maxTokens,
+                loss: chinchillaAllocation.loss(params: n, tokens: maxTokens)
+            )
             boundaries.append(.mostTokens)
         }
         if !law.hasSamplesTerm { boundaries.append(.noSamplesTerm) }
@@ -236,11 +316,21 @@ public struct Planner: Sendable {
             let afford = cInf / (2 * alloc.params)
             if afford < 1 { boundaries.append(.overInferenceBudget) }
             if law.hasSamplesTerm { k = max(1, Int(afford.rounded(.down))) }
-        } else { boundaries.append(.inferenceNotBudgeted) }
-        return Plan(params: alloc.params, tokens: alloc.tokens, samples: k, samplesContinuous: nil,
-                    predicted: law.predict(params: alloc.params, tokens: alloc.tokens, samples: Double(k)),
-                    trainFLOPs: cTrain, inferenceFLOPs: 2 * alloc.params * Double(k), flopsPerQuery: nil,
-                    totalCost: cTrain, boundaries: boundaries)
+        } else {
+            boundaries.append(.inferenceNotBudgeted)
+        }
+        return Plan(
+            params: alloc.params,
+            tokens: alloc.tokens,
+            samples: k,
+            samplesContinuous: nil,
+            predicted: law.predict(params: alloc.params, tokens: alloc.tokens, samples: Double(k)),
+            trainFLOPs: cTrain,
+            inferenceFLOPs: 2 * alloc.params * Double(k),
+            flopsPerQuery: nil,
+            totalCost: cTrain,
+            boundaries: boundaries
+        )
     }
 
     // MARK: - One budget (FLOPs or dollars)
@@ -276,12 +366,37 @@ public struct Planner: Sendable {
     private func lifetimeProblems(_ budget: PlanBudget, pricing: DollarPricing?) throws -> [LifetimeProblem] {
         switch budget {
         case let .lifetime(c, q, t):
-            return [LifetimeProblem(budget: c, trainUnit: 1, queries: q, tokensPerSample: t, promptTokens: 0, curve: nil, serving: nil, maxParams: maxParams, shift: 0)]
+            return [
+                LifetimeProblem(
+                    budget: c,
+                    trainUnit: 1,
+                    queries: q,
+                    tokensPerSample: t,
+                    promptTokens: 0,
+                    curve: nil,
+                    serving: nil,
+                    maxParams: maxParams,
+                    shift: 0
+                )
+            ]
         case let .dollars(x, q, t, p):
-            guard let pricing else { throw PlanError.noServingOption("a dollar budget needs hardware and quantization prices (--hardware, --quant)") }
+            guard let pricing else {
+                throw PlanError.noServingOption(
+                    "a dollar budget needs hardware and quantization prices (--hardware, --quant)"
+                )
+            }
             return pricing.curves.map {
-                LifetimeProblem(budget: x, trainUnit: pricing.training.usdPerFLOP, queries: q, tokensPerSample: t, promptTokens: p,
-                                curve: $0, serving: pricing.serving, maxParams: min(maxParams, $0.maxParams), shift: $0.shift)
+                LifetimeProblem(
+                    budget: x,
+                    trainUnit: pricing.training.usdPerFLOP,
+                    queries: q,
+                    tokensPerSample: t,
+                    promptTokens: p,
+                    curve: $0,
+                    serving: pricing.serving,
+                    maxParams: min(maxParams, $0.maxParams),
+                    shift: $0.shift
+                )
             }
         case .separate:
             return []
@@ -319,8 +434,11 @@ public struct Planner: Sendable {
         guard let minimum = problems.map(minimumAmount).min(), minimum > budget.amount else { return nil }
         let unit = budgetUnit(budget)
         return .budgetTooSmall(
-            what: "a budget of \(PlanError.scientific(budget.amount)) \(unit) cannot train and serve even a \(PlanError.scientific(minParams))-parameter model (\(PlanError.scientific(minTokensPerParam)) token per parameter, one sample per query)",
-            minimum: minimum, unit: unit)
+            what:
+                "a budget of \(PlanError.scientific(budget.amount)) \(unit) cannot train and serve even a \(PlanError.scientific(minParams))-parameter model (\(PlanError.scientific(minTokensPerParam)) token per parameter, one sample per query)",
+            minimum: minimum,
+            unit: unit
+        )
     }
 
     /// Best task loss and k for a fixed N (k continuous in [1, k_max(N)]).
@@ -346,28 +464,51 @@ public struct Planner: Sendable {
             let d = min(maxTokens, (p.budget - fixed - k * s) / scale)
             return d > 0 ? law.taskLoss(params: n, tokens: d, samples: k, shift: p.shift) : .infinity
         }
-        let k1 = law.taskLoss(params: n, tokens: min(maxTokens, (p.budget - fixed - s) / scale), samples: 1, shift: p.shift)
+        let k1 = law.taskLoss(
+            params: n,
+            tokens: min(maxTokens, (p.budget - fixed - s) / scale),
+            samples: 1,
+            shift: p.shift
+        )
         return k1 <= r.value ? (k1, 1) : (r.value, Double.exp(r.x - 1))
     }
 
     private func solveLifetime(_ p: LifetimeProblem) throws -> Plan {
         guard let top = upperLnN(p, k: 1) else {
-            throw PlanError.budgetTooSmall(what: "the budget cannot train and serve the smallest model", minimum: minimumAmount(p), unit: "")
+            throw PlanError.budgetTooSmall(
+                what: "the budget cannot train and serve the smallest model",
+                minimum: minimumAmount(p),
+                unit: ""
+            )
         }
         let lo = Double.log(minParams)
         let uCont = gridBrent(lo: lo, hi: top.u) { profile(p, lnN: $0).score }
         let kCont = profile(p, lnN: uCont).k
         let samplesFree = law.hasSamplesTerm && p.sampleCost(uCont) > 0
 
-        var bestU = uCont, bestK = 1, bestScore = Double.infinity, bestCap = top
+        var bestU = uCont
+        var bestK = 1
+        var bestScore = Double.infinity
+        var bestCap = top
         for kInt in samplesFree ? integerNeighbours(kCont).filter({ Double($0) <= maxSamples }) : [1] {
             guard let ub = upperLnN(p, k: Double(kInt)) else { continue }
             let u = gridBrent(lo: lo, hi: ub.u) { u in
                 let d = tokens(p, lnN: u, k: Double(kInt))
-                return d > 0 ? law.taskLoss(params: Double.exp(u), tokens: d, samples: Double(kInt), shift: p.shift) : .infinity
+                return d > 0
+                    ? law.taskLoss(params: Double.exp(u), tokens: d, samples: Double(kInt), shift: p.shift) : .infinity
             }
-            let s = law.taskLoss(params: Double.exp(u), tokens: tokens(p, lnN: u, k: Double(kInt)), samples: Double(kInt), shift: p.shift)
-            if s < bestScore { bestScore = s; bestU = u; bestK = kInt; bestCap = ub }
+            let s = law.taskLoss(
+                params: Double.exp(u),
+                tokens: tokens(p, lnN: u, k: Double(kInt)),
+                samples: Double(kInt),
+                shift: p.shift
+            )
+            if s < bestScore {
+                bestScore = s
+                bestU = u
+                bestK = kInt
+                bestCap = ub
+            }
         }
         var boundaries: [PlanBoundary] = []
         if !law.hasSamplesTerm { boundaries.append(.noSamplesTerm) }
@@ -377,20 +518,42 @@ public struct Planner: Sendable {
         if abs(bestU - lo) < 1e-7 { boundaries.append(.smallestModel) }
         if abs(bestU - bestCap.u) < 1e-7 { appendOnce(&boundaries, bestCap.cap) }
         if tokens(p, lnN: bestU, k: Double(bestK)) >= maxTokens * (1 - 1e-9) { boundaries.append(.mostTokens) }
-        return finish(p, params: Double.exp(bestU), samples: bestK, samplesContinuous: samplesFree ? kCont : nil, boundaries: boundaries)
+        return finish(
+            p,
+            params: Double.exp(bestU),
+            samples: bestK,
+            samplesContinuous: samplesFree ? kCont : nil,
+            boundaries: boundaries
+        )
     }
 
     /// Builds the reported plan, repricing a dollar plan exactly on its best candidate option and
     /// re-deriving D from the budget so that the budget holds exactly.
-    private func finish(_ p: LifetimeProblem, params n: Double, samples k: Int, samplesContinuous: Double?, boundaries: [PlanBoundary]) -> Plan {
-        let q = p.queries, t = p.tokensPerSample, pr = p.promptTokens
+    private func finish(
+        _ p: LifetimeProblem,
+        params n: Double,
+        samples k: Int,
+        samplesContinuous: Double?,
+        boundaries: [PlanBoundary]
+    ) -> Plan {
+        let q = p.queries
+        let t = p.tokensPerSample
+        let pr = p.promptTokens
         let inferenceFLOPs = 2 * n * (Double(k) * t + pr) * q
         guard let curve = p.curve, let pricing = p.serving else {
             let d = tokens(p, lnN: Double.log(n), k: Double(k))
-            var plan = Plan(params: n, tokens: d, samples: k, samplesContinuous: samplesContinuous,
-                            predicted: law.predict(params: n, tokens: d, samples: Double(k), shift: p.shift),
-                            trainFLOPs: 6 * n * d, inferenceFLOPs: inferenceFLOPs, flopsPerQuery: 2 * n * (Double(k) * t + pr),
-                            totalCost: 6 * n * d + inferenceFLOPs, boundaries: boundaries)
+            var plan = Plan(
+                params: n,
+                tokens: d,
+                samples: k,
+                samplesContinuous: samplesContinuous,
+                predicted: law.predict(params: n, tokens: d, samples: Double(k), shift: p.shift),
+                trainFLOPs: 6 * n * d,
+                inferenceFLOPs: inferenceFLOPs,
+                flopsPerQuery: 2 * n * (Double(k) * t + pr),
+                totalCost: 6 * n * d + inferenceFLOPs,
+                boundaries: boundaries
+            )
             plan.totalCost = p.trainUnit * plan.trainFLOPs + q * Double(k) * t * p.perOutputToken(Double.log(n))
             return plan
         }
@@ -399,7 +562,8 @@ public struct Planner: Sendable {
         for option in curve.candidates {
             guard let price = pricing.price(params: n, option: option) else { continue }
             let perQuery = Double(k) * t * price.usdPerOutputToken + pr * price.usdPerInputToken
-            if choice == nil || perQuery < Double(k) * t * choice!.1.usdPerOutputToken + pr * choice!.1.usdPerInputToken {
+            if choice == nil || perQuery < Double(k) * t * choice!.1.usdPerOutputToken + pr * choice!.1.usdPerInputToken
+            {
                 choice = (option, price)
             }
         }
@@ -410,10 +574,18 @@ public struct Planner: Sendable {
         var d = min(maxTokens, (p.budget - inferenceUSD) / (6 * p.trainUnit * n))
         if !(d > 0) { d = tokens(p, lnN: Double.log(n), k: Double(k)) }
         let shift = choice?.0.lossPenalty ?? p.shift
-        var plan = Plan(params: n, tokens: d, samples: k, samplesContinuous: samplesContinuous,
-                        predicted: law.predict(params: n, tokens: d, samples: Double(k), shift: shift),
-                        trainFLOPs: 6 * n * d, inferenceFLOPs: inferenceFLOPs, flopsPerQuery: 2 * n * (Double(k) * t + pr),
-                        totalCost: p.trainUnit * 6 * n * d + inferenceUSD, boundaries: boundaries)
+        var plan = Plan(
+            params: n,
+            tokens: d,
+            samples: k,
+            samplesContinuous: samplesContinuous,
+            predicted: law.predict(params: n, tokens: d, samples: Double(k), shift: shift),
+            trainFLOPs: 6 * n * d,
+            inferenceFLOPs: inferenceFLOPs,
+            flopsPerQuery: 2 * n * (Double(k) * t + pr),
+            totalCost: p.trainUnit * 6 * n * d + inferenceUSD,
+            boundaries: boundaries
+        )
         plan.trainUSD = p.trainUnit * 6 * n * d
         plan.inferenceUSD = inferenceUSD
         plan.usdPerQuery = perQuery
@@ -469,21 +641,34 @@ public struct Planner: Sendable {
         switch target {
         case let .accuracy(a):
             guard law.predictsAccuracy else {
-                throw PlanError.targetNotPredicted("a chinchilla law predicts loss, not accuracy: use --target-loss, or a t2-loss/t2-accuracy law (--law)")
+                throw PlanError.targetNotPredicted(
+                    "a chinchilla law predicts loss, not accuracy: use --target-loss, or a t2-loss/t2-accuracy law (--law)"
+                )
             }
             guard a > 0, a < 1 else {
-                throw PlanError.unreachableTarget(target: target.description, best: "pass@k is a fraction in (0, 1)", hint: "Give e.g. --target-accuracy 0.5 for 50%.")
+                throw PlanError.unreachableTarget(
+                    target: target.description,
+                    best: "pass@k is a fraction in (0, 1)",
+                    hint: "Give e.g. --target-accuracy 0.5 for 50%."
+                )
             }
         case let .loss(l):
             guard l.isFinite, l > 0 else {
-                throw PlanError.unreachableTarget(target: target.description, best: "a loss must be a positive number", hint: "Give e.g. --target-loss 2.1.")
+                throw PlanError.unreachableTarget(
+                    target: target.description,
+                    best: "a loss must be a positive number",
+                    hint: "Give e.g. --target-loss 2.1."
+                )
             }
             if let t = powerTerms, l <= law.pretraining.E {
                 let floor = law.pretraining.E
                 _ = t
                 throw PlanError.unreachableTarget(
-                    target: target.description, best: "the law's irreducible loss is E = \(String(format: "%.4g", floor)), which no model reaches",
-                    hint: "The nearest reachable targets are just above E, e.g. --target-loss \(String(format: "%.4g", floor + 0.05)).")
+                    target: target.description,
+                    best: "the law's irreducible loss is E = \(String(format: "%.4g", floor)), which no model reaches",
+                    hint:
+                        "The nearest reachable targets are just above E, e.g. --target-loss \(String(format: "%.4g", floor + 0.05))."
+                )
             }
         }
     }
@@ -491,24 +676,39 @@ public struct Planner: Sendable {
     private func nearestTargetHint(_ target: PlanTarget, _ atCap: Plan) -> String {
         switch target {
         case .accuracy:
-            return "The nearest reachable target is --target-accuracy \(String(format: "%.4g", (atCap.predicted.passAtK ?? 0) * 0.999))."
+            return
+                "The nearest reachable target is --target-accuracy \(String(format: "%.4g", (atCap.predicted.passAtK ?? 0) * 0.999))."
         case .loss:
-            return "The nearest reachable target is --target-loss \(String(format: "%.4g", atCap.predicted.taskLoss * 1.001))."
+            return
+                "The nearest reachable target is --target-loss \(String(format: "%.4g", atCap.predicted.taskLoss * 1.001))."
         }
     }
 
     private func lowestFeasible(_ budget: PlanBudget, pricing: DollarPricing?, from amount: Double) throws -> Double {
         // Probe a tiny amount to learn the minimum feasible budget from the error.
-        do { _ = try plan(budget.with(amount: 1e-300), pricing: pricing) } catch let PlanError.budgetTooSmall(_, minimum, _) {
+        do { _ = try plan(budget.with(amount: 1e-300), pricing: pricing) } catch let PlanError.budgetTooSmall(
+            _,
+            minimum,
+            _
+        ) {
             return min(amount, minimum * (1 + 1e-9))
         }
         return amount
     }
 
-    private func targetResult(_ target: PlanTarget, amount: Double, budget: PlanBudget, pricing: DollarPricing?) throws -> TargetComparison {
+    private func targetResult(
+        _ target: PlanTarget,
+        amount: Double,
+        budget: PlanBudget,
+        pricing: DollarPricing?
+    ) throws -> TargetComparison {
         let found = try plan(budget.with(amount: amount), pricing: pricing)
         if let chin = try chinchillaReaching(target.taskLoss, budget: budget, pricing: pricing) {
-            return TargetComparison(target: target, result: PlanComparison(budget: found.budget, plan: found.plan, chinchilla: chin), chinchillaReachesTarget: true)
+            return TargetComparison(
+                target: target,
+                result: PlanComparison(budget: found.budget, plan: found.plan, chinchilla: chin),
+                chinchillaReachesTarget: true
+            )
         }
         // Chinchilla's shape with k = 1 never reaches the target: compare at the plan's budget instead.
         return TargetComparison(target: target, result: found, chinchillaReachesTarget: false)
@@ -523,7 +723,11 @@ public struct Planner: Sendable {
             guard let problems = try? lifetimeProblems(budget, pricing: pricing) else { return nil }
             var best: Plan?
             for problem in problems {
-                if let c = try? chinchillaLifetime(problem), best == nil || c.predicted.taskLoss < best!.predicted.taskLoss { best = c }
+                if let c = try? chinchillaLifetime(problem),
+                    best == nil || c.predicted.taskLoss < best!.predicted.taskLoss
+                {
+                    best = c
+                }
             }
             return best
         }
@@ -534,7 +738,10 @@ public struct Planner: Sendable {
     private func chinchillaReaching(_ tau: Double, budget: PlanBudget, pricing: DollarPricing?) throws -> Plan? {
         func chin(_ x: Double) -> Plan? { chinchillaOnly(budget.with(amount: x), pricing: pricing) }
         var lo = try lowestFeasible(budget, pricing: pricing, from: budget.amount)
-        let cap: Double = { if case .dollars = budget { return 1e15 }; return 1e40 }()
+        let cap: Double = {
+            if case .dollars = budget { return 1e15 }
+            return 1e40
+        }()
         var hi = lo
         while hi < cap {
             hi *= 1.5
@@ -542,7 +749,8 @@ public struct Planner: Sendable {
             lo = hi
         }
         guard let atHi = chin(hi), atHi.predicted.taskLoss <= tau else { return nil }
-        var a = lo, b = hi
+        var a = lo
+        var b = hi
         for _ in 0..<80 {
             let m = (a * b).squareRoot()
             if let c = chin(m), c.predicted.taskLoss <= tau { b = m } else { a = m }
@@ -577,10 +785,14 @@ public struct Planner: Sendable {
         guard hi > lo + 1e-12 else { return lo }
         let m = max(3, gridPoints)
         let step = (hi - lo) / Double(m - 1)
-        var bestI = 0, bestV = Double.infinity
+        var bestI = 0
+        var bestV = Double.infinity
         for i in 0..<m {
             let v = f(lo + Double(i) * step)
-            if v < bestV { bestV = v; bestI = i }
+            if v < bestV {
+                bestV = v
+                bestI = i
+            }
         }
         let a = lo + Double(max(0, bestI - 1)) * step
         let b = lo + Double(min(m - 1, bestI + 1)) * step

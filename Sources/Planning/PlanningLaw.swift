@@ -27,16 +27,28 @@ public struct PlanningLaw: Sendable, Equatable {
         case let .t2Loss(l):
             base = l.pretraining
             guard l.G >= 0, l.gamma >= 0, l.G.isFinite, l.gamma.isFinite else {
-                throw PlanError.unplannableLaw(form: law.form, reason: "its samples term G/k^γ has G = \(l.G), γ = \(l.gamma); both must be ≥ 0 so that more samples never hurt")
+                throw PlanError.unplannableLaw(
+                    form: law.form,
+                    reason:
+                        "its samples term G/k^γ has G = \(l.G), γ = \(l.gamma); both must be ≥ 0 so that more samples never hurt"
+                )
             }
         case let .t2Accuracy(l):
             base = l.base
             guard l.theta2 < 0, [l.theta1, l.theta2, l.theta3, l.theta4].allSatisfy(\.isFinite) else {
-                throw PlanError.unplannableLaw(form: law.form, reason: "θ₂ = \(l.theta2) ≥ 0 means predicted accuracy rises with loss; refit with `t2 fit --form t2-accuracy`")
+                throw PlanError.unplannableLaw(
+                    form: law.form,
+                    reason:
+                        "θ₂ = \(l.theta2) ≥ 0 means predicted accuracy rises with loss; refit with `t2 fit --form t2-accuracy`"
+                )
             }
         }
-        for (name, value) in [("A", base.A), ("B", base.B), ("alpha", base.alpha), ("beta", base.beta)] where !(value > 0 && value.isFinite) {
-            throw PlanError.unplannableLaw(form: law.form, reason: "parameter \(name) = \(value); the planner needs A, B, α, β > 0 (loss falling in both N and D)")
+        for (name, value) in [("A", base.A), ("B", base.B), ("alpha", base.alpha), ("beta", base.beta)]
+        where !(value > 0 && value.isFinite) {
+            throw PlanError.unplannableLaw(
+                form: law.form,
+                reason: "parameter \(name) = \(value); the planner needs A, B, α, β > 0 (loss falling in both N and D)"
+            )
         }
         guard base.E.isFinite else {
             throw PlanError.unplannableLaw(form: law.form, reason: "E = \(base.E) is not finite")
@@ -50,7 +62,11 @@ public struct PlanningLaw: Sendable, Equatable {
         do {
             law = try ScalingLaw(file, source: source)
         } catch LawFileError.unknownForm(_, let form) {
-            throw PlanError.unplannableLaw(form: form, reason: "\(source) holds a '\(form)' law, which does not predict quality from model size and training tokens")
+            throw PlanError.unplannableLaw(
+                form: form,
+                reason:
+                    "\(source) holds a '\(form)' law, which does not predict quality from model size and training tokens"
+            )
         }
         try self.init(law)
     }
@@ -87,9 +103,12 @@ public struct PlanningLaw: Sendable, Equatable {
             let lhat = l.base.loss(params: params, tokens: tokens) + shift
             let mu = Special.sigmoid(l.theta1 + l.theta2 * lhat)
             let nu = Double.exp(l.theta3 + l.theta4 * lhat)
-            let a = mu * nu, b = (1 - mu) * nu
+            let a = mu * nu
+            let b = (1 - mu) * nu
             // ln E[(1−p)^k] = ln B(a, b+k) − ln B(a, b)
-            let logMiss = Double.logGamma(b + samples) - Double.logGamma(b) + Double.logGamma(a + b) - Double.logGamma(a + b + samples)
+            let logMiss =
+                Double.logGamma(b + samples) - Double.logGamma(b) + Double.logGamma(a + b)
+                - Double.logGamma(a + b + samples)
             return -Special.log1mexp(min(logMiss, -Double.leastNonzeroMagnitude))
         }
     }
@@ -99,11 +118,23 @@ public struct PlanningLaw: Sendable, Equatable {
         let task = taskLoss(params: params, tokens: tokens, samples: samples, shift: shift)
         switch law {
         case let .chinchilla(l):
-            return Prediction(passAtK: nil, taskLoss: task, pretrainingLoss: l.loss(params: params, tokens: tokens) + shift)
+            return Prediction(
+                passAtK: nil,
+                taskLoss: task,
+                pretrainingLoss: l.loss(params: params, tokens: tokens) + shift
+            )
         case let .t2Loss(l):
-            return Prediction(passAtK: Double.exp(-task), taskLoss: task, pretrainingLoss: l.pretraining.loss(params: params, tokens: tokens) + shift)
+            return Prediction(
+                passAtK: Double.exp(-task),
+                taskLoss: task,
+                pretrainingLoss: l.pretraining.loss(params: params, tokens: tokens) + shift
+            )
         case let .t2Accuracy(l):
-            return Prediction(passAtK: Double.exp(-task), taskLoss: task, pretrainingLoss: l.base.loss(params: params, tokens: tokens) + shift)
+            return Prediction(
+                passAtK: Double.exp(-task),
+                taskLoss: task,
+                pretrainingLoss: l.base.loss(params: params, tokens: tokens) + shift
+            )
         }
     }
 }
@@ -125,6 +156,8 @@ public struct Prediction: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case passAtK = "pass_at_k", taskLoss = "task_loss", pretrainingLoss = "pretraining_loss"
+        case passAtK = "pass_at_k"
+        case taskLoss = "task_loss"
+        case pretrainingLoss = "pretraining_loss"
     }
 }

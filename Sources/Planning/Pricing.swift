@@ -24,7 +24,8 @@ public struct ServingOption: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case hardware, quant, engine, gpus, lossPenalty = "loss_penalty"
+        case hardware, quant, engine, gpus
+        case lossPenalty = "loss_penalty"
     }
 }
 
@@ -79,7 +80,10 @@ public struct TrainingPricing: Sendable, Equatable, Codable {
     public var usdPerFLOP: Double { usdPerGPUHour / (3600 * peakFLOPs * mfu) }
 
     enum CodingKeys: String, CodingKey {
-        case hardware, usdPerGPUHour = "usd_per_gpu_hour", peakFLOPs = "peak_flops", mfu
+        case hardware
+        case usdPerGPUHour = "usd_per_gpu_hour"
+        case peakFLOPs = "peak_flops"
+        case mfu
     }
 }
 

@@ -23,7 +23,8 @@ public enum BetaBinomial {
     /// ln P(c | n, a, b).
     @inlinable
     public static func logLikelihood(samples n: Int, correct c: Int, a: Double, b: Double) -> Double {
-        let nd = Double(n), cd = Double(c)
+        let nd = Double(n)
+        let cd = Double(c)
         return logBinomial(samples: nd, correct: cd)
             + Special.logPochhammer(a, cd) + Special.logPochhammer(b, nd - cd) - Special.logPochhammer(a + b, nd)
     }
@@ -109,9 +110,13 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
     func distributions(_ x: [Double], groups: Int) -> [SuccessDistribution] {
         (0..<groups).map { g in
             let i = parameterIndices(group: g, groups: groups)
-            return SuccessDistribution(family: self, a: Double.exp(x[i.a]), b: Double.exp(x[i.b]),
-                                       zeroMass: i.zeroMass.map { Special.sigmoid(x[$0]) } ?? 0,
-                                       problemShape: i.problemShape.map { Double.exp(x[$0]) })
+            return SuccessDistribution(
+                family: self,
+                a: Double.exp(x[i.a]),
+                b: Double.exp(x[i.b]),
+                zeroMass: i.zeroMass.map { Special.sigmoid(x[$0]) } ?? 0,
+                problemShape: i.problemShape.map { Double.exp(x[$0]) }
+            )
         }
     }
 }
@@ -148,15 +153,20 @@ public struct SuccessDistribution: Sendable, Equatable, Codable {
     /// averaged over the problem effect for the crossed family (a new problem; the crossed family's
     /// forecasts for the group's own problems are posterior means, ``SuccessDistributionFitter/forecasts``).
     public func passAtK(_ k: Double) -> Double {
-        (1 - zeroMass) * overProblemEffect { lw, b in Double.exp(lw) * BetaBinomial.passAtK(a: a, b: b, k: k) }.reduce(0, +)
+        (1 - zeroMass)
+            * overProblemEffect { lw, b in Double.exp(lw) * BetaBinomial.passAtK(a: a, b: b, k: k) }.reduce(0, +)
     }
 
     /// Mean single-sample success (1 − π)·E[a/(a + b)].
-    public var mean: Double { (1 - zeroMass) * overProblemEffect { lw, b in Double.exp(lw) * a / (a + b) }.reduce(0, +) }
+    public var mean: Double {
+        (1 - zeroMass) * overProblemEffect { lw, b in Double.exp(lw) * a / (a + b) }.reduce(0, +)
+    }
 
     /// ln P(c | n) under this distribution (marginal over the problem effect for the crossed family).
     public func logLikelihood(samples n: Int, correct c: Int) -> Double {
-        let ll = Special.logSumExp(overProblemEffect { lw, b in lw + BetaBinomial.logLikelihood(samples: n, correct: c, a: a, b: b) })
+        let ll = Special.logSumExp(
+            overProblemEffect { lw, b in lw + BetaBinomial.logLikelihood(samples: n, correct: c, a: a, b: b) }
+        )
         if zeroMass <= 0 { return ll }
         if c == 0 { return Special.logAddExp(Double.log(zeroMass), Double.log(onePlus: -zeroMass) + ll) }
         return Double.log(onePlus: -zeroMass) + ll
@@ -186,7 +196,9 @@ extension SuccessLikelihood {
     /// The objective's value at x (the gradient is computed and dropped).
     func value(at x: [Double]) -> Double {
         var scratch = [Double](repeating: 0, count: x.count)
-        return x.withUnsafeBufferPointer { xb in scratch.withUnsafeMutableBufferPointer { valueAndGradient(at: xb, gradient: $0) } }
+        return x.withUnsafeBufferPointer { xb in
+            scratch.withUnsafeMutableBufferPointer { valueAndGradient(at: xb, gradient: $0) }
+        }
     }
 }
 
@@ -208,15 +220,24 @@ struct SuccessObjective: SuccessLikelihood {
         precondition(!family.sharesProblemEffects, "\(family.rawValue) has its own likelihood (CrossedObjective)")
         self.family = family
         self.groups = groups.count
-        var n: [Double] = [], c: [Double] = [], g: [Int] = [], w: [Double] = []
+        var n: [Double] = []
+        var c: [Double] = []
+        var g: [Int] = []
+        var w: [Double] = []
         for (gi, problems) in groups.enumerated() {
             for (pi, p) in problems.enumerated() {
                 let wt = weights?[gi][pi] ?? 1
                 if wt == 0 { continue }
-                n.append(Double(p.samples)); c.append(Double(p.correct)); g.append(gi); w.append(wt)
+                n.append(Double(p.samples))
+                c.append(Double(p.correct))
+                g.append(gi)
+                w.append(wt)
             }
         }
-        self.n = n; self.c = c; self.group = g; self.weight = w
+        self.n = n
+        self.c = c
+        self.group = g
+        self.weight = w
         logBinomial = zip(n, c).map { BetaBinomial.logBinomial(samples: $0, correct: $1) }
     }
 
@@ -233,23 +254,34 @@ struct SuccessObjective: SuccessLikelihood {
         distributions(x).map { d in ks.map { d.passAtK($0) } }
     }
 
-    func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient gr: UnsafeMutableBufferPointer<Double>) -> Double {
+    func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient gr: UnsafeMutableBufferPointer<Double>) -> Double
+    {
         for i in 0..<gr.count { gr[i] = 0 }
         // Guard against overflow of exp: shapes beyond e^±30 are outside any useful range.
         for i in 0..<x.count where !(abs(x[i]) < 40) { return .infinity }
         var value = 0.0
         // Per-group constants.
-        var aG = [Double](repeating: 0, count: groups), bG = aG, piG = aG
+        var aG = [Double](repeating: 0, count: groups)
+        var bG = aG
+        var piG = aG
         for g in 0..<groups {
             let s = shape(x, g)
-            aG[g] = Double.exp(s.la); bG[g] = Double.exp(s.lb)
+            aG[g] = Double.exp(s.la)
+            bG[g] = Double.exp(s.lb)
             piG[g] = s.t.map { Special.sigmoid($0) } ?? 0
         }
-        var dla = [Double](repeating: 0, count: groups), dlb = dla, dt = dla
+        var dla = [Double](repeating: 0, count: groups)
+        var dlb = dla
+        var dt = dla
         for i in 0..<n.count {
             let g = group[i]
-            let a = aG[g], b = bG[g], ni = n[i], ci = c[i], w = weight[i]
-            let ll = logBinomial[i]
+            let a = aG[g]
+            let b = bG[g]
+            let ni = n[i]
+            let ci = c[i]
+            let w = weight[i]
+            let ll =
+                logBinomial[i]
                 + Special.logPochhammer(a, ci) + Special.logPochhammer(b, ni - ci) - Special.logPochhammer(a + b, ni)
             let (ga, gb) = BetaBinomial.gradient(samples: ni, correct: ci, a: a, b: b)
             if family == .zeroInflated {

@@ -11,8 +11,14 @@ extension T2LossLaw {
     /// correct sample; Huber δ = 1e-3 on log residuals, 288-start L-BFGS). E went to its bound 0.
     /// Held out (fit on N < 12B, predict the nine 12B checkpoints): mean |Δ pass@k| 0.041.
     public static let pythiaGSM8K = T2LossLaw(
-        E: 0.0, A: 15_997_836.14144035, B: 511.1044217947252, alpha: 0.9425626797281689,
-        beta: 0.26752665861073044, G: 6.279031576852654, gamma: 0.5211583788934036)
+        E: 0.0,
+        A: 15_997_836.14144035,
+        B: 511.1044217947252,
+        alpha: 0.9425626797281689,
+        beta: 0.26752665861073044,
+        G: 6.279031576852654,
+        gamma: 0.5211583788934036
+    )
 }
 
 extension T2AccuracyLaw {
@@ -23,6 +29,16 @@ extension T2AccuracyLaw {
     /// 81 checkpoints; gauge E = 0, θ₂ = −1). Held out (fit on N < 12B, predict the 12B
     /// checkpoints): mean |Δ pass@k| 0.032.
     public static let pythiaGSM8K = T2AccuracyLaw(
-        base: ChinchillaLaw(E: 0, A: 14_722.873247665819, B: 97.02482730779208, alpha: 0.4992009893978272, beta: 0.12741838389503754),
-        theta1: -0.528278021735148, theta2: -1, theta3: 0.919765589234055, theta4: 0.7006307998288639)
+        base: ChinchillaLaw(
+            E: 0,
+            A: 14_722.873247665819,
+            B: 97.02482730779208,
+            alpha: 0.4992009893978272,
+            beta: 0.12741838389503754
+        ),
+        theta1: -0.528278021735148,
+        theta2: -1,
+        theta3: 0.919765589234055,
+        theta4: 0.7006307998288639
+    )
 }

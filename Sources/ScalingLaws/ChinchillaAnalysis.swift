@@ -66,19 +66,33 @@ public struct ChinchillaAnalysis: Sendable {
 
     /// Runs the analysis.
     /// - Throws: ``FitError`` when too few runs remain to identify the five parameters.
-    public static func run(_ runsIn: [Run], heldOut: [Run] = [], source: String, options: Options = Options()) throws -> ChinchillaAnalysis {
-        guard options.dropHighest >= 0 else { throw FitError.invalidOption("--drop-highest must be ≥ 0, got \(options.dropHighest)") }
+    public static func run(
+        _ runsIn: [Run],
+        heldOut: [Run] = [],
+        source: String,
+        options: Options = Options()
+    ) throws -> ChinchillaAnalysis {
+        guard options.dropHighest >= 0 else {
+            throw FitError.invalidOption("--drop-highest must be ≥ 0, got \(options.dropHighest)")
+        }
         var runs = runsIn
         var dropped: [Run] = []
         if options.dropHighest > 0 {
-            let order = runs.indices.sorted { runs[$0].loss > runs[$1].loss || (runs[$0].loss == runs[$1].loss && $0 < $1) }
+            let order = runs.indices.sorted {
+                runs[$0].loss > runs[$1].loss || (runs[$0].loss == runs[$1].loss && $0 < $1)
+            }
             let drop = Set(order.prefix(options.dropHighest))
             dropped = order.prefix(options.dropHighest).map { runs[$0] }
             runs = runs.indices.filter { !drop.contains($0) }.map { runs[$0] }
         }
         let parameterCount = options.fit.parameterCount
         guard runs.count > parameterCount else {
-            throw FitError.tooFewPoints(source: source, points: runs.count, parameters: parameterCount, dropped: dropped.count)
+            throw FitError.tooFewPoints(
+                source: source,
+                points: runs.count,
+                parameters: parameterCount,
+                dropped: dropped.count
+            )
         }
         let fit = ChinchillaFitter.fit(runs, options: options.fit)
         let allocations = options.budgets.map { fit.law.computeOptimal(flops: $0) }
@@ -89,10 +103,18 @@ public struct ChinchillaAnalysis: Sendable {
             replicates = bootstrap(runs, fit: fit, options: options)
             intervals = percentileIntervals(replicates, budgets: options.budgets, confidence: options.confidence)
         }
-        let predictions = heldOut.map { Prediction(run: $0, predicted: fit.law.loss(params: $0.params, tokens: $0.tokens)) }
+        let predictions = heldOut.map {
+            Prediction(run: $0, predicted: fit.law.loss(params: $0.params, tokens: $0.tokens))
+        }
         return ChinchillaAnalysis(
-            fit: fit, dropped: dropped, allocations: allocations, replicates: replicates, intervals: intervals,
-            diagnostics: diagnose(fit, runs: runs), heldOut: predictions)
+            fit: fit,
+            dropped: dropped,
+            allocations: allocations,
+            replicates: replicates,
+            intervals: intervals,
+            diagnostics: diagnose(fit, runs: runs),
+            heldOut: predictions
+        )
     }
 
     // MARK: - Bootstrap
@@ -106,7 +128,8 @@ public struct ChinchillaAnalysis: Sendable {
         let grid = ChinchillaProblem.starts(options.fit.starts, sharedExponent: options.fit.sharedExponent).map {
             options.fit.sharedExponent ? SharedExponentObjective.expand($0) : $0
         }
-        let starts = [ChinchillaHuberObjective.theta(fit.law)] + order.prefix(16).filter { $0 < grid.count }.map { grid[$0] }
+        let starts =
+            [ChinchillaHuberObjective.theta(fit.law)] + order.prefix(16).filter { $0 < grid.count }.map { grid[$0] }
         let count = options.bootstrap
         var laws = [ChinchillaLaw?](repeating: nil, count: count)
         let threads = max(1, min(options.fit.threads, count))
@@ -126,7 +149,9 @@ public struct ChinchillaAnalysis: Sendable {
                     }
                     if let best {
                         let polished = problem.minimize(from: best.x, solver: &solver, options: options.fit.polish)
-                        out.buffer[replicate] = ChinchillaHuberObjective.law(polished.value <= best.value ? polished.x : best.x)
+                        out.buffer[replicate] = ChinchillaHuberObjective.law(
+                            polished.value <= best.value ? polished.x : best.x
+                        )
                     }
                     replicate += threads
                 }
@@ -153,7 +178,8 @@ public struct ChinchillaAnalysis: Sendable {
             parameters: parameters,
             tokensPerParam: allocations.map { interval($0.map(\.tokensPerParam)) },
             params: allocations.map { interval($0.map(\.params)) },
-            confidence: confidence)
+            confidence: confidence
+        )
     }
 
     /// Linear-interpolation quantile (numpy's default, "type 7") of sorted values.
@@ -175,40 +201,58 @@ public struct ChinchillaAnalysis: Sendable {
         }
         // Bounds of the plausible region (the start grid spans exponents 0…2).
         if law.alpha < 0.02 || law.beta < 0.02 {
-            notes.append("an exponent sits at the lower bound (α = \(fmt(law.alpha)), β = \(fmt(law.beta))): the data show almost no improvement with \(law.alpha < law.beta ? "N" : "D"); the allocation is not identified")
+            notes.append(
+                "an exponent sits at the lower bound (α = \(fmt(law.alpha)), β = \(fmt(law.beta))): the data show almost no improvement with \(law.alpha < law.beta ? "N" : "D"); the allocation is not identified"
+            )
         }
         if law.alpha > 2.5 || law.beta > 2.5 {
-            notes.append("an exponent is implausibly large (α = \(fmt(law.alpha)), β = \(fmt(law.beta)) beyond the start grid's 2.0): the fit is extrapolating a term the data barely constrain")
+            notes.append(
+                "an exponent is implausibly large (α = \(fmt(law.alpha)), β = \(fmt(law.beta)) beyond the start grid's 2.0): the fit is extrapolating a term the data barely constrain"
+            )
         }
         let minLoss = runs.map(\.loss).min() ?? 1
         if law.E < 1e-3 * minLoss {
-            notes.append("the irreducible loss E = \(fmt(law.E)) sits at its lower bound of 0: the data do not reach the loss floor, so E and the other terms trade off")
+            notes.append(
+                "the irreducible loss E = \(fmt(law.E)) sits at its lower bound of 0: the data do not reach the loss floor, so E and the other terms trade off"
+            )
         }
         if law.A > 1e12 || law.B > 1e12 {
-            notes.append("a coefficient is huge (A = \(fmt(law.A)), B = \(fmt(law.B))): it is compensating an exponent the data do not identify")
+            notes.append(
+                "a coefficient is huge (A = \(fmt(law.A)), B = \(fmt(law.B))): it is compensating an exponent the data do not identify"
+            )
         }
         // Do the near-optimal starts agree on what matters (the allocation exponent)?
         let threshold = fit.objective * 1.01
-        let near = fit.startEndpoints.indices.filter { fit.startObjectives[$0] <= threshold }.map { fit.startEndpoints[$0] }
+        let near = fit.startEndpoints.indices.filter { fit.startObjectives[$0] <= threshold }.map {
+            fit.startEndpoints[$0]
+        }
         if near.count >= 2 {
             let exponents = near.map { $0[4] / ($0[3] + $0[4]) }
             let spread = (exponents.max()! - exponents.min()!)
             if spread > 0.05 {
-                notes.append("starts within 1% of the best objective disagree on the allocation exponent β/(α+β) (from \(fmt(exponents.min()!)) to \(fmt(exponents.max()!))): the law is weakly identified; use --bootstrap to see the uncertainty")
+                notes.append(
+                    "starts within 1% of the best objective disagree on the allocation exponent β/(α+β) (from \(fmt(exponents.min()!)) to \(fmt(exponents.max()!))): the law is weakly identified; use --bootstrap to see the uncertainty"
+                )
             }
         }
         let fraction = Double(fit.startsAtOptimum) / Double(max(fit.starts, 1))
         if fraction < 0.01 {
-            notes.append("only \(fit.startsAtOptimum) of \(fit.starts) starts reached the best objective: the optimum is hard to find; more starts may find a better one")
+            notes.append(
+                "only \(fit.startsAtOptimum) of \(fit.starts) starts reached the best objective: the optimum is hard to find; more starts may find a better one"
+            )
         }
         // Span of the data.
         let nSpan = log10(runs.map(\.params).max()! / runs.map(\.params).min()!)
         let dSpan = log10(runs.map(\.tokens).max()! / runs.map(\.tokens).min()!)
         if nSpan < 1 {
-            notes.append("the runs span only \(fmt(nSpan)) decades of N: α and A are poorly identified (aim for ≥ 1–2 decades)")
+            notes.append(
+                "the runs span only \(fmt(nSpan)) decades of N: α and A are poorly identified (aim for ≥ 1–2 decades)"
+            )
         }
         if dSpan < 1 {
-            notes.append("the runs span only \(fmt(dSpan)) decades of D: β and B are poorly identified (aim for ≥ 1–2 decades)")
+            notes.append(
+                "the runs span only \(fmt(dSpan)) decades of D: β and B are poorly identified (aim for ≥ 1–2 decades)"
+            )
         }
         return notes
     }
@@ -229,7 +273,8 @@ public enum FitError: Error, LocalizedError, Equatable, Sendable {
         switch self {
         case let .tooFewPoints(source, points, parameters, dropped):
             let droppedNote = dropped > 0 ? " after dropping \(dropped) highest-loss runs" : ""
-            return "\(source): \(points) runs\(droppedNote), but the Chinchilla law has \(parameters) free parameters and needs at least \(parameters + 1) runs. Add runs, or lower --drop-highest"
+            return
+                "\(source): \(points) runs\(droppedNote), but the Chinchilla law has \(parameters) free parameters and needs at least \(parameters + 1) runs. Add runs, or lower --drop-highest"
         case let .emptyGroup(source, group):
             return "\(source): group '\(group)' has no runs to fit"
         case let .invalidOption(message):

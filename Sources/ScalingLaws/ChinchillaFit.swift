@@ -70,20 +70,36 @@ public struct ChinchillaHuberObjective: DifferentiableObjective, Sendable {
 
     /// The objective and its gradient: the C kernel (AVX2 + FMA where the CPU has them), or,
     /// when a line-search probe pushes an exponent outside ±700, ``swiftValueAndGradient(at:gradient:)``.
-    public func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
+    public func valueAndGradient(
+        at x: UnsafeBufferPointer<Double>,
+        gradient g: UnsafeMutableBufferPointer<Double>
+    ) -> Double {
         kernelValueAndGradient(at: x, gradient: g, portable: false)
     }
 
     /// The C kernel; `portable` forces the baseline build even where AVX2 + FMA are available.
-    public func kernelValueAndGradient(at x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>, portable: Bool) -> Double {
+    public func kernelValueAndGradient(
+        at x: UnsafeBufferPointer<Double>,
+        gradient g: UnsafeMutableBufferPointer<Double>,
+        portable: Bool
+    ) -> Double {
         let kernel = portable ? t2_chinchilla_huber_portable : t2_chinchilla_huber
         var value = 0.0
         let status = paddedLogParams.withUnsafeBufferPointer { n in
             paddedLogTokens.withUnsafeBufferPointer { d in
                 paddedLogLoss.withUnsafeBufferPointer { l in
                     paddedWeight.withUnsafeBufferPointer { w in
-                        kernel(n.baseAddress, d.baseAddress, l.baseAddress, w.baseAddress, n.count,
-                                            x.baseAddress, delta, g.baseAddress, &value)
+                        kernel(
+                            n.baseAddress,
+                            d.baseAddress,
+                            l.baseAddress,
+                            w.baseAddress,
+                            n.count,
+                            x.baseAddress,
+                            delta,
+                            g.baseAddress,
+                            &value
+                        )
                     }
                 }
             }
@@ -93,13 +109,25 @@ public struct ChinchillaHuberObjective: DifferentiableObjective, Sendable {
 
     /// The same objective in Swift SIMD code, with a max-shifted scalar path for extreme
     /// parameters; the reference the C kernel is tested against.
-    public func swiftValueAndGradient(at x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
+    public func swiftValueAndGradient(
+        at x: UnsafeBufferPointer<Double>,
+        gradient g: UnsafeMutableBufferPointer<Double>
+    ) -> Double {
         typealias V = SIMD4<Double>
-        let a = x[0], b = x[1], e = x[2], alpha = x[3], beta = x[4]
+        let a = x[0]
+        let b = x[1]
+        let e = x[2]
+        let alpha = x[3]
+        let beta = x[4]
         let delta = V(repeating: self.delta)
         let halfDelta = 0.5 * delta
         let bigE = Double.exp(min(e, 700))
-        var value = V.zero, ga = V.zero, gb = V.zero, ge = V.zero, galpha = V.zero, gbeta = V.zero
+        var value = V.zero
+        var ga = V.zero
+        var gb = V.zero
+        var ge = V.zero
+        var galpha = V.zero
+        var gbeta = V.zero
         var scalarValue = 0.0
         var scalarGradient = (0.0, 0.0, 0.0, 0.0, 0.0)
         blocks.withUnsafeBufferPointer { blocks in
@@ -152,7 +180,13 @@ public struct ChinchillaHuberObjective: DifferentiableObjective, Sendable {
     }
 
     /// One run's Huber term and its ∂/∂(u₁, u₂, e) by the max-shifted log-sum-exp.
-    static func scalarTerm(_ u1: Double, _ u2: Double, _ e: Double, _ lnL: Double, _ delta: Double) -> (Double, (t1: Double, t2: Double, t3: Double)) {
+    static func scalarTerm(
+        _ u1: Double,
+        _ u2: Double,
+        _ e: Double,
+        _ lnL: Double,
+        _ delta: Double
+    ) -> (Double, (t1: Double, t2: Double, t3: Double)) {
         let m = max(u1, max(u2, e))
         let t1 = Double.exp(u1 - m)
         let t2 = Double.exp(u2 - m)
@@ -174,7 +208,13 @@ public struct ChinchillaHuberObjective: DifferentiableObjective, Sendable {
 
     /// The law for a point θ.
     public static func law(_ theta: [Double]) -> ChinchillaLaw {
-        ChinchillaLaw(E: Double.exp(theta[2]), A: Double.exp(theta[0]), B: Double.exp(theta[1]), alpha: theta[3], beta: theta[4])
+        ChinchillaLaw(
+            E: Double.exp(theta[2]),
+            A: Double.exp(theta[0]),
+            B: Double.exp(theta[1]),
+            alpha: theta[3],
+            beta: theta[4]
+        )
     }
 
     /// θ for a law.
@@ -192,19 +232,31 @@ public struct SharedExponentObjective: DifferentiableObjective, Sendable {
 
     public init(_ full: ChinchillaHuberObjective) { self.full = full }
 
-    public func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
+    public func valueAndGradient(
+        at x: UnsafeBufferPointer<Double>,
+        gradient g: UnsafeMutableBufferPointer<Double>
+    ) -> Double {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 10) { buffer in
             let theta = UnsafeMutableBufferPointer(rebasing: buffer[0..<5])
             let full = UnsafeMutableBufferPointer(rebasing: buffer[5..<10])
-            theta[0] = x[0]; theta[1] = x[1]; theta[2] = x[2]; theta[3] = x[3]; theta[4] = x[3]
+            theta[0] = x[0]
+            theta[1] = x[1]
+            theta[2] = x[2]
+            theta[3] = x[3]
+            theta[4] = x[3]
             let value = self.full.valueAndGradient(at: UnsafeBufferPointer(theta), gradient: full)
-            g[0] = full[0]; g[1] = full[1]; g[2] = full[2]; g[3] = full[3] + full[4]
+            g[0] = full[0]
+            g[1] = full[1]
+            g[2] = full[2]
+            g[3] = full[3] + full[4]
             return value
         }
     }
 
     /// (a, b, e, α, β) → (a, b, e, (α + β)/2).
-    public static func reduce(_ theta: [Double]) -> [Double] { [theta[0], theta[1], theta[2], 0.5 * (theta[3] + theta[4])] }
+    public static func reduce(_ theta: [Double]) -> [Double] {
+        [theta[0], theta[1], theta[2], 0.5 * (theta[3] + theta[4])]
+    }
     /// (a, b, e, η) → (a, b, e, η, η).
     public static func expand(_ x: [Double]) -> [Double] { [x[0], x[1], x[2], x[3], x[3]] }
 }
@@ -233,9 +285,18 @@ struct ChinchillaProblem: Sendable {
 
     /// Minimises from `start` (five-parameter θ when `reduced` is false); the result's x is a
     /// five-parameter θ.
-    func minimize(from start: [Double], reduced: Bool = false, solver: inout LBFGSSolver, options: LBFGSOptions) -> MinimizationResult {
+    func minimize(
+        from start: [Double],
+        reduced: Bool = false,
+        solver: inout LBFGSSolver,
+        options: LBFGSOptions
+    ) -> MinimizationResult {
         guard sharedExponent else { return solver.minimize(full, from: start, options: options) }
-        var result = solver.minimize(SharedExponentObjective(full), from: reduced ? start : SharedExponentObjective.reduce(start), options: options)
+        var result = solver.minimize(
+            SharedExponentObjective(full),
+            from: reduced ? start : SharedExponentObjective.reduce(start),
+            options: options
+        )
         result.x = SharedExponentObjective.expand(result.x)
         return result
     }
@@ -250,9 +311,21 @@ public struct ChinchillaFitOptions: Sendable, Equatable {
     /// L-BFGS settings for each start: scipy L-BFGS-B's defaults (ftol = 2.22e-9 on the relative
     /// decrease, gtol = 1e-5), the rule Epoch AI's reference fit runs with. The best endpoints are
     /// then polished with ``polish``.
-    public var optimizer = LBFGSOptions(memory: 10, gradientTolerance: 1e-5, functionTolerance: 2.220446049250313e-9, maxIterations: 15_000, maxEvaluations: 15_000)
+    public var optimizer = LBFGSOptions(
+        memory: 10,
+        gradientTolerance: 1e-5,
+        functionTolerance: 2.220446049250313e-9,
+        maxIterations: 15_000,
+        maxEvaluations: 15_000
+    )
     /// Settings for polishing the best endpoints to machine precision.
-    public var polish = LBFGSOptions(memory: 10, gradientTolerance: 1e-14, functionTolerance: 0, maxIterations: 2_000, maxEvaluations: 10_000)
+    public var polish = LBFGSOptions(
+        memory: 10,
+        gradientTolerance: 1e-14,
+        functionTolerance: 0,
+        maxIterations: 2_000,
+        maxEvaluations: 10_000
+    )
     /// How many of the best distinct endpoints to polish.
     public var polishCount = 8
     /// Threads to use (default: all cores).
@@ -347,7 +420,12 @@ public enum ChinchillaFitter {
                                 let block = next.take()
                                 guard block < blocks else { return }
                                 for index in (block * blockSize)..<min(count, (block + 1) * blockSize) {
-                                    let result = problem.minimize(from: starts[index], reduced: true, solver: &solver, options: options.optimizer)
+                                    let result = problem.minimize(
+                                        from: starts[index],
+                                        reduced: true,
+                                        solver: &solver,
+                                        options: options.optimizer
+                                    )
                                     v.buffer[index] = result.value.isFinite ? result.value : .infinity
                                     p.buffer[index] = result.x
                                     s.buffer[index] = result.status
@@ -363,12 +441,23 @@ public enum ChinchillaFitter {
         let order = (0..<count).sorted { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
         var polishedStarts: [[Double]] = []
         var sweepStatus = statuses[order.first ?? 0]
-        var final = MinimizationResult(x: endpoints[order.first ?? 0], value: values[order.first ?? 0], gradientNorm: .nan, iterations: 0, evaluations: 0, status: statuses[order.first ?? 0])
+        var final = MinimizationResult(
+            x: endpoints[order.first ?? 0],
+            value: values[order.first ?? 0],
+            gradientNorm: .nan,
+            iterations: 0,
+            evaluations: 0,
+            status: statuses[order.first ?? 0]
+        )
         var polisher = LBFGSSolver(dimension: problem.dimension, memory: options.polish.memory)
         for index in order where values[index].isFinite {
             if polishedStarts.count >= options.polishCount { break }
             let candidate = endpoints[index]
-            if polishedStarts.contains(where: { zip($0, candidate).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) } }) { continue }
+            if polishedStarts.contains(where: {
+                zip($0, candidate).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) }
+            }) {
+                continue
+            }
             polishedStarts.append(candidate)
             let polished = problem.minimize(from: candidate, solver: &polisher, options: options.polish)
             if polished.value < final.value || (polished.value == final.value && final.evaluations == 0) {
@@ -383,11 +472,17 @@ public enum ChinchillaFitter {
         // converged under the sweep's rule.
         let status = final.status.isConverged ? final.status : sweepStatus
         return ChinchillaFit(
-            law: ChinchillaHuberObjective.law(final.x), objective: final.value, points: runs.count,
-            status: status, starts: count,
-            convergedStarts: statuses.filter(\.isConverged).count, startsAtOptimum: atOptimum,
-            startObjectives: values, startEndpoints: endpoints,
-            evaluations: evaluations.reduce(0, +))
+            law: ChinchillaHuberObjective.law(final.x),
+            objective: final.value,
+            points: runs.count,
+            status: status,
+            starts: count,
+            convergedStarts: statuses.filter(\.isConverged).count,
+            startsAtOptimum: atOptimum,
+            startObjectives: values,
+            startEndpoints: endpoints,
+            evaluations: evaluations.reduce(0, +)
+        )
     }
 }
 

@@ -35,7 +35,12 @@ public struct ChinchillaLaw: Sendable, Equatable, Codable {
     /// points (the 5 highest-loss runs dropped). `t2 fit` reproduces it from
     /// `Tests/Fixtures/chinchilla_epoch.csv`, and a test checks that it still does.
     public static let epochRefit = ChinchillaLaw(
-        E: 1.817_2, A: 477.8, B: 2_143, alpha: 0.347_3, beta: 0.367_2)
+        E: 1.817_2,
+        A: 477.8,
+        B: 2_143,
+        alpha: 0.347_3,
+        beta: 0.367_2
+    )
 
     /// Hoffmann et al.'s published Approach 3 values (E = 1.69, A = 406.4, B = 410.7, α = 0.34, β = 0.28).
     public static let hoffmann2022 = ChinchillaLaw(E: 1.69, A: 406.4, B: 410.7, alpha: 0.34, beta: 0.28)
@@ -67,14 +72,26 @@ public struct ChinchillaLaw: Sendable, Equatable, Codable {
     /// Reads the law from named parameters; throws ``LawFileError`` naming a missing or invalid one.
     public init(parameters p: [String: Double], source: String) throws {
         func value(_ key: String, positive: Bool = true) throws -> Double {
-            guard let v = p[key] else { throw LawFileError.missingParameter(source: source, form: "chinchilla", name: key) }
+            guard let v = p[key] else {
+                throw LawFileError.missingParameter(source: source, form: "chinchilla", name: key)
+            }
             guard v.isFinite, !positive || v > 0 else {
-                throw LawFileError.invalidParameter(source: source, name: key, value: v, expected: "a finite number > 0")
+                throw LawFileError.invalidParameter(
+                    source: source,
+                    name: key,
+                    value: v,
+                    expected: "a finite number > 0"
+                )
             }
             return v
         }
-        self.init(E: try value("E", positive: false), A: try value("A"), B: try value("B"),
-                  alpha: try value("alpha"), beta: try value("beta"))
+        self.init(
+            E: try value("E", positive: false),
+            A: try value("A"),
+            B: try value("B"),
+            alpha: try value("alpha"),
+            beta: try value("beta")
+        )
     }
 }
 
@@ -99,7 +116,10 @@ public struct Allocation: Sendable, Equatable, Codable {
         self.loss = loss
     }
 
-    enum CodingKeys: String, CodingKey { case flops, params, tokens, loss, tokensPerParam = "tokens_per_param" }
+    enum CodingKeys: String, CodingKey {
+        case flops, params, tokens, loss
+        case tokensPerParam = "tokens_per_param"
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

@@ -66,12 +66,14 @@ public enum CountsError: Error, LocalizedError, Equatable, Sendable {
         case let .emptyGroup(group):
             return "group '\(group)' has no problems; every group needs at least one problem,samples,correct row"
         case let .allZero(group, problems):
-            return "group '\(group)': none of its \(problems) problems has a correct sample, so pass@k is 0 at every measured k and the success distribution (and any law) is unidentifiable there. Draw more samples per problem, or drop the group"
+            return
+                "group '\(group)': none of its \(problems) problems has a correct sample, so pass@k is 0 at every measured k and the success distribution (and any law) is unidentifiable there. Draw more samples per problem, or drop the group"
         case let .invalidK(k):
             return "k = \(k) is not valid; k must be a whole number ≥ 1"
         case let .kExceedsSamples(group, problem, line, samples, k):
             let at = line > 0 ? " (line \(line))" : ""
-            return "group '\(group)', problem '\(problem)'\(at): k = \(k) exceeds its \(samples) samples; the unbiased pass@k estimator needs k ≤ n. Ask for k ≤ \(samples) (use --forecast for larger k)"
+            return
+                "group '\(group)', problem '\(problem)'\(at): k = \(k) exceeds its \(samples) samples; the unbiased pass@k estimator needs k ≤ n. Ask for k ≤ \(samples) (use --forecast for larger k)"
         case let .missingParamsTokens(file):
             return "\(file): a T² fit needs 'params' and 'tokens' columns (N and D of each model) and a 'model' column"
         case let .tooFewForFit(form, detail):
@@ -90,7 +92,10 @@ public enum CountsReader {
     public static func read(_ table: CSVTable, groupColumn: String = "model") throws -> [CountGroup] {
         let problemColumn = try table.requireColumn("problem", purpose: "Counts need one row per problem")
         let samplesColumn = try table.requireColumn("samples", purpose: "Counts need the samples drawn per problem (n)")
-        let correctColumn = try table.requireColumn("correct", purpose: "Counts need the correct samples per problem (c)")
+        let correctColumn = try table.requireColumn(
+            "correct",
+            purpose: "Counts need the correct samples per problem (c)"
+        )
         let modelColumn = table.columnIndex(groupColumn)
         let paramsColumn = table.columnIndex("params")
         let tokensColumn = table.columnIndex("tokens")
@@ -104,36 +109,65 @@ public enum CountsReader {
                 throw table.cellError(row: row, column: modelColumn!, "is empty; expected the model name")
             }
             let problem = table.text(row: row, column: problemColumn)
-            guard !problem.isEmpty else { throw table.cellError(row: row, column: problemColumn, "is empty; expected a problem id") }
+            guard !problem.isEmpty else {
+                throw table.cellError(row: row, column: problemColumn, "is empty; expected a problem id")
+            }
             let samples = try checkedCount(table, row: row, column: samplesColumn, minimum: 1)
             let correct = try checkedCount(table, row: row, column: correctColumn, minimum: 0)
             guard correct <= samples else {
-                throw table.cellError(row: row, column: correctColumn, "correct = \(correct) exceeds samples = \(samples)", hint: "A problem cannot have more correct samples than samples drawn")
+                throw table.cellError(
+                    row: row,
+                    column: correctColumn,
+                    "correct = \(correct) exceeds samples = \(samples)",
+                    hint: "A problem cannot have more correct samples than samples drawn"
+                )
             }
             let key = name + "\u{1}" + problem
             if let first = seen[key] {
-                throw table.cellError(row: row, column: problemColumn, "problem '\(problem)' of group '\(name)' repeats line \(first)", hint: "Merge the counts into one row")
+                throw table.cellError(
+                    row: row,
+                    column: problemColumn,
+                    "problem '\(problem)' of group '\(name)' repeats line \(first)",
+                    hint: "Merge the counts into one row"
+                )
             }
             seen[key] = line
             let params = try paramsColumn.map { try table.positiveDouble(row: row, column: $0) }
             let tokens = try tokensColumn.map { try table.positiveDouble(row: row, column: $0) }
             if var group = groups[name] {
                 if let p = params, let q = group.params, p != q {
-                    throw table.cellError(row: row, column: paramsColumn!, "params \(p) differs from \(q) earlier in group '\(name)'")
+                    throw table.cellError(
+                        row: row,
+                        column: paramsColumn!,
+                        "params \(p) differs from \(q) earlier in group '\(name)'"
+                    )
                 }
                 if let t = tokens, let u = group.tokens, t != u {
-                    throw table.cellError(row: row, column: tokensColumn!, "tokens \(t) differs from \(u) earlier in group '\(name)'")
+                    throw table.cellError(
+                        row: row,
+                        column: tokensColumn!,
+                        "tokens \(t) differs from \(u) earlier in group '\(name)'"
+                    )
                 }
                 group.problems.append(ProblemCount(problem: problem, samples: samples, correct: correct, line: line))
                 groups[name] = group
             } else {
                 order.append(name)
-                groups[name] = CountGroup(name: name, params: params, tokens: tokens,
-                                          problems: [ProblemCount(problem: problem, samples: samples, correct: correct, line: line)])
+                groups[name] = CountGroup(
+                    name: name,
+                    params: params,
+                    tokens: tokens,
+                    problems: [ProblemCount(problem: problem, samples: samples, correct: correct, line: line)]
+                )
             }
         }
         guard !order.isEmpty else {
-            throw TabularError(file: table.source, line: 1, problem: "has no count rows", hint: "Add problem,samples,correct rows")
+            throw TabularError(
+                file: table.source,
+                line: 1,
+                problem: "has no count rows",
+                hint: "Add problem,samples,correct rows"
+            )
         }
         return order.map { groups[$0]! }
     }
@@ -141,7 +175,11 @@ public enum CountsReader {
     private static func checkedCount(_ table: CSVTable, row: Int, column: Int, minimum: Int) throws -> Int {
         let value = try table.double(row: row, column: column)
         if value < 0 {
-            throw table.cellError(row: row, column: column, "\(table.text(row: row, column: column)) is negative; counts are ≥ 0")
+            throw table.cellError(
+                row: row,
+                column: column,
+                "\(table.text(row: row, column: column)) is negative; counts are ≥ 0"
+            )
         }
         return try table.integer(row: row, column: column, minimum: minimum)
     }

@@ -137,31 +137,52 @@ struct CrossedLayout: Sendable {
         problemCount = alignment.ids.count
         struct Key: Hashable { let group: Int, samples: Int, correct: Int }
         struct SizeKey: Hashable { let group: Int, samples: Int }
-        var patternOf: [Key: Int] = [:], sizeOf: [SizeKey: Int] = [:]
-        var pg: [Int] = [], pn: [Double] = [], pc: [Double] = [], pl: [Double] = [], ps: [Int] = []
-        var sg: [Int] = [], sn: [Double] = []
+        var patternOf: [Key: Int] = [:]
+        var sizeOf: [SizeKey: Int] = [:]
+        var pg: [Int] = []
+        var pn: [Double] = []
+        var pc: [Double] = []
+        var pl: [Double] = []
+        var ps: [Int] = []
+        var sg: [Int] = []
+        var sn: [Double] = []
         var byProblem = [[Int]](repeating: [], count: alignment.ids.count)
         cells = groups.enumerated().map { g, problems in
             problems.enumerated().map { r, p in
                 let key = Key(group: g, samples: p.samples, correct: p.correct)
                 let pattern: Int
-                if let known = patternOf[key] { pattern = known } else {
+                if let known = patternOf[key] {
+                    pattern = known
+                } else {
                     let sizeKey = SizeKey(group: g, samples: p.samples)
                     let size: Int
-                    if let s = sizeOf[sizeKey] { size = s } else {
-                        size = sg.count; sizeOf[sizeKey] = size
-                        sg.append(g); sn.append(Double(p.samples))
+                    if let s = sizeOf[sizeKey] {
+                        size = s
+                    } else {
+                        size = sg.count
+                        sizeOf[sizeKey] = size
+                        sg.append(g)
+                        sn.append(Double(p.samples))
                     }
-                    pattern = pg.count; patternOf[key] = pattern
-                    pg.append(g); pn.append(Double(p.samples)); pc.append(Double(p.correct)); ps.append(size)
+                    pattern = pg.count
+                    patternOf[key] = pattern
+                    pg.append(g)
+                    pn.append(Double(p.samples))
+                    pc.append(Double(p.correct))
+                    ps.append(size)
                     pl.append(BetaBinomial.logBinomial(samples: Double(p.samples), correct: Double(p.correct)))
                 }
                 byProblem[alignment.index[g][r]].append(pattern)
                 return (alignment.index[g][r], pattern)
             }
         }
-        patternGroup = pg; patternSamples = pn; patternCorrect = pc; patternLogBinomial = pl; patternSize = ps
-        sizeGroup = sg; sizeSamples = sn
+        patternGroup = pg
+        patternSamples = pn
+        patternCorrect = pc
+        patternLogBinomial = pl
+        patternSize = ps
+        sizeGroup = sg
+        sizeSamples = sn
         var start = [0]
         for list in byProblem { start.append(start.last! + list.count) }
         problemStart = start
@@ -178,8 +199,14 @@ struct NodeSpan: Sendable {
     static let empty = NodeSpan(lo: Int.max, hi: Int.min)
     var isEmpty: Bool { lo >= hi }
     var nodes: Range<Int> { isEmpty ? 0..<0 : lo..<hi }
-    mutating func cover(_ g: Int) { lo = min(lo, g); hi = max(hi, g + 1) }
-    mutating func cover(_ other: NodeSpan) { lo = min(lo, other.lo); hi = max(hi, other.hi) }
+    mutating func cover(_ g: Int) {
+        lo = min(lo, g)
+        hi = max(hi, g + 1)
+    }
+    mutating func cover(_ other: NodeSpan) {
+        lo = min(lo, other.lo)
+        hi = max(hi, other.hi)
+    }
 }
 
 /// The crossed family's negative log-likelihood over θ = (ln a, ln b_0 … ln b_{J−1}, ln α), with
@@ -239,24 +266,36 @@ struct CrossedObjective: SuccessLikelihood {
     func likelihoodTable(_ theta: Parameters) -> [Double] {
         let G = CrossedBetaBinomial.nodeCount
         let s = layout
-        let nodes = CrossedBetaBinomial.nodes, expNeg = CrossedBetaBinomial.expNegNodes
+        let nodes = CrossedBetaBinomial.nodes
+        let expNeg = CrossedBetaBinomial.expNegNodes
         // D(a + β, n) per size class and node.
         var totals = [Double](repeating: 0, count: s.sizeGroup.count * G)
         for z in 0..<s.sizeGroup.count {
-            let bj = theta.b[s.sizeGroup[z]], logB = theta.logB[s.sizeGroup[z]], n = s.sizeSamples[z]
+            let bj = theta.b[s.sizeGroup[z]]
+            let logB = theta.logB[s.sizeGroup[z]]
+            let n = s.sizeSamples[z]
             for g in 0..<G {
                 let beta = bj * expNeg[g]
-                totals[z * G + g] = Special.logPochhammer(theta.a + beta, n, logX: logB - nodes[g] + Double.log(onePlus: theta.a / beta))
+                totals[z * G + g] = Special.logPochhammer(
+                    theta.a + beta,
+                    n,
+                    logX: logB - nodes[g] + Double.log(onePlus: theta.a / beta)
+                )
             }
         }
         var table = [Double](repeating: 0, count: s.patternCount * G)
         table.withUnsafeMutableBufferPointer { table in
             for p in 0..<s.patternCount where patternActive[p] {
-                let j = s.patternGroup[p], bj = theta.b[j], logB = theta.logB[j], n = s.patternSamples[p], c = s.patternCorrect[p]
+                let j = s.patternGroup[p]
+                let bj = theta.b[j]
+                let logB = theta.logB[j]
+                let n = s.patternSamples[p]
+                let c = s.patternCorrect[p]
                 let base = s.patternLogBinomial[p] + Special.logPochhammer(theta.a, c)
                 let z = s.patternSize[p]
                 for g in 0..<G {
-                    table[p * G + g] = base + Special.logPochhammer(bj * expNeg[g], n - c, logX: logB - nodes[g]) - totals[z * G + g]
+                    table[p * G + g] =
+                        base + Special.logPochhammer(bj * expNeg[g], n - c, logX: logB - nodes[g]) - totals[z * G + g]
                 }
             }
         }
@@ -290,7 +329,10 @@ struct CrossedObjective: SuccessLikelihood {
     /// Per problem of positive weight: ℓ_i = LSE_g(ln w_g + Σ_{p ∈ i} T[p, g]), the posterior P_ig
     /// over nodes (row i of `posterior`; rows of held-out problems stay 0) and the nodes where it
     /// is not negligible.
-    func posteriors(table: [Double], logWeights: [Double]) -> (logLikelihood: [Double], posterior: [Double], support: [NodeSpan]) {
+    func posteriors(
+        table: [Double],
+        logWeights: [Double]
+    ) -> (logLikelihood: [Double], posterior: [Double], support: [NodeSpan]) {
         let G = CrossedBetaBinomial.nodeCount
         var ll = [Double](repeating: 0, count: layout.problemCount)
         var post = brackets(table: table, logWeights: logWeights)
@@ -309,7 +351,9 @@ struct CrossedObjective: SuccessLikelihood {
                 ll[i] = m + Double.log(total)
                 for g in 0..<G {
                     let q = row[g] / total
-                    if q < Self.negligiblePosterior { row[g] = 0 } else {
+                    if q < Self.negligiblePosterior {
+                        row[g] = 0
+                    } else {
                         row[g] = q
                         support[i].cover(g)
                     }
@@ -319,7 +363,8 @@ struct CrossedObjective: SuccessLikelihood {
         return (ll, post, support)
     }
 
-    func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient gr: UnsafeMutableBufferPointer<Double>) -> Double {
+    func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient gr: UnsafeMutableBufferPointer<Double>) -> Double
+    {
         for i in 0..<gr.count { gr[i] = 0 }
         guard inDomain(x) else { return .infinity }
         let G = CrossedBetaBinomial.nodeCount
@@ -332,11 +377,14 @@ struct CrossedObjective: SuccessLikelihood {
         var weightSum = [Double](repeating: 0, count: layout.patternCount * G)
         var patternSupport = [NodeSpan](repeating: .empty, count: layout.patternCount)
         var sizeSupport = [NodeSpan](repeating: .empty, count: layout.sizeGroup.count)
-        var value = 0.0, dShape = 0.0
+        var value = 0.0
+        var dShape = 0.0
         weightSum.withUnsafeMutableBufferPointer { sums in
             post.withUnsafeBufferPointer { post in
                 for i in 0..<layout.problemCount where problemWeight[i] > 0 {
-                    let w = problemWeight[i], nodes = support[i], row = post.baseAddress! + i * G
+                    let w = problemWeight[i]
+                    let nodes = support[i]
+                    let row = post.baseAddress! + i * G
                     value -= w * ll[i]
                     for g in nodes.nodes { dShape += w * row[g] * dlw[g] }
                     for q in layout.problemStart[i]..<layout.problemStart[i + 1] {
@@ -352,12 +400,18 @@ struct CrossedObjective: SuccessLikelihood {
         // ψ(n + a + β) − ψ(a + β) per size class and node.
         var totals = [Double](repeating: 0, count: layout.sizeGroup.count * G)
         for z in 0..<layout.sizeGroup.count where !sizeSupport[z].isEmpty {
-            let bj = theta.b[layout.sizeGroup[z]], n = layout.sizeSamples[z]
-            for g in sizeSupport[z].nodes { totals[z * G + g] = Special.digammaDifference(theta.a + bj * CrossedBetaBinomial.expNegNodes[g], n) }
+            let bj = theta.b[layout.sizeGroup[z]]
+            let n = layout.sizeSamples[z]
+            for g in sizeSupport[z].nodes {
+                totals[z * G + g] = Special.digammaDifference(theta.a + bj * CrossedBetaBinomial.expNegNodes[g], n)
+            }
         }
         var dA = 0.0
         for p in 0..<layout.patternCount where !patternSupport[p].isEmpty {
-            let j = layout.patternGroup[p], bj = theta.b[j], n = layout.patternSamples[p], c = layout.patternCorrect[p]
+            let j = layout.patternGroup[p]
+            let bj = theta.b[j]
+            let n = layout.patternSamples[p]
+            let c = layout.patternCorrect[p]
             let psiA = Special.digammaDifference(theta.a, c)
             let z = layout.patternSize[p]
             var dB = 0.0
@@ -383,10 +437,15 @@ struct CrossedObjective: SuccessLikelihood {
         return x.withUnsafeBufferPointer { xb -> [[Double]] in
             let theta = Parameters(xb, groups: groups)
             let table = likelihoodTable(theta)
-            let (_, post, support) = posteriors(table: table, logWeights: CrossedBetaBinomial.logWeights(problemShape: theta.alpha).logWeights)
+            let (_, post, support) = posteriors(
+                table: table,
+                logWeights: CrossedBetaBinomial.logWeights(problemShape: theta.alpha).logWeights
+            )
             var patternSupport = [NodeSpan](repeating: .empty, count: layout.patternCount)
             for j in 0..<groups {
-                for cell in layout.cells[j] where problemWeight[cell.problem] > 0 { patternSupport[cell.pattern].cover(support[cell.problem]) }
+                for cell in layout.cells[j] where problemWeight[cell.problem] > 0 {
+                    patternSupport[cell.pattern].cover(support[cell.problem])
+                }
             }
             var result = [[Double]](repeating: [Double](repeating: 0, count: ks.count), count: groups)
             var value = [Double](repeating: 0, count: layout.patternCount * G)
@@ -394,16 +453,25 @@ struct CrossedObjective: SuccessLikelihood {
                 // pass@k under the cell's posterior Beta(a + c, b_j e^{−z_g} + n − c), at the nodes
                 // where a problem with this pattern has posterior mass.
                 for p in 0..<layout.patternCount {
-                    let b = theta.b[layout.patternGroup[p]], n = layout.patternSamples[p], c = layout.patternCorrect[p]
+                    let b = theta.b[layout.patternGroup[p]]
+                    let n = layout.patternSamples[p]
+                    let c = layout.patternCorrect[p]
                     for g in patternSupport[p].nodes {
-                        value[p * G + g] = BetaBinomial.passAtK(a: theta.a + c, b: b * CrossedBetaBinomial.expNegNodes[g] + n - c, k: k)
+                        value[p * G + g] = BetaBinomial.passAtK(
+                            a: theta.a + c,
+                            b: b * CrossedBetaBinomial.expNegNodes[g] + n - c,
+                            k: k
+                        )
                     }
                 }
                 for j in 0..<groups {
-                    var sum = 0.0, weight = 0.0
+                    var sum = 0.0
+                    var weight = 0.0
                     for cell in layout.cells[j] where problemWeight[cell.problem] > 0 {
                         var f = 0.0
-                        for g in support[cell.problem].nodes { f += post[cell.problem * G + g] * value[cell.pattern * G + g] }
+                        for g in support[cell.problem].nodes {
+                            f += post[cell.problem * G + g] * value[cell.pattern * G + g]
+                        }
                         sum += problemWeight[cell.problem] * f
                         weight += problemWeight[cell.problem]
                     }

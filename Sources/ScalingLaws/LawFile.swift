@@ -34,8 +34,13 @@ public struct LawFile: Codable, Sendable, Equatable {
     public var notes: [String]?
 
     public init(
-        form: String, parameters: [String: Double], objective: Double? = nil, points: Int? = nil,
-        status: String? = nil, data: DataProvenance? = nil, bootstrap: [[String: Double]]? = nil,
+        form: String,
+        parameters: [String: Double],
+        objective: Double? = nil,
+        points: Int? = nil,
+        status: String? = nil,
+        data: DataProvenance? = nil,
+        bootstrap: [[String: Double]]? = nil,
         notes: [String]? = nil
     ) {
         self.form = form
@@ -60,7 +65,11 @@ public struct LawFile: Codable, Sendable, Equatable {
         do {
             return try JSONDecoder().decode(LawFile.self, from: data)
         } catch let DecodingError.keyNotFound(key, _) {
-            throw LawFileError.unreadable(source: path, reason: "missing key '\(key.stringValue)' (a law file needs 'form' and 'parameters'; write one with `t2 fit --out`)")
+            throw LawFileError.unreadable(
+                source: path,
+                reason:
+                    "missing key '\(key.stringValue)' (a law file needs 'form' and 'parameters'; write one with `t2 fit --out`)"
+            )
         } catch {
             throw LawFileError.unreadable(source: path, reason: "not a law JSON file (\(error))")
         }
@@ -102,7 +111,8 @@ public enum LawFileError: Error, LocalizedError, Equatable, Sendable {
         case let .unreadable(source, reason):
             return "\(source): cannot read law: \(reason)"
         case let .unknownForm(source, form):
-            return "\(source): unknown law form '\(form)'; expected one of: \(ScalingLaw.knownForms.joined(separator: ", "))"
+            return
+                "\(source): unknown law form '\(form)'; expected one of: \(ScalingLaw.knownForms.joined(separator: ", "))"
         case let .missingParameter(source, form, name):
             return "\(source): the \(form) law has no parameter '\(name)'"
         case let .invalidParameter(source, name, value, expected):

@@ -31,7 +31,9 @@ public struct LevelPrior: Sendable, Codable, Equatable {
     public var leaveOneOut: [String: Double]
 
     enum CodingKeys: String, CodingKey {
-        case covariates, coefficients, spread = "tau", leaveOneOut = "leave_one_model_out"
+        case covariates, coefficients
+        case spread = "tau"
+        case leaveOneOut = "leave_one_model_out"
     }
 }
 
@@ -56,17 +58,29 @@ public enum LevelPooling {
 
     /// The level grid, every group's conditional log-likelihood curve ℓ_j(v) on it, and for the
     /// zero-count groups pass@k at each level (`[k index][level]`).
-    static func levelCurves(groups: [CountGroup], fitted: [Bool], fit: SuccessFit, ks: [Double])
-        -> (grid: [Double], curves: [[Double]], forecastCurves: [[[Double]]?]) {
+    static func levelCurves(
+        groups: [CountGroup],
+        fitted: [Bool],
+        fit: SuccessFit,
+        ks: [Double]
+    )
+        -> (grid: [Double], curves: [[Double]], forecastCurves: [[[Double]]?])
+    {
         precondition(fit.family == .crossed && fitted.count == groups.count)
         let fittedGroups = zip(groups, fitted).filter(\.1).map(\.0.problems)
         let objective = CrossedObjective(groups: fittedGroups)
         let G = CrossedBetaBinomial.nodeCount
-        let a = Double.exp(fit.x[0]), alpha = Double.exp(fit.x[fittedGroups.count + 1])
+        let a = Double.exp(fit.x[0])
+        let alpha = Double.exp(fit.x[fittedGroups.count + 1])
         let (brackets, table) = fit.x.withUnsafeBufferPointer { xb -> ([Double], [Double]) in
             let theta = CrossedObjective.Parameters(xb, groups: fittedGroups.count)
             let table = objective.likelihoodTable(theta)
-            return (objective.brackets(table: table, logWeights: CrossedBetaBinomial.logWeights(problemShape: alpha).logWeights), table)
+            return (
+                objective.brackets(
+                    table: table,
+                    logWeights: CrossedBetaBinomial.logWeights(problemShape: alpha).logWeights
+                ), table
+            )
         }
         let ids = ProblemAlignment(fittedGroups).ids
         let position = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
@@ -76,10 +90,14 @@ public enum LevelPooling {
         // on the lattice lo − z_top + step·t, t = iv + perNode·(G − 1 − g), perNode = node spacing / step
         // (0.4 / 0.1 = 4), so every (level, node) pair reads one precomputed lattice entry.
         let perNode = Int((CrossedBetaBinomial.nodeSpacing / step).rounded())
-        precondition(abs(Double(perNode) * step - CrossedBetaBinomial.nodeSpacing) < 1e-12, "the level step must divide the node spacing")
+        precondition(
+            abs(Double(perNode) * step - CrossedBetaBinomial.nodeSpacing) < 1e-12,
+            "the level step must divide the node spacing"
+        )
         let topNode = CrossedBetaBinomial.nodes[G - 1]
         let fittedLogB = (0..<fittedGroups.count).map { fit.x[1 + $0] }
-        let lo = min(-1, (fittedLogB.min() ?? 0) - 3), hi = max(22, (fittedLogB.max() ?? 0) + 15)
+        let lo = min(-1, (fittedLogB.min() ?? 0) - 3)
+        let hi = max(22, (fittedLogB.max() ?? 0) + 15)
         let levels = Int(((hi - lo) / step).rounded(.up)) + 1
         let grid = (0..<levels).map { lo + step * Double($0) }
         let lattice = levels + perNode * (G - 1)
@@ -87,17 +105,23 @@ public enum LevelPooling {
 
         // Lattice tables per distinct (n, c): e^{T − max T} with T = ln BB(c | n, a, β), and pass@k.
         struct Pattern: Hashable { let samples: Int, correct: Int }
-        var patternIndex: [Pattern: Int] = [:], patterns: [Pattern] = []
-        for g in groups { for p in g.problems where patternIndex[Pattern(samples: p.samples, correct: p.correct)] == nil {
-            patternIndex[Pattern(samples: p.samples, correct: p.correct)] = patterns.count
-            patterns.append(Pattern(samples: p.samples, correct: p.correct))
-        } }
-        var scaled = [Double](repeating: 0, count: patterns.count * lattice), logScale = [Double](repeating: 0, count: patterns.count)
+        var patternIndex: [Pattern: Int] = [:]
+        var patterns: [Pattern] = []
+        for g in groups {
+            for p in g.problems where patternIndex[Pattern(samples: p.samples, correct: p.correct)] == nil {
+                patternIndex[Pattern(samples: p.samples, correct: p.correct)] = patterns.count
+                patterns.append(Pattern(samples: p.samples, correct: p.correct))
+            }
+        }
+        var scaled = [Double](repeating: 0, count: patterns.count * lattice)
+        var logScale = [Double](repeating: 0, count: patterns.count)
         for (q, p) in patterns.enumerated() {
-            let n = Double(p.samples), c = Double(p.correct)
+            let n = Double(p.samples)
+            let c = Double(p.correct)
             let base = BetaBinomial.logBinomial(samples: n, correct: c) + Special.logPochhammer(a, c)
             let row = (0..<lattice).map { t -> Double in
-                let lb = logBeta(t), beta = Double.exp(lb)
+                let lb = logBeta(t)
+                let beta = Double.exp(lb)
                 return base + Special.logPochhammer(beta, n - c, logX: lb)
                     - Special.logPochhammer(a + beta, n, logX: lb + Double.log(onePlus: a / beta))
             }
@@ -115,7 +139,8 @@ public enum LevelPooling {
             let own: Int? = fitted[j] ? fittedIndex : nil
             if fitted[j] { fittedIndex += 1 }
             var curve = [Double](repeating: 0, count: levels)
-            var passCurves = zero[j] ? [[Double]](repeating: [Double](repeating: 0, count: levels), count: ks.count) : []
+            var passCurves =
+                zero[j] ? [[Double]](repeating: [Double](repeating: 0, count: levels), count: ks.count) : []
             // pass@k on the lattice for this group's patterns, when forecasting it.
             var passTables: [Int: [[Double]]] = [:]
             for (r, p) in group.problems.enumerated() {
@@ -134,8 +159,11 @@ public enum LevelPooling {
                 let total = Special.logSumExp(logPost)
                 let post = logPost.map { Double.exp($0 - total) }
                 if zero[j], passTables[q] == nil {
-                    let n = Double(p.samples), c = Double(p.correct)
-                    passTables[q] = ks.map { k in (0..<lattice).map { BetaBinomial.passAtK(a: a + c, b: Double.exp(logBeta($0)) + n - c, k: k) } }
+                    let n = Double(p.samples)
+                    let c = Double(p.correct)
+                    passTables[q] = ks.map { k in
+                        (0..<lattice).map { BetaBinomial.passAtK(a: a + c, b: Double.exp(logBeta($0)) + n - c, k: k) }
+                    }
                 }
                 let row = q * lattice
                 for iv in 0..<levels {
@@ -145,7 +173,9 @@ public enum LevelPooling {
                     if zero[j], s > 0, let tables = passTables[q] {
                         for (ki, pk) in tables.enumerated() {
                             var f = 0.0
-                            for g in 0..<G { f += post[g] * scaled[row + iv + perNode * (G - 1 - g)] * pk[iv + perNode * (G - 1 - g)] }
+                            for g in 0..<G {
+                                f += post[g] * scaled[row + iv + perNode * (G - 1 - g)] * pk[iv + perNode * (G - 1 - g)]
+                            }
                             passCurves[ki][iv] += f / s / Double(group.problems.count)
                         }
                     }
@@ -159,18 +189,34 @@ public enum LevelPooling {
 
     /// Fits the level prior over `curves` (covariate set by leave-one-group-out likelihood) and
     /// forecasts the groups with forecast curves from their level posteriors.
-    static func pool(groups: [CountGroup], grid: [Double], curves: [[Double]], forecastCurves: [[[Double]]?]) -> PooledLevels {
+    static func pool(
+        groups: [CountGroup],
+        grid: [Double],
+        curves: [[Double]],
+        forecastCurves: [[[Double]]?]
+    ) -> PooledLevels {
 
         // Covariates: the constant, then ln D and ln N where every group has them (centred).
-        var sets: [(name: String, columns: [String], x: [[Double]])] = [("constant", ["constant"], groups.map { _ in [1.0] })]
-        func centred(_ values: [Double]) -> [Double] { let m = values.reduce(0, +) / Double(values.count); return values.map { $0 - m } }
-        let tokens = groups.compactMap(\.tokens), params = groups.compactMap(\.params)
+        var sets: [(name: String, columns: [String], x: [[Double]])] = [
+            ("constant", ["constant"], groups.map { _ in [1.0] })
+        ]
+        func centred(_ values: [Double]) -> [Double] {
+            let m = values.reduce(0, +) / Double(values.count)
+            return values.map { $0 - m }
+        }
+        let tokens = groups.compactMap(\.tokens)
+        let params = groups.compactMap(\.params)
         if tokens.count == groups.count, Set(tokens).count > 1 {
             let lt = centred(tokens.map { Double.log($0) })
             sets.append(("constant+log_tokens", ["constant", "log_tokens"], lt.map { [1, $0] }))
             if params.count == groups.count, Set(params).count > 1 {
                 let lp = centred(params.map { Double.log($0) })
-                sets.append(("constant+log_tokens+log_params", ["constant", "log_tokens", "log_params"], zip(lt, lp).map { [1, $0, $1] }))
+                sets.append(
+                    (
+                        "constant+log_tokens+log_params", ["constant", "log_tokens", "log_params"],
+                        zip(lt, lp).map { [1, $0, $1] }
+                    )
+                )
             }
         }
         let all = Array(groups.indices)
@@ -187,7 +233,12 @@ public enum LevelPooling {
         }
         let chosen = sets[best!.set]
         let h = fitPrior(curves: curves, covariates: chosen.x, grid: grid, members: all)
-        let prior = LevelPrior(covariates: chosen.columns, coefficients: h.gamma, spread: h.spread, leaveOneOut: leaveOneOut)
+        let prior = LevelPrior(
+            covariates: chosen.columns,
+            coefficients: h.gamma,
+            spread: h.spread,
+            leaveOneOut: leaveOneOut
+        )
 
         let forecasts: [[(estimate: Double, low: Double, high: Double)]?] = groups.indices.map { j in
             guard let passCurves = forecastCurves[j] else { return nil }
@@ -196,12 +247,20 @@ public enum LevelPooling {
                 let estimate = zip(w, curve).map { $0 * $1 }.reduce(0, +)
                 // Quantiles of the forecast under the level posterior (the curve rises with e^−v).
                 let order = curve.indices.sorted { curve[$0] < curve[$1] }
-                var cumulative = 0.0, low = curve[order[0]], high = curve[order.last!]
+                var cumulative = 0.0
+                var low = curve[order[0]]
+                var high = curve[order.last!]
                 var haveLow = false
                 for i in order {
                     cumulative += w[i]
-                    if !haveLow, cumulative >= 0.025 { low = curve[i]; haveLow = true }
-                    if cumulative >= 0.975 { high = curve[i]; break }
+                    if !haveLow, cumulative >= 0.025 {
+                        low = curve[i]
+                        haveLow = true
+                    }
+                    if cumulative >= 0.975 {
+                        high = curve[i]
+                        break
+                    }
                 }
                 return (estimate, low, high)
             }
@@ -212,9 +271,11 @@ public enum LevelPooling {
     /// The report's line on the prior.
     public static func note(_ prior: LevelPrior) -> String {
         let terms = zip(prior.coefficients, prior.covariates).map { c, name in
-            name == "constant" ? String(format: "%.3g", c) : String(format: "%+.3g·%@", c, name == "log_tokens" ? "ln D" : "ln N")
+            name == "constant"
+                ? String(format: "%.3g", c) : String(format: "%+.3g·%@", c, name == "log_tokens" ? "ln D" : "ln N")
         }.joined(separator: " ")
-        return "prior-driven forecasts (--pool-levels): groups with no correct sample take their level from ln b ~ N(\(terms), \(String(format: "%.3g", prior.spread))²) (ln D, ln N centred; covariates chosen by leave-one-group-out likelihood), fitted by type-II maximum likelihood over every group's crossed likelihood curve, and updated by their own zero counts"
+        return
+            "prior-driven forecasts (--pool-levels): groups with no correct sample take their level from ln b ~ N(\(terms), \(String(format: "%.3g", prior.spread))²) (ln D, ln N centred; covariates chosen by leave-one-group-out likelihood), fitted by type-II maximum likelihood over every group's crossed likelihood curve, and updated by their own zero counts"
     }
 
     static func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).map { $0 * $1 }.reduce(0, +) }
@@ -241,7 +302,12 @@ public enum LevelPooling {
 
     /// Type-II maximum likelihood of (γ, ln τ) over `members`' curves, by L-BFGS with the analytic
     /// gradient: ∂/∂γ = Σ_j E_j[(v − μ_j)/τ²]·x_j, ∂/∂ln τ = Σ_j E_j[(v − μ_j)²/τ² − 1].
-    static func fitPrior(curves: [[Double]], covariates: [[Double]], grid: [Double], members: [Int]) -> (gamma: [Double], spread: Double) {
+    static func fitPrior(
+        curves: [[Double]],
+        covariates: [[Double]],
+        grid: [Double],
+        members: [Int]
+    ) -> (gamma: [Double], spread: Double) {
         let d = covariates[0].count
         let objective = ClosureObjective { x, gr in
             for i in 0..<gr.count { gr[i] = 0 }
@@ -255,9 +321,11 @@ public enum LevelPooling {
                 let total = Special.logSumExp(terms)
                 guard total.isFinite else { return .infinity }
                 value -= total
-                var first = 0.0, second = 0.0
+                var first = 0.0
+                var second = 0.0
                 for (v, t) in zip(grid, terms) {
-                    let w = Double.exp(t - total), z = (v - mean) / spread
+                    let w = Double.exp(t - total)
+                    let z = (v - mean) / spread
                     first += w * z / spread
                     second += w * (z * z - 1)
                 }
@@ -271,7 +339,11 @@ public enum LevelPooling {
         var start = [Double](repeating: 0, count: d + 1)
         start[0] = peaks.map { min($0, grid[0] + 12) }.reduce(0, +) / Double(max(peaks.count, 1))
         start[d] = Double.log(2)
-        let result = minimizeLBFGS(objective, from: start, options: LBFGSOptions(gradientTolerance: 1e-8, functionTolerance: 1e-12, maxIterations: 500))
+        let result = minimizeLBFGS(
+            objective,
+            from: start,
+            options: LBFGSOptions(gradientTolerance: 1e-8, functionTolerance: 1e-12, maxIterations: 500)
+        )
         return (Array(result.x[0..<d]), Double.exp(result.x[d]))
     }
 }

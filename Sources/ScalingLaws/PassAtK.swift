@@ -27,8 +27,10 @@ public enum PassAtK {
         // C(n−c,k)/C(n,k) = Γ(n−c+1)Γ(n−k+1) / (Γ(n−c−k+1)Γ(n+1)).
         let kd = Double(k)
         if c > 100_000 {
-            let nd = Double(n), cd = Double(c)
-            let logRatio = Double.logGamma(nd - cd + 1) + Double.logGamma(nd - kd + 1)
+            let nd = Double(n)
+            let cd = Double(c)
+            let logRatio =
+                Double.logGamma(nd - cd + 1) + Double.logGamma(nd - kd + 1)
                 - Double.logGamma(nd - cd - kd + 1) - Double.logGamma(nd + 1)
             return -Double.expMinusOne(logRatio)
         }
@@ -48,7 +50,13 @@ public enum PassAtK {
         var sum = 0.0
         for p in group.problems {
             guard k <= p.samples else {
-                throw CountsError.kExceedsSamples(group: group.name, problem: p.problem, line: p.line, samples: p.samples, k: k)
+                throw CountsError.kExceedsSamples(
+                    group: group.name,
+                    problem: p.problem,
+                    line: p.line,
+                    samples: p.samples,
+                    k: k
+                )
             }
             sum += unchecked(samples: p.samples, correct: p.correct, k: k)
         }
@@ -59,9 +67,15 @@ public enum PassAtK {
     public static func defaultKs(upTo maximum: Int) -> [Int] {
         var ks = Set<Int>()
         var p = 1
-        while p <= maximum { ks.insert(p); p *= 2 }
+        while p <= maximum {
+            ks.insert(p)
+            p *= 2
+        }
         p = 10
-        while p <= maximum { ks.insert(p); p *= 10 }
+        while p <= maximum {
+            ks.insert(p)
+            p *= 10
+        }
         if maximum >= 1 { ks.insert(1) }
         return ks.sorted()
     }

@@ -10,7 +10,10 @@ public struct PasskGroupReport: Sendable, Codable {
         public var high: Double?
         /// The power-law baseline −ln pass@k = a·k^−b at this k (nil when it cannot be fitted).
         public var powerLaw: Double?
-        enum CodingKeys: String, CodingKey { case estimate, low, high, powerLaw = "power_law" }
+        enum CodingKeys: String, CodingKey {
+            case estimate, low, high
+            case powerLaw = "power_law"
+        }
     }
     public var group: String
     public var problems: Int
@@ -27,7 +30,13 @@ public struct PasskGroupReport: Sendable, Codable {
     public var priorDriven: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case group, problems, passAtK = "pass_at_k", distribution, parameters, standardErrors = "standard_errors", forecast, powerLaw = "power_law", note
+        case group, problems
+        case passAtK = "pass_at_k"
+        case distribution, parameters
+        case standardErrors = "standard_errors"
+        case forecast
+        case powerLaw = "power_law"
+        case note
         case priorDriven = "prior_driven"
     }
 }
@@ -47,7 +56,8 @@ public struct PasskReport: Sendable, Codable {
     public var levelPrior: LevelPrior?
 
     enum CodingKeys: String, CodingKey {
-        case groups, selection, family, bootstrap, seed, notes, levelPrior = "level_prior"
+        case groups, selection, family, bootstrap, seed, notes
+        case levelPrior = "level_prior"
     }
 }
 
@@ -61,8 +71,15 @@ public enum PasskAnalysis {
     ///   - family: a fixed family, or nil to choose by held-out likelihood.
     ///   - poolLevels: forecast groups with no correct sample from the crossed family's
     ///     empirical-Bayes level prior (``LevelPooling``), reported as prior-driven.
-    public static func run(groups: [CountGroup], ks: [Int]?, forecastKs: [Int], family: SuccessFamily?,
-                           bootstrap: Int, seed: UInt64, poolLevels: Bool = false) throws -> PasskReport {
+    public static func run(
+        groups: [CountGroup],
+        ks: [Int]?,
+        forecastKs: [Int],
+        family: SuccessFamily?,
+        bootstrap: Int,
+        seed: UInt64,
+        poolLevels: Bool = false
+    ) throws -> PasskReport {
         for g in groups where g.problems.isEmpty { throw CountsError.emptyGroup(group: g.name) }
         for k in (ks ?? []) + forecastKs where k <= 0 { throw CountsError.invalidK(k: k) }
         let fitted = groups.filter { !$0.allZero }
@@ -71,17 +88,27 @@ public enum PasskAnalysis {
         }
         let problems = fitted.map(\.problems)
         if let family, !family.isCandidate(for: problems) {
-            throw CountsError.tooFewForFit(form: family.rawValue, detail: family == .crossed
-                ? "it needs two or more groups (models) with at least one correct sample that share problem ids (problems are aligned by id); these groups share no problem ids. Use another --family"
-                : "it needs two or more groups (models) with at least one correct sample. Use another --family")
+            throw CountsError.tooFewForFit(
+                form: family.rawValue,
+                detail: family == .crossed
+                    ? "it needs two or more groups (models) with at least one correct sample that share problem ids (problems are aligned by id); these groups share no problem ids. Use another --family"
+                    : "it needs two or more groups (models) with at least one correct sample. Use another --family"
+            )
         }
         let selection = family == nil ? SuccessDistributionFitter.select(groups: problems, seed: seed) : nil
         let chosen = family ?? selection!.chosen
         let fit = SuccessDistributionFitter.fit(chosen, groups: problems, standardErrors: true)
         let fks = forecastKs.map(Double.init)
         let estimates = SuccessDistributionFitter.forecasts(fit, groups: problems, ks: fks)
-        let boot = bootstrap > 0 && !fks.isEmpty
-            ? SuccessDistributionFitter.bootstrapForecasts(fit, groups: problems, ks: fks, replicates: bootstrap, seed: seed) : []
+        let boot =
+            bootstrap > 0 && !fks.isEmpty
+            ? SuccessDistributionFitter.bootstrapForecasts(
+                fit,
+                groups: problems,
+                ks: fks,
+                replicates: bootstrap,
+                seed: seed
+            ) : []
         var notes = chosen == .crossed ? [CrossedBetaBinomial.tailShapeNote] : []
         var pooled: PooledLevels? = nil
         if poolLevels, groups.contains(where: \.allZero), !fks.isEmpty {
@@ -89,7 +116,9 @@ public enum PasskAnalysis {
                 pooled = LevelPooling.forecast(groups: groups, fitted: groups.map { !$0.allZero }, fit: fit, ks: fks)
                 notes.append(LevelPooling.note(pooled!.prior))
             } else {
-                notes.append("--pool-levels needs the crossed-beta-binomial family (\(chosen.rawValue) was used): groups with no correct sample stay unidentifiable")
+                notes.append(
+                    "--pool-levels needs the crossed-beta-binomial family (\(chosen.rawValue) was used): groups with no correct sample stay unidentifiable"
+                )
             }
         }
         var reports: [PasskGroupReport] = []
@@ -108,21 +137,35 @@ public enum PasskAnalysis {
                 var forecast: [String: PasskGroupReport.Forecast] = [:]
                 let priorDriven = pooled?.forecasts[gi]
                 for (j, k) in fks.enumerated() {
-                    if let f = priorDriven?[j] { forecast[String(Int(k))] = .init(estimate: f.estimate, low: f.low, high: f.high, powerLaw: nil) }
+                    if let f = priorDriven?[j] {
+                        forecast[String(Int(k))] = .init(estimate: f.estimate, low: f.low, high: f.high, powerLaw: nil)
+                    }
                 }
-                let unidentifiable = CountsError.allZero(group: g.name, problems: g.problems.count).errorDescription ?? ""
-                reports.append(PasskGroupReport(
-                    group: g.name, problems: g.problems.count, passAtK: curve, distribution: nil, parameters: nil, standardErrors: nil,
-                    forecast: forecast, powerLaw: nil,
-                    note: priorDriven == nil ? unidentifiable
-                        : "no correct sample: its forecast is prior-driven (the level prior fitted across the groups, updated by its zero counts); interval: 2.5%/97.5% of its level posterior",
-                    priorDriven: priorDriven == nil ? nil : true))
+                let unidentifiable =
+                    CountsError.allZero(group: g.name, problems: g.problems.count).errorDescription ?? ""
+                reports.append(
+                    PasskGroupReport(
+                        group: g.name,
+                        problems: g.problems.count,
+                        passAtK: curve,
+                        distribution: nil,
+                        parameters: nil,
+                        standardErrors: nil,
+                        forecast: forecast,
+                        powerLaw: nil,
+                        note: priorDriven == nil
+                            ? unidentifiable
+                            : "no correct sample: its forecast is prior-driven (the level prior fitted across the groups, updated by its zero counts); interval: 2.5%/97.5% of its level posterior",
+                        priorDriven: priorDriven == nil ? nil : true
+                    )
+                )
                 continue
             }
             let d = fit.distributions[fi]
             var forecast: [String: PasskGroupReport.Forecast] = [:]
             for (j, k) in fks.enumerated() {
-                var low: Double? = nil, high: Double? = nil
+                var low: Double? = nil
+                var high: Double? = nil
                 if !boot.isEmpty {
                     let samples = boot[fi].map { $0[j] }.filter(\.isFinite).sorted()
                     if !samples.isEmpty {
@@ -130,14 +173,37 @@ public enum PasskAnalysis {
                         high = samples[Int((0.975 * Double(samples.count - 1)).rounded())]
                     }
                 }
-                forecast[String(Int(k))] = .init(estimate: estimates[fi][j], low: low, high: high, powerLaw: power?.passAtK(k))
+                forecast[String(Int(k))] = .init(
+                    estimate: estimates[fi][j],
+                    low: low,
+                    high: high,
+                    powerLaw: power?.passAtK(k)
+                )
             }
-            reports.append(PasskGroupReport(group: g.name, problems: g.problems.count, passAtK: curve, distribution: d,
-                                            parameters: d.parameters, standardErrors: fit.standardErrors[fi], forecast: forecast, powerLaw: power, note: nil,
-                                            priorDriven: nil))
+            reports.append(
+                PasskGroupReport(
+                    group: g.name,
+                    problems: g.problems.count,
+                    passAtK: curve,
+                    distribution: d,
+                    parameters: d.parameters,
+                    standardErrors: fit.standardErrors[fi],
+                    forecast: forecast,
+                    powerLaw: power,
+                    note: nil,
+                    priorDriven: nil
+                )
+            )
             fi += 1
         }
-        return PasskReport(groups: reports, selection: selection?.scores ?? [],
-                           family: chosen, bootstrap: bootstrap, seed: seed, notes: notes, levelPrior: pooled?.prior)
+        return PasskReport(
+            groups: reports,
+            selection: selection?.scores ?? [],
+            family: chosen,
+            bootstrap: bootstrap,
+            seed: seed,
+            notes: notes,
+            levelPrior: pooled?.prior
+        )
     }
 }

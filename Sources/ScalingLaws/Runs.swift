@@ -36,7 +36,13 @@ public struct RunColumns: Sendable, Equatable {
     /// Optional column to split the runs into groups, one law each.
     public var group: String?
 
-    public init(params: String = "params", tokens: String = "tokens", flops: String = "flops", loss: String = "loss", group: String? = nil) {
+    public init(
+        params: String = "params",
+        tokens: String = "tokens",
+        flops: String = "flops",
+        loss: String = "loss",
+        group: String? = nil
+    ) {
         self.params = params
         self.tokens = tokens
         self.flops = flops
@@ -47,7 +53,14 @@ public struct RunColumns: Sendable, Equatable {
 
 /// A filter on one numeric column, written `column<=value` (also `<`, `>`, `>=`, `=`, `!=`).
 public struct RowFilter: Sendable, Equatable, CustomStringConvertible {
-    public enum Comparison: String, Sendable, CaseIterable { case lessOrEqual = "<=", greaterOrEqual = ">=", notEqual = "!=", less = "<", greater = ">", equal = "=" }
+    public enum Comparison: String, Sendable, CaseIterable {
+        case lessOrEqual = "<="
+        case greaterOrEqual = ">="
+        case notEqual = "!="
+        case less = "<"
+        case greater = ">"
+        case equal = "="
+    }
     public var column: String
     public var comparison: Comparison
     public var value: Double
@@ -96,17 +109,24 @@ public enum RunsReader {
     ///   - keep: only rows matching every one of these filters are used at all (`t2 fit --where`);
     ///     the others are returned as `excluded`. Every row is still checked.
     /// - Returns: the runs to fit, the held-out runs, and the runs the `keep` filters excluded.
-    public static func read(_ table: CSVTable, columns: RunColumns = RunColumns(), holdout: RowFilter? = nil,
-                            keep: [RowFilter] = []) throws -> (fit: [Run], heldOut: [Run], excluded: [Run]) {
+    public static func read(
+        _ table: CSVTable,
+        columns: RunColumns = RunColumns(),
+        holdout: RowFilter? = nil,
+        keep: [RowFilter] = []
+    ) throws -> (fit: [Run], heldOut: [Run], excluded: [Run]) {
         let paramsColumn = try table.requireColumn(columns.params, purpose: "Runs need the parameter count N")
         let lossColumn = try table.requireColumn(columns.loss, purpose: "Runs need the final loss")
         let tokensColumn = table.columnIndex(columns.tokens)
         let flopsColumn = table.columnIndex(columns.flops)
         if tokensColumn == nil && flopsColumn == nil {
             throw TabularError(
-                file: table.source, line: 1, column: columns.tokens,
+                file: table.source,
+                line: 1,
+                column: columns.tokens,
                 problem: "missing column '\(columns.tokens)' (or '\(columns.flops)', from which D = C/6N)",
-                hint: "The file has columns: \(table.header.joined(separator: ", "))")
+                hint: "The file has columns: \(table.header.joined(separator: ", "))"
+            )
         }
         let groupColumn = try columns.group.map { try table.requireColumn($0, purpose: "--group-by names it") }
         let holdoutColumn = try holdout.map { try table.requireColumn($0.column, purpose: "--holdout names it") }
@@ -129,17 +149,21 @@ public enum RunsReader {
             let key = "\(group ?? "")|\(n)|\(d)|\(loss)"
             if let first = seen[key] {
                 throw table.cellError(
-                    row: row, column: paramsColumn,
+                    row: row,
+                    column: paramsColumn,
                     "duplicates the run on line \(first) (same N, D and loss)",
-                    hint: "Remove the repeated row; duplicates would count one run twice in the fit")
+                    hint: "Remove the repeated row; duplicates would count one run twice in the fit"
+                )
             }
             seen[key] = table.line(ofRow: row)
             let run = Run(params: n, tokens: d, loss: loss, group: group, line: table.line(ofRow: row))
             var kept = true
-            for (filter, column) in zip(keep, keepColumns) where !filter.matches(try table.double(row: row, column: column)) { kept = false }
+            for (filter, column) in zip(keep, keepColumns)
+            where !filter.matches(try table.double(row: row, column: column)) { kept = false }
             if !kept {
                 excluded.append(run)
-            } else if let holdout, let holdoutColumn, holdout.matches(try table.double(row: row, column: holdoutColumn)) {
+            } else if let holdout, let holdoutColumn, holdout.matches(try table.double(row: row, column: holdoutColumn))
+            {
                 heldOut.append(run)
             } else {
                 fit.append(run)

@@ -28,7 +28,10 @@ public struct FamilyScore: Sendable, Codable, Equatable {
     public var parameters: Int
 
     enum CodingKeys: String, CodingKey {
-        case family, heldOutLogLikelihood = "held_out_log_likelihood", standardError = "standard_error", parameters
+        case family
+        case heldOutLogLikelihood = "held_out_log_likelihood"
+        case standardError = "standard_error"
+        case parameters
     }
 }
 
@@ -41,17 +44,33 @@ public struct FamilySelection: Sendable {
 /// Maximum-likelihood fitting of per-problem success distributions, model selection by held-out
 /// likelihood, forecasts and bootstrap intervals for pass@k.
 public enum SuccessDistributionFitter {
-    static let options = LBFGSOptions(memory: 10, gradientTolerance: 1e-9, functionTolerance: 1e-13, maxIterations: 500, maxEvaluations: 2_000)
+    static let options = LBFGSOptions(
+        memory: 10,
+        gradientTolerance: 1e-9,
+        functionTolerance: 1e-13,
+        maxIterations: 500,
+        maxEvaluations: 2_000
+    )
     /// Bootstrap refits stop at a relative decrease of 1e-7 (~1e-3 nats on the Pythia file) and
     /// keep 20 correction pairs: a quarter of the evaluations of the tight rule. A replicate's
     /// forecasts then move by ≤ 2e-3 (as they do between tight runs with 10 or 20 pairs: models
     /// with a handful of correct samples sit on a flat ridge in b), inside the Monte-Carlo error
     /// of 2.5%/97.5% percentiles of 200 replicates.
-    static let bootstrapOptions = LBFGSOptions(memory: 20, gradientTolerance: 1e-5, functionTolerance: 1e-7, maxIterations: 500, maxEvaluations: 2_000)
+    static let bootstrapOptions = LBFGSOptions(
+        memory: 20,
+        gradientTolerance: 1e-5,
+        functionTolerance: 1e-7,
+        maxIterations: 500,
+        maxEvaluations: 2_000
+    )
 
     /// The family's negative log-likelihood over the groups' counts (weights: bootstrap
     /// multiplicities or 0/1 fold masks, per cell).
-    static func objective(_ family: SuccessFamily, groups: [[ProblemCount]], weights: [[Double]]? = nil) -> any SuccessLikelihood {
+    static func objective(
+        _ family: SuccessFamily,
+        groups: [[ProblemCount]],
+        weights: [[Double]]? = nil
+    ) -> any SuccessLikelihood {
         family.sharesProblemEffects
             ? CrossedObjective(groups: groups, weights: weights)
             : SuccessObjective(family: family, groups: groups, weights: weights)
@@ -85,13 +104,31 @@ public enum SuccessDistributionFitter {
     }
 
     /// Fits `family` to the groups' counts (weights: bootstrap multiplicities or 0/1 fold masks).
-    public static func fit(_ family: SuccessFamily, groups: [[ProblemCount]], weights: [[Double]]? = nil,
-                           warmStart: [Double]? = nil, standardErrors: Bool = false) -> SuccessFit {
-        fit(family, groups: groups, weights: weights, warmStart: warmStart, standardErrors: standardErrors, options: options)
+    public static func fit(
+        _ family: SuccessFamily,
+        groups: [[ProblemCount]],
+        weights: [[Double]]? = nil,
+        warmStart: [Double]? = nil,
+        standardErrors: Bool = false
+    ) -> SuccessFit {
+        fit(
+            family,
+            groups: groups,
+            weights: weights,
+            warmStart: warmStart,
+            standardErrors: standardErrors,
+            options: options
+        )
     }
 
-    static func fit(_ family: SuccessFamily, groups: [[ProblemCount]], weights: [[Double]]?,
-                    warmStart: [Double]?, standardErrors: Bool, options: LBFGSOptions) -> SuccessFit {
+    static func fit(
+        _ family: SuccessFamily,
+        groups: [[ProblemCount]],
+        weights: [[Double]]?,
+        warmStart: [Double]?,
+        standardErrors: Bool,
+        options: LBFGSOptions
+    ) -> SuccessFit {
         let objective = objective(family, groups: groups, weights: weights)
         let x: [Double]
         let value: Double
@@ -104,7 +141,9 @@ public enum SuccessDistributionFitter {
             var solver = LBFGSSolver(dimension: perGroup, memory: options.memory)
             for g in groups.indices {
                 let one = SuccessObjective(family: family, groups: [groups[g]], weights: weights.map { [$0[g]] })
-                let candidates = warmStart.map { [Array($0[(g * perGroup)..<((g + 1) * perGroup)])] } ?? starts(family, groups: [groups[g]])
+                let candidates =
+                    warmStart.map { [Array($0[(g * perGroup)..<((g + 1) * perGroup)])] }
+                    ?? starts(family, groups: [groups[g]])
                 var best: MinimizationResult? = nil
                 for start in candidates {
                     let r = solver.minimize(one, from: start, options: options)
@@ -128,14 +167,24 @@ public enum SuccessDistributionFitter {
         }
         var ses: [[String: Double]?] = Array(repeating: nil, count: groups.count)
         if standardErrors { ses = self.standardErrors(objective, at: x) }
-        return SuccessFit(family: family, distributions: objective.distributions(x),
-                          negLogLikelihood: value, x: x, standardErrors: ses)
+        return SuccessFit(
+            family: family,
+            distributions: objective.distributions(x),
+            negLogLikelihood: value,
+            x: x,
+            standardErrors: ses
+        )
     }
 
     /// Expected pass@k of each group at the fit, `[group][k index]`: the distribution's
     /// 1 − E[(1 − p)^k] for the independent-problem families; for the crossed family the posterior
     /// predictive mean over the group's problems (as weighted; bootstrap replicates pass theirs).
-    public static func forecasts(_ fit: SuccessFit, groups: [[ProblemCount]], ks: [Double], weights: [[Double]]? = nil) -> [[Double]] {
+    public static func forecasts(
+        _ fit: SuccessFit,
+        groups: [[ProblemCount]],
+        ks: [Double],
+        weights: [[Double]]? = nil
+    ) -> [[Double]] {
         objective(fit.family, groups: groups, weights: weights).forecasts(fit.x, ks: ks)
     }
 
@@ -146,17 +195,28 @@ public enum SuccessDistributionFitter {
         var h = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
         func gradient(_ p: [Double]) -> [Double] {
             var g = [Double](repeating: 0, count: d)
-            p.withUnsafeBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in _ = objective.valueAndGradient(at: pb, gradient: gb) } }
+            p.withUnsafeBufferPointer { pb in
+                g.withUnsafeMutableBufferPointer { gb in _ = objective.valueAndGradient(at: pb, gradient: gb) }
+            }
             return g
         }
         for j in 0..<d {
             let step = 1e-5 * max(1, abs(x[j]))
-            var xp = x, xm = x
-            xp[j] += step; xm[j] -= step
-            let gp = gradient(xp), gm = gradient(xm)
+            var xp = x
+            var xm = x
+            xp[j] += step
+            xm[j] -= step
+            let gp = gradient(xp)
+            let gm = gradient(xm)
             for i in 0..<d { h[i][j] = (gp[i] - gm[i]) / (2 * step) }
         }
-        for i in 0..<d { for j in 0..<i { let s = 0.5 * (h[i][j] + h[j][i]); h[i][j] = s; h[j][i] = s } }
+        for i in 0..<d {
+            for j in 0..<i {
+                let s = 0.5 * (h[i][j] + h[j][i])
+                h[i][j] = s
+                h[j][i] = s
+            }
+        }
         guard let inverse = invert(h) else { return Array(repeating: nil, count: objective.groups) }
         let dists = objective.distributions(x)
         func varianceOK(_ v: Double) -> Double? { v.isFinite && v > 0 ? v.squareRoot() : nil }
@@ -164,8 +224,12 @@ public enum SuccessDistributionFitter {
             let i = objective.family.parameterIndices(group: g, groups: objective.groups)
             guard let sa = varianceOK(inverse[i.a][i.a]), let sb = varianceOK(inverse[i.b][i.b]) else { return nil }
             var r = ["a": dists[g].a * sa, "b": dists[g].b * sb]
-            if let it = i.zeroMass, let st = varianceOK(inverse[it][it]) { r["zero_mass"] = dists[g].zeroMass * (1 - dists[g].zeroMass) * st }
-            if let ia = i.problemShape, let alpha = dists[g].problemShape, let st = varianceOK(inverse[ia][ia]) { r["problem_shape"] = alpha * st }
+            if let it = i.zeroMass, let st = varianceOK(inverse[it][it]) {
+                r["zero_mass"] = dists[g].zeroMass * (1 - dists[g].zeroMass) * st
+            }
+            if let ia = i.problemShape, let alpha = dists[g].problemShape, let st = varianceOK(inverse[ia][ia]) {
+                r["problem_shape"] = alpha * st
+            }
             return r
         }
     }
@@ -180,13 +244,20 @@ public enum SuccessDistributionFitter {
             var pivot = col
             for r in col..<n where abs(a[r][col]) > abs(a[pivot][col]) { pivot = r }
             guard abs(a[pivot][col]) > 1e-12 * max(scale, 1e-300) else { return nil }
-            a.swapAt(col, pivot); inv.swapAt(col, pivot)
+            a.swapAt(col, pivot)
+            inv.swapAt(col, pivot)
             let p = a[col][col]
-            for j in 0..<n { a[col][j] /= p; inv[col][j] /= p }
+            for j in 0..<n {
+                a[col][j] /= p
+                inv[col][j] /= p
+            }
             for r in 0..<n where r != col {
                 let f = a[r][col]
                 if f == 0 { continue }
-                for j in 0..<n { a[r][j] -= f * a[col][j]; inv[r][j] -= f * inv[col][j] }
+                for j in 0..<n {
+                    a[r][j] -= f * a[col][j]
+                    inv[r][j] -= f * inv[col][j]
+                }
             }
         }
         return inv
@@ -195,13 +266,25 @@ public enum SuccessDistributionFitter {
     /// Held-out log-likelihood by `folds`-fold cross-validation over problems: problem ids are
     /// split into folds by a seeded shuffle and a problem is held out from every group at once
     /// (the crossed family's problems are dependent across groups; all families see the same folds).
-    public static func heldOutLogLikelihood(_ family: SuccessFamily, groups: [[ProblemCount]], folds: Int = 10, seed: UInt64 = 0) -> Double {
+    public static func heldOutLogLikelihood(
+        _ family: SuccessFamily,
+        groups: [[ProblemCount]],
+        folds: Int = 10,
+        seed: UInt64 = 0
+    ) -> Double {
         let assignment = foldAssignment(groups: groups, folds: folds, seed: seed)
-        return (0..<folds).reduce(0.0) { $0 + heldOutLogLikelihood(family, groups: groups, fold: $1, assignment: assignment) }
+        return (0..<folds).reduce(0.0) {
+            $0 + heldOutLogLikelihood(family, groups: groups, fold: $1, assignment: assignment)
+        }
     }
 
     /// Fits without fold `fold` and returns the log-likelihood of that fold's cells.
-    static func heldOutLogLikelihood(_ family: SuccessFamily, groups: [[ProblemCount]], fold: Int, assignment: [[Int]]) -> Double {
+    static func heldOutLogLikelihood(
+        _ family: SuccessFamily,
+        groups: [[ProblemCount]],
+        fold: Int,
+        assignment: [[Int]]
+    ) -> Double {
         let training = assignment.map { $0.map { $0 == fold ? 0.0 : 1.0 } }
         let fitted = fit(family, groups: groups, weights: training)
         let heldOut = assignment.map { $0.map { $0 == fold ? 1.0 : 0.0 } }
@@ -233,18 +316,29 @@ public enum SuccessDistributionFitter {
     /// problems put it, and the score leaks.
     /// `sharedShape` is only a candidate with two or more groups, `crossed` with groups that share
     /// problem ids (``SuccessFamily/isCandidate(for:)``). Families × folds run on all cores.
-    public static func select(groups: [[ProblemCount]], candidates: [SuccessFamily] = SuccessFamily.allCases,
-                              folds: Int = 10, seed: UInt64 = 0) -> FamilySelection {
+    public static func select(
+        groups: [[ProblemCount]],
+        candidates: [SuccessFamily] = SuccessFamily.allCases,
+        folds: Int = 10,
+        seed: UInt64 = 0
+    ) -> FamilySelection {
         let usable = candidates.filter { $0.isCandidate(for: groups) }
         let assignment = foldAssignment(groups: groups, folds: folds, seed: seed)
         var scores = [Double](repeating: 0, count: usable.count * folds)
         scores.withUnsafeMutableBufferPointer { buffer in
             let out = SendableBuffer(buffer)
             // The crossed family's folds are the slowest: hand them out first.
-            let tasks = (0..<usable.count * folds).sorted { (usable[$0 / folds] == .crossed ? 0 : 1) < (usable[$1 / folds] == .crossed ? 0 : 1) }
+            let tasks = (0..<usable.count * folds).sorted {
+                (usable[$0 / folds] == .crossed ? 0 : 1) < (usable[$1 / folds] == .crossed ? 0 : 1)
+            }
             DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
                 let task = tasks[t]
-                out.buffer[task] = heldOutLogLikelihood(usable[task / folds], groups: groups, fold: task % folds, assignment: assignment)
+                out.buffer[task] = heldOutLogLikelihood(
+                    usable[task / folds],
+                    groups: groups,
+                    fold: task % folds,
+                    assignment: assignment
+                )
             }
         }
         let perFold = usable.indices.map { f in Array(scores[(f * folds)..<((f + 1) * folds)]) }
@@ -254,14 +348,19 @@ public enum SuccessDistributionFitter {
             let gaps = zip(perFold[best], perFold[f]).map { $0 - $1 }
             let mean = gaps.reduce(0, +) / Double(folds)
             let variance = folds > 1 ? gaps.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(folds - 1) : 0
-            return FamilyScore(family: usable[f], heldOutLogLikelihood: totals[f],
-                               standardError: (Double(folds) * variance).squareRoot(),
-                               parameters: usable[f].dimension(groups: groups.count))
+            return FamilyScore(
+                family: usable[f],
+                heldOutLogLikelihood: totals[f],
+                standardError: (Double(folds) * variance).squareRoot(),
+                parameters: usable[f].dimension(groups: groups.count)
+            )
         }
         ranked.sort { $0.heldOutLogLikelihood > $1.heldOutLogLikelihood }
         let top = ranked.first?.heldOutLogLikelihood ?? 0
         let eligible = ranked.filter { top - $0.heldOutLogLikelihood <= $0.standardError }
-        let chosen = eligible.min { ($0.parameters, -$0.heldOutLogLikelihood) < ($1.parameters, -$1.heldOutLogLikelihood) }?.family
+        let chosen =
+            eligible.min { ($0.parameters, -$0.heldOutLogLikelihood) < ($1.parameters, -$1.heldOutLogLikelihood) }?
+            .family
             ?? ranked.first?.family ?? .betaBinomial
         return FamilySelection(scores: ranked, chosen: chosen)
     }
@@ -270,8 +369,13 @@ public enum SuccessDistributionFitter {
     /// `result[g][r][j]` for group g, replicate r, k = ks[j]. Problems are resampled with
     /// replacement within each group, or — for the crossed family, whose problems are dependent
     /// across groups — as whole problems (one multiplicity per problem id, shared by the groups).
-    public static func bootstrapForecasts(_ fit: SuccessFit, groups: [[ProblemCount]], ks: [Double],
-                                          replicates: Int, seed: UInt64) -> [[[Double]]] {
+    public static func bootstrapForecasts(
+        _ fit: SuccessFit,
+        groups: [[ProblemCount]],
+        ks: [Double],
+        replicates: Int,
+        seed: UInt64
+    ) -> [[[Double]]] {
         var out = [[[Double]]](repeating: [[Double]](repeating: [], count: replicates), count: groups.count)
         var flat = [[[Double]]](repeating: [], count: replicates)
         let alignment = ProblemAlignment(groups)
@@ -291,7 +395,14 @@ public enum SuccessDistributionFitter {
                         return w
                     }
                 }
-                let refit = self.fit(fit.family, groups: groups, weights: weights, warmStart: fit.x, standardErrors: false, options: bootstrapOptions)
+                let refit = self.fit(
+                    fit.family,
+                    groups: groups,
+                    weights: weights,
+                    warmStart: fit.x,
+                    standardErrors: false,
+                    options: bootstrapOptions
+                )
                 results.buffer[r] = forecasts(refit, groups: groups, ks: ks, weights: weights)
             }
         }
@@ -307,19 +418,28 @@ public struct PowerLawBaseline: Sendable, Equatable, Codable {
     public var a: Double
     public var b: Double
 
-    public init(a: Double, b: Double) { self.a = a; self.b = b }
+    public init(a: Double, b: Double) {
+        self.a = a
+        self.b = b
+    }
 
     /// Fits the baseline; nil with fewer than two usable points.
     public init?(ks: [Int], passAtK: [Double]) {
-        var xs: [Double] = [], ys: [Double] = []
+        var xs: [Double] = []
+        var ys: [Double] = []
         for (k, p) in zip(ks, passAtK) where p > 0 && p < 1 {
             xs.append(Double.log(Double(k)))
             ys.append(Double.log(-Double.log(p)))
         }
         guard xs.count >= 2 else { return nil }
-        let mx = xs.reduce(0, +) / Double(xs.count), my = ys.reduce(0, +) / Double(ys.count)
-        var sxy = 0.0, sxx = 0.0
-        for (x, y) in zip(xs, ys) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
+        let mx = xs.reduce(0, +) / Double(xs.count)
+        let my = ys.reduce(0, +) / Double(ys.count)
+        var sxy = 0.0
+        var sxx = 0.0
+        for (x, y) in zip(xs, ys) {
+            sxy += (x - mx) * (y - my)
+            sxx += (x - mx) * (x - mx)
+        }
         guard sxx > 0 else { return nil }
         let slope = sxy / sxx
         self.init(a: Double.exp(my - slope * mx), b: -slope)

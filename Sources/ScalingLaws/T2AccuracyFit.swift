@@ -14,26 +14,57 @@ struct T2AccuracyObjective: DifferentiableObjective, Sendable {
     /// Per unique count: model index, n, c, weight (multiplicity).
     let model: [Int], n: [Double], c: [Double], weight: [Double]
 
-    func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient gr: UnsafeMutableBufferPointer<Double>) -> Double {
-        let lA = x[0], lB = x[1], al = x[2], be = x[3], t1 = x[4], t3 = x[5], t4 = x[6]
+    func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient gr: UnsafeMutableBufferPointer<Double>) -> Double
+    {
+        let lA = x[0]
+        let lB = x[1]
+        let al = x[2]
+        let be = x[3]
+        let t1 = x[4]
+        let t3 = x[5]
+        let t4 = x[6]
         let models = lnN.count
-        var aM = [Double](repeating: 0, count: models), bM = aM, lhat = aM, tA = aM, tB = aM, cA = aM, cB = aM, lbM = aM, muM = aM, nuM = aM
+        var aM = [Double](repeating: 0, count: models)
+        var bM = aM
+        var lhat = aM
+        var tA = aM
+        var tB = aM
+        var cA = aM
+        var cB = aM
+        var lbM = aM
+        var muM = aM
+        var nuM = aM
         for m in 0..<models {
-            let ta = Double.exp(lA - al * lnN[m]), tb = Double.exp(lB - be * lnD[m])
+            let ta = Double.exp(lA - al * lnN[m])
+            let tb = Double.exp(lB - be * lnD[m])
             let l = ta + tb
             let mu = Special.sigmoid(t1 - l)
             let nu = Double.exp(t3 + t4 * l)
-            let a = mu * nu, b = (1 - mu) * nu
+            let a = mu * nu
+            let b = (1 - mu) * nu
             guard a > 1e-300, b > 1e-300, a.isFinite, b.isFinite, nu < 1e12 else { return .infinity }
-            aM[m] = a; bM[m] = b; lhat[m] = l; tA[m] = ta; tB[m] = tb; muM[m] = mu; nuM[m] = nu
+            aM[m] = a
+            bM[m] = b
+            lhat[m] = l
+            tA[m] = ta
+            tB[m] = tb
+            muM[m] = mu
+            nuM[m] = nu
             let psiAB = Special.digamma(a + b)
-            cA[m] = psiAB - Special.digamma(a); cB[m] = psiAB - Special.digamma(b)
+            cA[m] = psiAB - Special.digamma(a)
+            cB[m] = psiAB - Special.digamma(b)
             lbM[m] = Special.logBeta(a, b)
         }
-        var ga = [Double](repeating: 0, count: models), gb = ga
+        var ga = [Double](repeating: 0, count: models)
+        var gb = ga
         var v = 0.0
         for i in 0..<n.count {
-            let m = model[i], a = aM[m], b = bM[m], ni = n[i], ci = c[i], w = weight[i]
+            let m = model[i]
+            let a = aM[m]
+            let b = bM[m]
+            let ni = n[i]
+            let ci = c[i]
+            let w = weight[i]
             v -= w * (Special.logBeta(ci + a, ni - ci + b) - lbM[m])
             let psiN = Special.digamma(ni + a + b)
             ga[m] -= w * (Special.digamma(ci + a) - psiN + cA[m])
@@ -41,23 +72,31 @@ struct T2AccuracyObjective: DifferentiableObjective, Sendable {
         }
         var d = [Double](repeating: 0, count: 7)
         for m in 0..<models {
-            let mu = muM[m], nu = nuM[m]
-            let dz = (ga[m] - gb[m]) * nu * mu * (1 - mu)   // d/dθ₁ (z = θ₁ − L̂)
-            let s = (ga[m] * mu + gb[m] * (1 - mu)) * nu     // d/dθ₃
+            let mu = muM[m]
+            let nu = nuM[m]
+            let dz = (ga[m] - gb[m]) * nu * mu * (1 - mu)  // d/dθ₁ (z = θ₁ − L̂)
+            let s = (ga[m] * mu + gb[m] * (1 - mu)) * nu  // d/dθ₃
             d[4] += dz
             d[5] += s
             d[6] += s * lhat[m]
-            let dl = -dz + t4 * s                              // d/dL̂
-            d[0] += dl * tA[m]; d[2] -= dl * tA[m] * lnN[m]
-            d[1] += dl * tB[m]; d[3] -= dl * tB[m] * lnD[m]
+            let dl = -dz + t4 * s  // d/dL̂
+            d[0] += dl * tA[m]
+            d[2] -= dl * tA[m] * lnN[m]
+            d[1] += dl * tB[m]
+            d[3] -= dl * tB[m] * lnD[m]
         }
         for j in 0..<7 { gr[j] = d[j] }
         return v
     }
 
     static func law(_ x: [Double]) -> T2AccuracyLaw {
-        T2AccuracyLaw(base: ChinchillaLaw(E: 0, A: Double.exp(x[0]), B: Double.exp(x[1]), alpha: x[2], beta: x[3]),
-                      theta1: x[4], theta2: -1, theta3: x[5], theta4: x[6])
+        T2AccuracyLaw(
+            base: ChinchillaLaw(E: 0, A: Double.exp(x[0]), B: Double.exp(x[1]), alpha: x[2], beta: x[3]),
+            theta1: x[4],
+            theta2: -1,
+            theta3: x[5],
+            theta4: x[6]
+        )
     }
 }
 
@@ -78,26 +117,49 @@ public enum T2AccuracyFitter {
     /// Starts θ = (ln A, ln B, α, β, θ₁, θ₃, θ₄): 32 starts.
     public static let grid: [[Double]] = {
         var r: [[Double]] = []
-        for lA in [2.0, 6] { for lB in [2.0, 6] { for al in [0.2, 0.5] { for be in [0.2, 0.5] { for t4 in [0.0, 0.5] {
-            r.append([lA, lB, al, be, -2, 3, t4]) } } } } }
+        for lA in [2.0, 6] {
+            for lB in [2.0, 6] {
+                for al in [0.2, 0.5] {
+                    for be in [0.2, 0.5] {
+                        for t4 in [0.0, 0.5] {
+                            r.append([lA, lB, al, be, -2, 3, t4])
+                        }
+                    }
+                }
+            }
+        }
         return r
     }()
 
-    static let options = LBFGSOptions(memory: 10, gradientTolerance: 1e-8, functionTolerance: 1e-13, maxIterations: 1_000, maxEvaluations: 4_000)
+    static let options = LBFGSOptions(
+        memory: 10,
+        gradientTolerance: 1e-8,
+        functionTolerance: 1e-13,
+        maxIterations: 1_000,
+        maxEvaluations: 4_000
+    )
 
     static func objective(_ groups: [CountGroup], modelWeights: [Double]? = nil) throws -> T2AccuracyObjective {
-        var lnN: [Double] = [], lnD: [Double] = []
-        var model: [Int] = [], n: [Double] = [], c: [Double] = [], w: [Double] = []
+        var lnN: [Double] = []
+        var lnD: [Double] = []
+        var model: [Int] = []
+        var n: [Double] = []
+        var c: [Double] = []
+        var w: [Double] = []
         for (m, g) in groups.enumerated() {
             guard let p = g.params, let t = g.tokens else { throw CountsError.missingParamsTokens(file: g.name) }
             guard !g.problems.isEmpty else { throw CountsError.emptyGroup(group: g.name) }
-            lnN.append(Double.log(p)); lnD.append(Double.log(t))
+            lnN.append(Double.log(p))
+            lnD.append(Double.log(t))
             let mw = modelWeights?[m] ?? 1
             var counts: [Int: [Int: Double]] = [:]
             for q in g.problems { counts[q.samples, default: [:]][q.correct, default: 0] += 1 }
             for (ni, byC) in counts.sorted(by: { $0.key < $1.key }) {
                 for (ci, k) in byC.sorted(by: { $0.key < $1.key }) where mw > 0 {
-                    model.append(m); n.append(Double(ni)); c.append(Double(ci)); w.append(k * mw)
+                    model.append(m)
+                    n.append(Double(ni))
+                    c.append(Double(ci))
+                    w.append(k * mw)
                 }
             }
         }
@@ -105,7 +167,11 @@ public enum T2AccuracyFitter {
     }
 
     /// Fits the law (multi-start over ``grid``, or one warm start).
-    public static func fit(_ groups: [CountGroup], modelWeights: [Double]? = nil, warmStart: [Double]? = nil) throws -> T2AccuracyFit {
+    public static func fit(
+        _ groups: [CountGroup],
+        modelWeights: [Double]? = nil,
+        warmStart: [Double]? = nil
+    ) throws -> T2AccuracyFit {
         guard groups.filter({ !$0.allZero }).count >= 3 else {
             throw CountsError.tooFewForFit(form: "t2-accuracy", detail: "needs at least 3 models with correct samples")
         }
@@ -114,24 +180,40 @@ public enum T2AccuracyFitter {
         var values = [Double](repeating: .infinity, count: starts.count)
         var ends = [[Double]](repeating: [], count: starts.count)
         var statuses = [ConvergenceStatus](repeating: .nonFiniteStart, count: starts.count)
-        values.withUnsafeMutableBufferPointer { vb in ends.withUnsafeMutableBufferPointer { eb in statuses.withUnsafeMutableBufferPointer { sb in
-            let v = SendableBuffer(vb), e = SendableBuffer(eb), s = SendableBuffer(sb)
-            DispatchQueue.concurrentPerform(iterations: starts.count) { i in
-                let r = minimizeLBFGS(f, from: starts[i], options: options)
-                v.buffer[i] = r.value.isFinite ? r.value : .infinity
-                e.buffer[i] = r.x
-                s.buffer[i] = r.status
+        values.withUnsafeMutableBufferPointer { vb in
+            ends.withUnsafeMutableBufferPointer { eb in
+                statuses.withUnsafeMutableBufferPointer { sb in
+                    let v = SendableBuffer(vb)
+                    let e = SendableBuffer(eb)
+                    let s = SendableBuffer(sb)
+                    DispatchQueue.concurrentPerform(iterations: starts.count) { i in
+                        let r = minimizeLBFGS(f, from: starts[i], options: options)
+                        v.buffer[i] = r.value.isFinite ? r.value : .infinity
+                        e.buffer[i] = r.x
+                        s.buffer[i] = r.status
+                    }
+                }
             }
-        } } }
+        }
         var best = 0
         for i in values.indices where values[i] < values[best] { best = i }
-        return T2AccuracyFit(law: T2AccuracyObjective.law(ends[best]), objective: values[best],
-                             problems: groups.reduce(0) { $0 + $1.problems.count }, models: groups.map(\.name),
-                             status: statuses[best], theta: ends[best])
+        return T2AccuracyFit(
+            law: T2AccuracyObjective.law(ends[best]),
+            objective: values[best],
+            problems: groups.reduce(0) { $0 + $1.problems.count },
+            models: groups.map(\.name),
+            status: statuses[best],
+            theta: ends[best]
+        )
     }
 
     /// Bootstrap over models (whole models resampled with replacement), warm-started from `full`.
-    public static func bootstrap(_ full: T2AccuracyFit, groups: [CountGroup], replicates: Int, seed: UInt64) -> [T2AccuracyLaw] {
+    public static func bootstrap(
+        _ full: T2AccuracyFit,
+        groups: [CountGroup],
+        replicates: Int,
+        seed: UInt64
+    ) -> [T2AccuracyLaw] {
         var laws = [T2AccuracyLaw?](repeating: nil, count: replicates)
         laws.withUnsafeMutableBufferPointer { lb in
             let out = SendableBuffer(lb)
@@ -165,7 +247,8 @@ public struct T2HeldOut: Sendable, Codable, Equatable {
     }
 
     /// Scores `predict(N, D, k)` against the held-out groups' measured mean pass@k.
-    public static func evaluate(heldOut: [CountGroup], predict: (Double, Double, Double) -> Double) throws -> T2HeldOut {
+    public static func evaluate(heldOut: [CountGroup], predict: (Double, Double, Double) -> Double) throws -> T2HeldOut
+    {
         var errors: [Double] = []
         for g in heldOut {
             for k in PassAtK.defaultKs(upTo: g.minimumSamples) {
@@ -174,9 +257,12 @@ public struct T2HeldOut: Sendable, Codable, Equatable {
             }
         }
         let largest = heldOut.compactMap(\.params).max() ?? 0
-        return T2HeldOut(heldOutModels: heldOut.map(\.name),
-                         split: "fit on models with N < \(largest); held out the \(heldOut.count) models with N = \(largest)",
-                         meanAbsoluteError: errors.isEmpty ? .nan : errors.reduce(0, +) / Double(errors.count),
-                         maxAbsoluteError: errors.max() ?? .nan, points: errors.count)
+        return T2HeldOut(
+            heldOutModels: heldOut.map(\.name),
+            split: "fit on models with N < \(largest); held out the \(heldOut.count) models with N = \(largest)",
+            meanAbsoluteError: errors.isEmpty ? .nan : errors.reduce(0, +) / Double(errors.count),
+            maxAbsoluteError: errors.max() ?? .nan,
+            points: errors.count
+        )
     }
 }

@@ -54,13 +54,28 @@ public struct T2LossLaw: Sendable, Equatable, Codable {
     public init(parameters p: [String: Double], source: String) throws {
         let base = try ChinchillaLaw(parameters: p, source: source)
         func value(_ key: String) throws -> Double {
-            guard let v = p[key] else { throw LawFileError.missingParameter(source: source, form: "t2-loss", name: key) }
+            guard let v = p[key] else {
+                throw LawFileError.missingParameter(source: source, form: "t2-loss", name: key)
+            }
             guard v.isFinite, v >= 0 else {
-                throw LawFileError.invalidParameter(source: source, name: key, value: v, expected: "a finite number ≥ 0")
+                throw LawFileError.invalidParameter(
+                    source: source,
+                    name: key,
+                    value: v,
+                    expected: "a finite number ≥ 0"
+                )
             }
             return v
         }
-        self.init(E: base.E, A: base.A, B: base.B, alpha: base.alpha, beta: base.beta, G: try value("G"), gamma: try value("gamma"))
+        self.init(
+            E: base.E,
+            A: base.A,
+            B: base.B,
+            alpha: base.alpha,
+            beta: base.beta,
+            G: try value("G"),
+            gamma: try value("gamma")
+        )
     }
 }
 
@@ -121,12 +136,20 @@ public struct T2AccuracyLaw: Sendable, Equatable, Codable {
     public init(parameters p: [String: Double], source: String) throws {
         let base = try ChinchillaLaw(parameters: p, source: source)
         func value(_ key: String) throws -> Double {
-            guard let v = p[key] else { throw LawFileError.missingParameter(source: source, form: "t2-accuracy", name: key) }
+            guard let v = p[key] else {
+                throw LawFileError.missingParameter(source: source, form: "t2-accuracy", name: key)
+            }
             guard v.isFinite else {
                 throw LawFileError.invalidParameter(source: source, name: key, value: v, expected: "a finite number")
             }
             return v
         }
-        self.init(base: base, theta1: try value("theta1"), theta2: try value("theta2"), theta3: try value("theta3"), theta4: try value("theta4"))
+        self.init(
+            base: base,
+            theta1: try value("theta1"),
+            theta2: try value("theta2"),
+            theta3: try value("theta3"),
+            theta4: try value("theta4")
+        )
     }
 }

@@ -21,23 +21,44 @@ struct T2LossObjective: DifferentiableObjective, Sendable {
     let lnN: [Double], lnD: [Double], lnK: [Double], lnL: [Double], weight: [Double]
     let delta: Double
 
-    func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient gr: UnsafeMutableBufferPointer<Double>) -> Double {
-        let a = x[0], b = x[1], g = x[2], e = x[3], al = x[4], be = x[5], ga = x[6]
+    func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient gr: UnsafeMutableBufferPointer<Double>) -> Double
+    {
+        let a = x[0]
+        let b = x[1]
+        let g = x[2]
+        let e = x[3]
+        let al = x[4]
+        let be = x[5]
+        let ga = x[6]
         var v = 0.0
         var d = [Double](repeating: 0, count: 7)
         for i in 0..<lnN.count {
-            let u1 = a - al * lnN[i], u2 = b - be * lnD[i], u3 = g - ga * lnK[i]
+            let u1 = a - al * lnN[i]
+            let u2 = b - be * lnD[i]
+            let u3 = g - ga * lnK[i]
             let m = max(max(u1, u2), max(u3, e))
-            let t1 = Double.exp(u1 - m), t2 = Double.exp(u2 - m), t3 = Double.exp(u3 - m), t4 = Double.exp(e - m)
+            let t1 = Double.exp(u1 - m)
+            let t2 = Double.exp(u2 - m)
+            let t3 = Double.exp(u3 - m)
+            let t4 = Double.exp(e - m)
             let s = t1 + t2 + t3 + t4
             let r = m + Double.log(s) - lnL[i]
             let w = weight[i]
             let psi: Double
-            if abs(r) <= delta { v += w * 0.5 * r * r; psi = r } else { v += w * delta * (abs(r) - 0.5 * delta); psi = r > 0 ? delta : -delta }
+            if abs(r) <= delta {
+                v += w * 0.5 * r * r
+                psi = r
+            } else {
+                v += w * delta * (abs(r) - 0.5 * delta)
+                psi = r > 0 ? delta : -delta
+            }
             let q = w * psi / s
-            d[0] += q * t1; d[4] -= q * t1 * lnN[i]
-            d[1] += q * t2; d[5] -= q * t2 * lnD[i]
-            d[2] += q * t3; d[6] -= q * t3 * lnK[i]
+            d[0] += q * t1
+            d[4] -= q * t1 * lnN[i]
+            d[1] += q * t2
+            d[5] -= q * t2 * lnD[i]
+            d[2] += q * t3
+            d[6] -= q * t3 * lnK[i]
             d[3] += q * t4
         }
         for i in 0..<7 { gr[i] = d[i] }
@@ -45,7 +66,15 @@ struct T2LossObjective: DifferentiableObjective, Sendable {
     }
 
     static func law(_ x: [Double]) -> T2LossLaw {
-        T2LossLaw(E: Double.exp(x[3]), A: Double.exp(x[0]), B: Double.exp(x[1]), alpha: x[4], beta: x[5], G: Double.exp(x[2]), gamma: x[6])
+        T2LossLaw(
+            E: Double.exp(x[3]),
+            A: Double.exp(x[0]),
+            B: Double.exp(x[1]),
+            alpha: x[4],
+            beta: x[5],
+            G: Double.exp(x[2]),
+            gamma: x[6]
+        )
     }
 }
 
@@ -79,7 +108,10 @@ public enum T2LossFitter {
         for g in groups {
             guard let n = g.params, let d = g.tokens else { throw CountsError.missingParamsTokens(file: g.name) }
             guard !g.problems.isEmpty else { throw CountsError.emptyGroup(group: g.name) }
-            if g.allZero { skipped.append(g.name); continue }
+            if g.allZero {
+                skipped.append(g.name)
+                continue
+            }
             for k in PassAtK.defaultKs(upTo: g.minimumSamples) {
                 let p = try PassAtK.mean(g, k: k)
                 if p > 0 && p < 1 { pts.append(T2LossPoint(group: g.name, params: n, tokens: d, k: k, passAtK: p)) }
@@ -91,23 +123,52 @@ public enum T2LossFitter {
     /// The multi-start grid θ = (a, b, g, e, α, β, γ): 288 starts.
     public static let grid: [[Double]] = {
         var r: [[Double]] = []
-        for a in [0.0, 5, 10] { for b in [0.0, 5, 10] { for g in [0.0, 1.5] { for e in [-2.0, 0] {
-            for al in [0.2, 0.6] { for be in [0.2, 0.6] { for ga in [0.15, 0.5] { r.append([a, b, g, e, al, be, ga]) } } } } } } }
+        for a in [0.0, 5, 10] {
+            for b in [0.0, 5, 10] {
+                for g in [0.0, 1.5] {
+                    for e in [-2.0, 0] {
+                        for al in [0.2, 0.6] {
+                            for be in [0.2, 0.6] { for ga in [0.15, 0.5] { r.append([a, b, g, e, al, be, ga]) } }
+                        }
+                    }
+                }
+            }
+        }
         return r
     }()
 
-    static let options = LBFGSOptions(memory: 10, gradientTolerance: 1e-12, functionTolerance: 1e-13, maxIterations: 1_000, maxEvaluations: 4_000)
+    static let options = LBFGSOptions(
+        memory: 10,
+        gradientTolerance: 1e-12,
+        functionTolerance: 1e-13,
+        maxIterations: 1_000,
+        maxEvaluations: 4_000
+    )
 
     static func objective(_ pts: [T2LossPoint], weights: [Double]? = nil) -> T2LossObjective {
-        T2LossObjective(lnN: pts.map { Double.log($0.params) }, lnD: pts.map { Double.log($0.tokens) },
-                        lnK: pts.map { Double.log(Double($0.k)) }, lnL: pts.map { Double.log($0.loss) },
-                        weight: weights ?? pts.map { _ in 1 }, delta: huberDelta)
+        T2LossObjective(
+            lnN: pts.map { Double.log($0.params) },
+            lnD: pts.map { Double.log($0.tokens) },
+            lnK: pts.map { Double.log(Double($0.k)) },
+            lnL: pts.map { Double.log($0.loss) },
+            weight: weights ?? pts.map { _ in 1 },
+            delta: huberDelta
+        )
     }
 
     /// Fits the law to points (multi-start, or one warm start).
-    public static func fit(points pts: [T2LossPoint], weights: [Double]? = nil, warmStart: [Double]? = nil, skipped: [String] = []) throws -> T2LossFit {
+    public static func fit(
+        points pts: [T2LossPoint],
+        weights: [Double]? = nil,
+        warmStart: [Double]? = nil,
+        skipped: [String] = []
+    ) throws -> T2LossFit {
         guard Set(pts.map(\.group)).count >= 3, pts.count >= 8 else {
-            throw CountsError.tooFewForFit(form: "t2-loss", detail: "needs at least 3 models with correct samples (has \(Set(pts.map(\.group)).count)) and 8 (model, k) points (has \(pts.count))")
+            throw CountsError.tooFewForFit(
+                form: "t2-loss",
+                detail:
+                    "needs at least 3 models with correct samples (has \(Set(pts.map(\.group)).count)) and 8 (model, k) points (has \(pts.count))"
+            )
         }
         let f = objective(pts, weights: weights)
         let starts = warmStart.map { [$0] } ?? grid
@@ -116,22 +177,34 @@ public enum T2LossFitter {
         var statuses = [ConvergenceStatus](repeating: .nonFiniteStart, count: starts.count)
         let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, starts.count))
         let chunk = (starts.count + threads - 1) / threads
-        values.withUnsafeMutableBufferPointer { vb in ends.withUnsafeMutableBufferPointer { eb in statuses.withUnsafeMutableBufferPointer { sb in
-            let v = SendableBuffer(vb), e = SendableBuffer(eb), s = SendableBuffer(sb)
-            DispatchQueue.concurrentPerform(iterations: threads) { w in
-                var solver = LBFGSSolver(dimension: 7, memory: 10)
-                for i in (w * chunk)..<min(starts.count, (w + 1) * chunk) {
-                    let r = solver.minimize(f, from: starts[i], options: options)
-                    v.buffer[i] = r.value.isFinite ? r.value : .infinity
-                    e.buffer[i] = r.x
-                    s.buffer[i] = r.status
+        values.withUnsafeMutableBufferPointer { vb in
+            ends.withUnsafeMutableBufferPointer { eb in
+                statuses.withUnsafeMutableBufferPointer { sb in
+                    let v = SendableBuffer(vb)
+                    let e = SendableBuffer(eb)
+                    let s = SendableBuffer(sb)
+                    DispatchQueue.concurrentPerform(iterations: threads) { w in
+                        var solver = LBFGSSolver(dimension: 7, memory: 10)
+                        for i in (w * chunk)..<min(starts.count, (w + 1) * chunk) {
+                            let r = solver.minimize(f, from: starts[i], options: options)
+                            v.buffer[i] = r.value.isFinite ? r.value : .infinity
+                            e.buffer[i] = r.x
+                            s.buffer[i] = r.status
+                        }
+                    }
                 }
             }
-        } } }
+        }
         var best = 0
         for i in values.indices where values[i] < values[best] { best = i }
-        return T2LossFit(law: T2LossObjective.law(ends[best]), objective: values[best], points: pts,
-                         status: statuses[best], theta: ends[best], skippedGroups: skipped)
+        return T2LossFit(
+            law: T2LossObjective.law(ends[best]),
+            objective: values[best],
+            points: pts,
+            status: statuses[best],
+            theta: ends[best],
+            skippedGroups: skipped
+        )
     }
 
     /// Fits all groups.
@@ -163,13 +236,18 @@ public enum T2LossFitter {
 extension T2LossObjective {
     func value(at x: [Double]) -> Double {
         var g = [Double](repeating: 0, count: 7)
-        return x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { valueAndGradient(at: xb, gradient: $0) } }
+        return x.withUnsafeBufferPointer { xb in
+            g.withUnsafeMutableBufferPointer { valueAndGradient(at: xb, gradient: $0) }
+        }
     }
 }
 
 extension T2LossFitter {
     /// θ = (ln A, ln B, ln G, ln E, α, β, γ) of a law (E = 0 maps to a very negative ln E).
     static func theta(_ law: T2LossLaw) -> [Double] {
-        [Double.log(law.A), Double.log(law.B), Double.log(law.G), Double.log(max(law.E, 1e-300)), law.alpha, law.beta, law.gamma]
+        [
+            Double.log(law.A), Double.log(law.B), Double.log(law.G), Double.log(max(law.E, 1e-300)), law.alpha,
+            law.beta, law.gamma,
+        ]
     }
 }

@@ -24,7 +24,8 @@ public struct BenchCommand: AsyncParsableCommand {
 
             Results in --out are rewritten (atomically) as requests finish; Ctrl-C stops the run \
             and leaves a complete, valid file of what finished.
-            """)
+            """
+    )
 
     @Option(help: "Base URL of the server, e.g. http://127.0.0.1:8080 (a trailing /v1 is accepted).")
     public var url: String
@@ -35,10 +36,20 @@ public struct BenchCommand: AsyncParsableCommand {
     @Option(help: "API: chat (/v1/chat/completions) or completions (/v1/completions).")
     public var endpoint: String = "chat"
 
-    @Option(help: ArgumentHelp("Closed-loop load levels: comma-separated numbers of concurrent streams.", valueName: "n,n,…"))
+    @Option(
+        help: ArgumentHelp(
+            "Closed-loop load levels: comma-separated numbers of concurrent streams.",
+            valueName: "n,n,…"
+        )
+    )
     public var concurrency: String?
 
-    @Option(help: ArgumentHelp("Open-loop load levels: requests per second, evenly spaced (R) or Poisson (poisson:R); comma-separated for several.", valueName: "R|poisson:R"))
+    @Option(
+        help: ArgumentHelp(
+            "Open-loop load levels: requests per second, evenly spaced (R) or Poisson (poisson:R); comma-separated for several.",
+            valueName: "R|poisson:R"
+        )
+    )
     public var rate: String?
 
     @Option(help: "Requests per level (default 100 when --duration is not given).")
@@ -50,40 +61,71 @@ public struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Warm-up requests before each level, not measured.")
     public var warmup: Int = 0
 
-    @Option(name: .customLong("input-tokens"), help: "Approximate prompt length of synthetic prompts, in tokens (ignored with --prompts).")
+    @Option(
+        name: .customLong("input-tokens"),
+        help: "Approximate prompt length of synthetic prompts, in tokens (ignored with --prompts)."
+    )
     public var inputTokens: Int = 128
 
     @Option(name: .customLong("output-tokens"), help: "max_tokens of every request.")
     public var outputTokens: Int = 128
 
-    @Flag(name: .customLong("ignore-eos"), help: "Send ignore_eos=true so every output has exactly --output-tokens tokens (llama.cpp, vLLM).")
+    @Flag(
+        name: .customLong("ignore-eos"),
+        help: "Send ignore_eos=true so every output has exactly --output-tokens tokens (llama.cpp, vLLM)."
+    )
     public var ignoreEOS = false
 
-    @Option(help: ArgumentHelp("Prompts from a JSONL file, one {\"prompt\": \"…\"} per line, used round-robin.", valueName: "file.jsonl"))
+    @Option(
+        help: ArgumentHelp(
+            "Prompts from a JSONL file, one {\"prompt\": \"…\"} per line, used round-robin.",
+            valueName: "file.jsonl"
+        )
+    )
     public var prompts: String?
 
-    @Option(help: ArgumentHelp("Objectives for goodput, e.g. ttft=500ms,itl=50ms,e2e=2s.", valueName: "name=duration,…"))
+    @Option(
+        help: ArgumentHelp("Objectives for goodput, e.g. ttft=500ms,itl=50ms,e2e=2s.", valueName: "name=duration,…")
+    )
     public var slo: String?
 
     @Option(name: .customLong("usd-per-hour"), help: "Price of the serving hardware per hour, for measured $/M tokens.")
     public var usdPerHour: Double?
 
-    @Option(help: ArgumentHelp("Hardware from the t2 cost catalog (see t2 cost --list hardware): print t2's prediction for each level beside the measurement.", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Hardware from the t2 cost catalog (see t2 cost --list hardware): print t2's prediction for each level beside the measurement.",
+            valueName: "name"
+        )
+    )
     public var hardware: String?
 
-    @Option(name: .customLong("cost-model"), help: ArgumentHelp("Catalog model to price with --hardware (default: --model, when the catalog knows it; see t2 cost --list models).", valueName: "name"))
+    @Option(
+        name: .customLong("cost-model"),
+        help: ArgumentHelp(
+            "Catalog model to price with --hardware (default: --model, when the catalog knows it; see t2 cost --list models).",
+            valueName: "name"
+        )
+    )
     public var costModel: String?
 
     @Option(help: ArgumentHelp("Weight format for the prediction (see t2 cost --list quants).", valueName: "name"))
     public var quant: String = "q4_k_m"
 
-    @Option(help: ArgumentHelp("Serving engine for the prediction (default: the catalog's for the hardware and format).", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Serving engine for the prediction (default: the catalog's for the hardware and format).",
+            valueName: "name"
+        )
+    )
     public var engine: String?
 
     @Option(help: "Devices serving the model, for the prediction.")
     public var gpus: Int = 1
 
-    @Option(help: ArgumentHelp("JSON catalog file added to the built-in one (as in t2 cost --catalog).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("JSON catalog file added to the built-in one (as in t2 cost --catalog).", valueName: "file")
+    )
     public var catalog: String?
 
     @Option(help: "Sampling temperature.")
@@ -92,7 +134,9 @@ public struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seed: prompts, Poisson arrivals and per-request seeds.")
     public var seed: UInt64 = 0
 
-    @Option(help: ArgumentHelp("A request fails as a timeout when no bytes arrive for this long.", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp("A request fails as a timeout when no bytes arrive for this long.", valueName: "seconds")
+    )
     public var timeout: Double = 60
 
     @Option(help: "Client network threads (1 handles thousands of requests per second).")
@@ -108,7 +152,9 @@ public struct BenchCommand: AsyncParsableCommand {
         if let concurrency {
             for part in concurrency.split(separator: ",") {
                 guard let n = Int(part.trimmingCharacters(in: .whitespaces)), n >= 1, n <= 100_000 else {
-                    throw ValidationError("--concurrency: '\(part)' is not a whole number in 1…100000 (example: --concurrency 1,4,16)")
+                    throw ValidationError(
+                        "--concurrency: '\(part)' is not a whole number in 1…100000 (example: --concurrency 1,4,16)"
+                    )
                 }
                 patterns.append(.concurrency(n))
             }
@@ -117,10 +163,16 @@ public struct BenchCommand: AsyncParsableCommand {
             for part in rate.split(separator: ",") {
                 var text = part.trimmingCharacters(in: .whitespaces).lowercased()
                 var poisson = false
-                if text.hasPrefix("poisson:") { poisson = true; text.removeFirst("poisson:".count) }
-                else if text.hasPrefix("constant:") { text.removeFirst("constant:".count) }
+                if text.hasPrefix("poisson:") {
+                    poisson = true
+                    text.removeFirst("poisson:".count)
+                } else if text.hasPrefix("constant:") {
+                    text.removeFirst("constant:".count)
+                }
                 guard let r = Double(text), r > 0, r.isFinite else {
-                    throw ValidationError("--rate: '\(part)' is not a positive rate (examples: --rate 20, --rate poisson:20)")
+                    throw ValidationError(
+                        "--rate: '\(part)' is not a positive rate (examples: --rate 20, --rate poisson:20)"
+                    )
                 }
                 patterns.append(.rate(r, poisson: poisson))
             }
@@ -130,7 +182,9 @@ public struct BenchCommand: AsyncParsableCommand {
 
     public func validate() throws {
         _ = try loadPatterns()
-        guard OpenAIEndpoint(rawValue: endpoint) != nil else { throw ValidationError("--endpoint must be chat or completions") }
+        guard OpenAIEndpoint(rawValue: endpoint) != nil else {
+            throw ValidationError("--endpoint must be chat or completions")
+        }
         if let requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
         if warmup < 0 { throw ValidationError("--warmup cannot be negative") }
@@ -139,7 +193,9 @@ public struct BenchCommand: AsyncParsableCommand {
         if let usdPerHour, !(usdPerHour > 0) { throw ValidationError("--usd-per-hour must be positive") }
         if !(timeout > 0) { throw ValidationError("--timeout must be positive") }
         if gpus < 1 { throw ValidationError("--gpus must be at least 1") }
-        if let slo { do { _ = try ServiceLevelObjectives.parse(slo) } catch { throw ValidationError(error.localizedDescription) } }
+        if let slo {
+            do { _ = try ServiceLevelObjectives.parse(slo) } catch { throw ValidationError(error.localizedDescription) }
+        }
         do { _ = try ServerAddress(url: url) } catch { throw ValidationError(error.localizedDescription) }
     }
 
@@ -147,10 +203,21 @@ public struct BenchCommand: AsyncParsableCommand {
         let address = try ServerAddress(url: url)
         let patterns = try loadPatterns()
         let objectives = try slo.map(ServiceLevelObjectives.parse)
-        let promptSource = try prompts.map(PromptSource.load(jsonl:)) ?? .synthetic(inputTokens: inputTokens, seed: seed)
-        let settings = GenerationSettings(model: model, endpoint: OpenAIEndpoint(rawValue: endpoint)!, maxTokens: outputTokens, temperature: temperature, ignoreEOS: ignoreEOS)
+        let promptSource =
+            try prompts.map(PromptSource.load(jsonl:)) ?? .synthetic(inputTokens: inputTokens, seed: seed)
+        let settings = GenerationSettings(
+            model: model,
+            endpoint: OpenAIEndpoint(rawValue: endpoint)!,
+            maxTokens: outputTokens,
+            temperature: temperature,
+            ignoreEOS: ignoreEOS
+        )
         let stop = StopCondition(requests: requests ?? (duration == nil ? 100 : nil), durationSeconds: duration)
-        let client = StreamingClient(address: address, timeouts: RequestTimeouts(stall: .nanoseconds(Int64(timeout * 1e9)), total: .seconds(3600)), eventLoopThreads: threads)
+        let client = StreamingClient(
+            address: address,
+            timeouts: RequestTimeouts(stall: .nanoseconds(Int64(timeout * 1e9)), total: .seconds(3600)),
+            eventLoopThreads: threads
+        )
         let runner = LoadRunner(client: client, settings: settings, prompts: promptSource, seed: seed)
         let predictor = try costPredictor()
 
@@ -165,9 +232,32 @@ public struct BenchCommand: AsyncParsableCommand {
             let (done, current) = state.snapshot()
             var levels = done
             if let current {
-                levels.append(LevelSummary(LevelResult(pattern: current.0, records: current.1, clientCPUSeconds: 0, interrupted: interrupted), slo: objectives, usdPerHour: usd))
+                levels.append(
+                    LevelSummary(
+                        LevelResult(
+                            pattern: current.0,
+                            records: current.1,
+                            clientCPUSeconds: 0,
+                            interrupted: interrupted
+                        ),
+                        slo: objectives,
+                        usdPerHour: usd
+                    )
+                )
             }
-            return BenchReport(url: address.description, model: settings.model, endpoint: settings.endpoint.rawValue, inputTokens: reportedInputTokens, outputTokens: settings.maxTokens, seed: seedValue, warmupRequests: warmupCount, levels: levels, complete: complete, interrupted: interrupted, predictions: predictor.map { p in levels.map { p.predict($0) } })
+            return BenchReport(
+                url: address.description,
+                model: settings.model,
+                endpoint: settings.endpoint.rawValue,
+                inputTokens: reportedInputTokens,
+                outputTokens: settings.maxTokens,
+                seed: seedValue,
+                warmupRequests: warmupCount,
+                levels: levels,
+                complete: complete,
+                interrupted: interrupted,
+                predictions: predictor.map { p in levels.map { p.predict($0) } }
+            )
         }
         let writeOut: @Sendable (BenchReport) -> Void = { report in
             guard let outPath else { return }
@@ -191,7 +281,9 @@ public struct BenchCommand: AsyncParsableCommand {
                 let summary = LevelSummary(result, slo: objectives, usdPerHour: usd)
                 state.finish(summary)
                 writeOut(makeReport(false, false))
-                Console.note("\(summary.load): \(summary.succeeded) ok, \(summary.failed) failed, \(Format.significant(summary.requestThroughput, 3)) req/s, \(Format.significant(summary.outputTokenThroughput, 3)) output tok/s")
+                Console.note(
+                    "\(summary.load): \(summary.succeeded) ok, \(summary.failed) failed, \(Format.significant(summary.requestThroughput, 3)) req/s, \(Format.significant(summary.outputTokenThroughput, 3)) output tok/s"
+                )
                 if result.interrupted { return true }
             }
             return false
@@ -235,11 +327,21 @@ public struct BenchCommand: AsyncParsableCommand {
         let name = costModel ?? model
         let architecture: ModelArchitecture
         do { architecture = try costModelValue.catalog.model(named: name) } catch {
-            throw ValidationError("\(error.localizedDescription)\n--hardware prices a catalog model: pass --cost-model NAME (t2 cost --list models) when the server's model name '\(model)' is not one")
+            throw ValidationError(
+                "\(error.localizedDescription)\n--hardware prices a catalog model: pass --cost-model NAME (t2 cost --list models) when the server's model name '\(model)' is not one"
+            )
         }
         // One check deployment resolves every name and the load's values.
-        let deployment = try costModelValue.deployment(model: architecture, quant: quant, hardware: hardware, engine: engine, gpus: gpus,
-                                                       inputTokens: inputTokens, outputTokens: outputTokens, usdPerHour: usdPerHour)
+        let deployment = try costModelValue.deployment(
+            model: architecture,
+            quant: quant,
+            hardware: hardware,
+            engine: engine,
+            gpus: gpus,
+            inputTokens: inputTokens,
+            outputTokens: outputTokens,
+            usdPerHour: usdPerHour
+        )
         _ = try costModelValue.estimate(deployment)
         return BenchCostPredictor(model: costModelValue, deployment: deployment)
     }
@@ -256,44 +358,65 @@ public struct BenchCommand: AsyncParsableCommand {
         ])
         for l in report.levels {
             table.append([
-                l.load, "\(l.succeeded)", "\(l.failed)", Format.significant(l.requestThroughput, 3), Format.significant(l.outputTokenThroughput, 3),
+                l.load, "\(l.succeeded)", "\(l.failed)", Format.significant(l.requestThroughput, 3),
+                Format.significant(l.outputTokenThroughput, 3),
                 ms(l.ttft?.meanMs), ms(l.ttft?.p50Ms), ms(l.ttft?.p90Ms), ms(l.ttft?.p99Ms),
                 ms(l.itl?.meanMs), ms(l.itl?.p99Ms), ms(l.tpot?.meanMs), ms(l.tpot?.p99Ms),
                 ms(l.e2e?.meanMs), ms(l.e2e?.p99Ms), l.goodput.map { Format.significant($0, 3) } ?? "-",
                 l.usdPerMillionOutputTokens.map { Format.significant($0, 3) } ?? "-",
             ])
         }
-        var lines = ["\(report.url)  model \(report.model)  \(report.endpoint)  max_tokens \(report.outputTokens)\(report.interrupted ? "  (interrupted)" : "")", "", table.render(), "", "latencies in ms; definitions in docs/bench.md"]
+        var lines = [
+            "\(report.url)  model \(report.model)  \(report.endpoint)  max_tokens \(report.outputTokens)\(report.interrupted ? "  (interrupted)" : "")",
+            "", table.render(), "", "latencies in ms; definitions in docs/bench.md",
+        ]
         for l in report.levels {
             var notes: [String] = ["tokens: \(l.tokenCountSource); in \(l.inputTokens), out \(l.outputTokens)"]
             if !l.errors.isEmpty {
-                notes.append("errors: " + l.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value) (\(l.errorExamples[$0.key] ?? ""))" }.joined(separator: "; "))
+                notes.append(
+                    "errors: "
+                        + l.errors.sorted { $0.key < $1.key }.map {
+                            "\($0.key) \($0.value) (\(l.errorExamples[$0.key] ?? ""))"
+                        }.joined(separator: "; ")
+                )
             }
             if let s = l.serverTimings {
-                notes.append("server timings (\(s.requests) requests): decode \(Format.significant(s.meanDecodeMsPerToken, 3)) ms/token vs client TPOT \(Format.significant(s.clientMeanTPOTMs, 3)) ms")
+                notes.append(
+                    "server timings (\(s.requests) requests): decode \(Format.significant(s.meanDecodeMsPerToken, 3)) ms/token vs client TPOT \(Format.significant(s.clientMeanTPOTMs, 3)) ms"
+                )
             }
             if let u = l.usdPerMillionTotalTokens { notes.append("$/M total tokens \(Format.significant(u, 3))") }
             if let q = l.meanClientQueueMs { notes.append("client queue \(Format.significant(q, 3)) ms mean") }
             if let rate = l.rate, l.requests > 0, Double(l.requests) / max(l.durationSeconds, 1e-9) < 0.95 * rate {
-                notes.append("achieved \(Format.significant(Double(l.requests) / l.durationSeconds, 3)) of \(Format.significant(rate, 3)) req/s: the server (or the client) could not keep up")
+                notes.append(
+                    "achieved \(Format.significant(Double(l.requests) / l.durationSeconds, 3)) of \(Format.significant(rate, 3)) req/s: the server (or the client) could not keep up"
+                )
             }
-            if let cpu = l.clientCPUMicrosecondsPerRequest { notes.append("client CPU \(Format.significant(cpu, 3)) µs/request") }
+            if let cpu = l.clientCPUMicrosecondsPerRequest {
+                notes.append("client CPU \(Format.significant(cpu, 3)) µs/request")
+            }
             lines.append("\(l.load): " + notes.joined(separator: " · "))
         }
         if let predictions = report.predictions, let first = predictions.first {
             lines.append("")
             lines.append("t2 cost prediction for \(first.deployment) beside the measurement:")
-            var t = TextTable([("load", .left), ("TTFT ms", .right), ("measured", .right), ("ITL ms", .right), ("measured", .right),
-                               ("out tok/s", .right), ("measured", .right), ("$/M out", .right), ("measured", .right)])
+            var t = TextTable([
+                ("load", .left), ("TTFT ms", .right), ("measured", .right), ("ITL ms", .right), ("measured", .right),
+                ("out tok/s", .right), ("measured", .right), ("$/M out", .right), ("measured", .right),
+            ])
             for (p, l) in zip(predictions, report.levels) {
                 let load = p.load == l.load ? l.load : "\(l.load) (as c=\(p.concurrency))"
                 if !p.fits {
                     t.append([load, "does not fit", "", "", "", "", "", "", ""])
                     continue
                 }
-                t.append([load, ms(p.ttftMs), ms(l.ttft?.meanMs), ms(p.itlMs), ms(l.itl?.meanMs),
-                          p.outputTokenThroughput.map { Format.significant($0, 3) } ?? "-", Format.significant(l.outputTokenThroughput, 3),
-                          p.usdPerMillionOutputTokens.map { Format.significant($0, 3) } ?? "-", l.usdPerMillionOutputTokens.map { Format.significant($0, 3) } ?? "-"])
+                t.append([
+                    load, ms(p.ttftMs), ms(l.ttft?.meanMs), ms(p.itlMs), ms(l.itl?.meanMs),
+                    p.outputTokenThroughput.map { Format.significant($0, 3) } ?? "-",
+                    Format.significant(l.outputTokenThroughput, 3),
+                    p.usdPerMillionOutputTokens.map { Format.significant($0, 3) } ?? "-",
+                    l.usdPerMillionOutputTokens.map { Format.significant($0, 3) } ?? "-",
+                ])
             }
             lines.append(t.render())
         }
@@ -310,9 +433,20 @@ final class BenchRunState: Sendable {
     }
     private let state = LockedBox(State())
 
-    func begin(_ pattern: LoadPattern) { state.with { $0.pattern = pattern; $0.records = [] } }
+    func begin(_ pattern: LoadPattern) {
+        state.with {
+            $0.pattern = pattern
+            $0.records = []
+        }
+    }
     func add(_ record: RequestRecord) { state.with { $0.records.append(record) } }
-    func finish(_ summary: LevelSummary) { state.with { $0.done.append(summary); $0.pattern = nil; $0.records = [] } }
+    func finish(_ summary: LevelSummary) {
+        state.with {
+            $0.done.append(summary)
+            $0.pattern = nil
+            $0.records = []
+        }
+    }
     func snapshot() -> ([LevelSummary], (LoadPattern, [RequestRecord])?) {
         state.with { s in (s.done, s.pattern.map { ($0, s.records) }) }
     }
@@ -339,7 +473,10 @@ final class InterruptHandler: Sendable {
         let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         let count = LockedBox(0)
         s.setEventHandler {
-            let n = count.with { c -> Int in c += 1; return c }
+            let n = count.with { c -> Int in
+                c += 1
+                return c
+            }
             if n == 1 {
                 Console.warn("stopping: finishing the results file (Ctrl-C again to quit at once)")
                 onInterrupt()
@@ -352,7 +489,10 @@ final class InterruptHandler: Sendable {
     }
 
     func stop() {
-        source.with { $0?.cancel(); $0 = nil }
+        source.with {
+            $0?.cancel()
+            $0 = nil
+        }
         signal(SIGINT, SIG_DFL)
     }
 }
@@ -367,19 +507,33 @@ struct BenchCostPredictor: Sendable {
     /// with the level's measured mean input and output tokens per request when the server reported them.
     func predict(_ level: LevelSummary) -> CostPrediction {
         var d = deployment
-        let concurrency = level.concurrency
+        let concurrency =
+            level.concurrency
             ?? max(1, Int((level.requestThroughput * (level.e2e?.meanMs ?? 0) / 1000).rounded()))
         d.concurrency = .fixed(concurrency)
         if level.succeeded > 0 {
-            if level.inputTokens > 0 { d.inputTokens = max(1, Int((Double(level.inputTokens) / Double(level.succeeded)).rounded())) }
-            if level.outputTokens > 0 { d.outputTokens = max(1, Int((Double(level.outputTokens) / Double(level.succeeded)).rounded())) }
+            if level.inputTokens > 0 {
+                d.inputTokens = max(1, Int((Double(level.inputTokens) / Double(level.succeeded)).rounded()))
+            }
+            if level.outputTokens > 0 {
+                d.outputTokens = max(1, Int((Double(level.outputTokens) / Double(level.succeeded)).rounded()))
+            }
         }
-        let name = "\(d.model.name) \(d.quant.name) on \(d.hardware.name) (\(d.engine.name)\(d.gpus > 1 ? ", \(d.gpus) devices" : ""))"
+        let name =
+            "\(d.model.name) \(d.quant.name) on \(d.hardware.name) (\(d.engine.name)\(d.gpus > 1 ? ", \(d.gpus) devices" : ""))"
         guard let e = try? model.estimate(d) else {
             return CostPrediction(load: level.load, deployment: name, fits: false, concurrency: concurrency)
         }
-        return CostPrediction(load: level.load, deployment: name, fits: e.fits, concurrency: concurrency, ttftMs: e.ttftMs, itlMs: e.itlMs,
-                              outputTokenThroughput: e.outputTokensPerSecond, usdPerMillionOutputTokens: e.usdPerMillionOutputTokens,
-                              usdPerMillionInputTokens: e.usdPerMillionInputTokens)
+        return CostPrediction(
+            load: level.load,
+            deployment: name,
+            fits: e.fits,
+            concurrency: concurrency,
+            ttftMs: e.ttftMs,
+            itlMs: e.itlMs,
+            outputTokenThroughput: e.outputTokensPerSecond,
+            usdPerMillionOutputTokens: e.usdPerMillionOutputTokens,
+            usdPerMillionInputTokens: e.usdPerMillionInputTokens
+        )
     }
 }

@@ -19,12 +19,16 @@ public struct CalibrateCommand: ParsableCommand {
             Honest check: calibrate on one half and validate on the other:
               t2 calibrate m.csv --split rows --half a --out a.json
               t2 cost --validate m.csv --calibration a.json --split rows --half b
-            """)
+            """
+    )
 
     @Argument(help: ArgumentHelp("Measurements CSV.", valueName: "measurements.csv"))
     public var measurements: String
 
-    @Option(name: .long, help: ArgumentHelp("Use one half of the rows, split by 'rows' or 'hardware'.", valueName: "rows|hardware"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Use one half of the rows, split by 'rows' or 'hardware'.", valueName: "rows|hardware")
+    )
     public var split: MeasurementSplit?
 
     @Option(name: .long, help: ArgumentHelp("With --split: which half (a or b).", valueName: "a|b"))
@@ -33,7 +37,13 @@ public struct CalibrateCommand: ParsableCommand {
     @Option(name: .long, help: "Seed of --split.")
     public var splitSeed: UInt64 = 1
 
-    @Option(name: .long, help: ArgumentHelp("JSON catalog file whose entries are added to (or replace) the built-in ones.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "JSON catalog file whose entries are added to (or replace) the built-in ones.",
+            valueName: "file"
+        )
+    )
     public var catalog: String?
 
     @OptionGroup public var output: OutputOptions
@@ -60,11 +70,14 @@ public struct CalibrateCommand: ParsableCommand {
         }
         var t = TextTable([("parameter", .left), ("fitted", .right), ("default", .right)])
         for key in calibration.parameters.keys.sorted() {
-            t.append([key, Format.significant(calibration.parameters[key]!, 4),
-                      costModel.defaultParameter(key).map { Format.significant($0, 4) } ?? "-"])
+            t.append([
+                key, Format.significant(calibration.parameters[key]!, 4),
+                costModel.defaultParameter(key).map { Format.significant($0, 4) } ?? "-",
+            ])
         }
         var text = t.render()
-        text += "\n\nfit: objective \(Format.significant(calibration.objective ?? .nan, 4)), \(calibration.status ?? "")"
+        text +=
+            "\n\nfit: objective \(Format.significant(calibration.objective ?? .nan, 4)), \(calibration.status ?? "")"
         text += ", \(calibration.data?.used ?? 0) of \(rows.count) rows priced"
         text += "\nmedian |error| on these rows:"
         for (key, value) in (calibration.medianAbsPctError ?? [:]).sorted(by: { $0.key < $1.key }) {

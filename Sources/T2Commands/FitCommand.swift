@@ -25,7 +25,8 @@ public struct FitCommand: AsyncParsableCommand {
                   --where 'tokens_per_param_multiplier>=0.5' --shared-exponent \\
                   --holdout 'tokens_per_param_multiplier>4'
               t2 fit --form t2-accuracy counts.csv --out t2law.json
-            """)
+            """
+    )
 
     /// Law forms `t2 fit` can fit.
     public enum Form: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -34,16 +35,33 @@ public struct FitCommand: AsyncParsableCommand {
         case t2Accuracy = "t2-accuracy"
     }
 
-    @Argument(help: ArgumentHelp("CSV of runs (chinchilla) or of per-problem sample counts (t2-loss, t2-accuracy).", valueName: "RUNS.csv"))
+    @Argument(
+        help: ArgumentHelp(
+            "CSV of runs (chinchilla) or of per-problem sample counts (t2-loss, t2-accuracy).",
+            valueName: "RUNS.csv"
+        )
+    )
     public var path: String
 
-    @Option(help: "Law form: chinchilla (runs params,tokens,loss), t2-loss or t2-accuracy (counts problem,samples,correct with model,params,tokens).")
+    @Option(
+        help:
+            "Law form: chinchilla (runs params,tokens,loss), t2-loss or t2-accuracy (counts problem,samples,correct with model,params,tokens)."
+    )
     public var form: Form = .chinchilla
 
-    @Option(name: .customLong("huber-delta"), help: "Huber δ on log-loss residuals (Hoffmann et al. and Epoch use 1e-3).")
+    @Option(
+        name: .customLong("huber-delta"),
+        help: "Huber δ on log-loss residuals (Hoffmann et al. and Epoch use 1e-3)."
+    )
     public var huberDelta: Double = 1e-3
 
-    @Option(name: .customLong("drop-highest"), help: ArgumentHelp("Drop the N highest-loss runs before fitting (Epoch AI's outlier rule is 5).", valueName: "N"))
+    @Option(
+        name: .customLong("drop-highest"),
+        help: ArgumentHelp(
+            "Drop the N highest-loss runs before fitting (Epoch AI's outlier rule is 5).",
+            valueName: "N"
+        )
+    )
     public var dropHighest: Int = 0
 
     @Option(help: ArgumentHelp("Bootstrap replicates for percentile confidence intervals (0 = none).", valueName: "N"))
@@ -55,7 +73,13 @@ public struct FitCommand: AsyncParsableCommand {
     @Option(help: "Coverage of the bootstrap intervals.")
     public var confidence: Double = 0.95
 
-    @Option(parsing: .singleValue, help: ArgumentHelp("Training budgets (FLOPs) for the compute-optimal allocation table; repeat or comma-separate.", valueName: "C"))
+    @Option(
+        parsing: .singleValue,
+        help: ArgumentHelp(
+            "Training budgets (FLOPs) for the compute-optimal allocation table; repeat or comma-separate.",
+            valueName: "C"
+        )
+    )
     public var budgets: [String] = []
 
     @Option(name: .customLong("params-column"), help: "Column with the parameter count N.")
@@ -64,22 +88,44 @@ public struct FitCommand: AsyncParsableCommand {
     @Option(name: .customLong("tokens-column"), help: "Column with training tokens D.")
     public var tokensColumn = "tokens"
 
-    @Option(name: .customLong("flops-column"), help: "Column with training FLOPs, used when the tokens column is absent (D = C/6N).")
+    @Option(
+        name: .customLong("flops-column"),
+        help: "Column with training FLOPs, used when the tokens column is absent (D = C/6N)."
+    )
     public var flopsColumn = "flops"
 
     @Option(name: .customLong("loss-column"), help: "Column with the final loss.")
     public var lossColumn = "loss"
 
-    @Option(name: .customLong("group-by"), help: ArgumentHelp("Fit one law per value of this column.", valueName: "column"))
+    @Option(
+        name: .customLong("group-by"),
+        help: ArgumentHelp("Fit one law per value of this column.", valueName: "column")
+    )
     public var groupBy: String?
 
-    @Option(help: ArgumentHelp("Hold out the runs matching COLUMN<=V, COLUMN>V, … from the fit and report the law's error on them.", valueName: "filter"))
+    @Option(
+        help: ArgumentHelp(
+            "Hold out the runs matching COLUMN<=V, COLUMN>V, … from the fit and report the law's error on them.",
+            valueName: "filter"
+        )
+    )
     public var holdout: String?
 
-    @Option(name: .customLong("where"), parsing: .singleValue, help: ArgumentHelp("Use only the runs matching COLUMN>=V (or <=, <, >, =, !=); repeat to require several. E.g. 'tokens_per_param_multiplier>=0.5' drops runs stopped near their warm-up.", valueName: "filter"))
+    @Option(
+        name: .customLong("where"),
+        parsing: .singleValue,
+        help: ArgumentHelp(
+            "Use only the runs matching COLUMN>=V (or <=, <, >, =, !=); repeat to require several. E.g. 'tokens_per_param_multiplier>=0.5' drops runs stopped near their warm-up.",
+            valueName: "filter"
+        )
+    )
     public var keep: [String] = []
 
-    @Flag(name: .customLong("shared-exponent"), help: "Fit one exponent for N and D (α = β, 4 parameters), Gadre et al.'s form: steadier extrapolation when the runs barely separate α from β.")
+    @Flag(
+        name: .customLong("shared-exponent"),
+        help:
+            "Fit one exponent for N and D (α = β, 4 parameters), Gadre et al.'s form: steadier extrapolation when the runs barely separate α from β."
+    )
     public var sharedExponent = false
 
     @Option(help: "Threads for the multi-start fit (default: all cores).")
@@ -91,22 +137,34 @@ public struct FitCommand: AsyncParsableCommand {
     public init() {}
 
     public mutating func validate() throws {
-        guard huberDelta > 0, huberDelta.isFinite else { throw ValidationError("--huber-delta must be a positive number, got \(huberDelta)") }
+        guard huberDelta > 0, huberDelta.isFinite else {
+            throw ValidationError("--huber-delta must be a positive number, got \(huberDelta)")
+        }
         guard dropHighest >= 0 else { throw ValidationError("--drop-highest must be 0 or more, got \(dropHighest)") }
         guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more, got \(bootstrap)") }
-        guard confidence > 0, confidence < 1 else { throw ValidationError("--confidence must be between 0 and 1 (e.g. 0.95), got \(confidence)") }
+        guard confidence > 0, confidence < 1 else {
+            throw ValidationError("--confidence must be between 0 and 1 (e.g. 0.95), got \(confidence)")
+        }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         _ = try parsedBudgets()
         if let holdout, RowFilter(holdout) == nil {
-            throw ValidationError("--holdout '\(holdout)' is not a filter; write COLUMN<=VALUE (or <, >, >=, =, !=), e.g. 'tokens_per_param_multiplier>4'")
+            throw ValidationError(
+                "--holdout '\(holdout)' is not a filter; write COLUMN<=VALUE (or <, >, >=, =, !=), e.g. 'tokens_per_param_multiplier>4'"
+            )
         }
         for filter in keep where RowFilter(filter) == nil {
-            throw ValidationError("--where '\(filter)' is not a filter; write COLUMN>=VALUE (or <=, <, >, =, !=), e.g. 'tokens_per_param_multiplier>=0.5'")
+            throw ValidationError(
+                "--where '\(filter)' is not a filter; write COLUMN>=VALUE (or <=, <, >, =, !=), e.g. 'tokens_per_param_multiplier>=0.5'"
+            )
         }
         if form != .chinchilla, !keep.isEmpty || sharedExponent || holdout != nil {
-            throw ValidationError("--where, --holdout and --shared-exponent apply to the chinchilla form; --form \(form.rawValue) holds out the largest models itself")
+            throw ValidationError(
+                "--where, --holdout and --shared-exponent apply to the chinchilla form; --form \(form.rawValue) holds out the largest models itself"
+            )
         }
-        if output.format == .csv { throw ValidationError("t2 fit prints table or json; --format csv is not available here") }
+        if output.format == .csv {
+            throw ValidationError("t2 fit prints table or json; --format csv is not available here")
+        }
     }
 
     func parsedBudgets() throws -> [Double] {
@@ -124,18 +182,35 @@ public struct FitCommand: AsyncParsableCommand {
         case .chinchilla:
             Console.output(try runChinchilla())
         case .t2Loss, .t2Accuracy:
-            Console.output(try T2FormFit.run(
-                form: form.rawValue, countsPath: path, bootstrap: bootstrap, seed: seed,
-                format: output.format, outPath: output.out))
+            Console.output(
+                try T2FormFit.run(
+                    form: form.rawValue,
+                    countsPath: path,
+                    bootstrap: bootstrap,
+                    seed: seed,
+                    format: output.format,
+                    outPath: output.out
+                )
+            )
         }
     }
 
     /// Fits the Chinchilla form and returns the text to print; writes `--out` when given.
     public func runChinchilla() throws -> String {
         let table = try CSVTable(contentsOf: path)
-        let columns = RunColumns(params: paramsColumn, tokens: tokensColumn, flops: flopsColumn, loss: lossColumn, group: groupBy)
-        let (runs, heldOut, excluded) = try RunsReader.read(table, columns: columns, holdout: holdout.flatMap(RowFilter.init),
-                                                            keep: keep.compactMap(RowFilter.init))
+        let columns = RunColumns(
+            params: paramsColumn,
+            tokens: tokensColumn,
+            flops: flopsColumn,
+            loss: lossColumn,
+            group: groupBy
+        )
+        let (runs, heldOut, excluded) = try RunsReader.read(
+            table,
+            columns: columns,
+            holdout: holdout.flatMap(RowFilter.init),
+            keep: keep.compactMap(RowFilter.init)
+        )
         var options = ChinchillaAnalysis.Options()
         options.fit.huberDelta = huberDelta
         options.fit.sharedExponent = sharedExponent
@@ -156,12 +231,21 @@ public struct FitCommand: AsyncParsableCommand {
             if groupRuns.isEmpty {
                 // Every group listed has rows, so a filter took them all: say which.
                 var filters: [String] = []
-                if excluded.contains(where: { $0.group == group }) { filters.append("--where \(keep.joined(separator: " and "))") }
+                if excluded.contains(where: { $0.group == group }) {
+                    filters.append("--where \(keep.joined(separator: " and "))")
+                }
                 if !groupHeldOut.isEmpty, let holdout { filters.append("--holdout \(holdout)") }
                 guard !filters.isEmpty else { throw FitError.emptyGroup(source: path, group: group ?? "") }
-                throw FitError.invalidOption("\(source): \(filters.joined(separator: " with ")) leaves no runs to fit; loosen the filter")
+                throw FitError.invalidOption(
+                    "\(source): \(filters.joined(separator: " with ")) leaves no runs to fit; loosen the filter"
+                )
             }
-            let analysis = try ChinchillaAnalysis.run(groupRuns, heldOut: groupHeldOut, source: source, options: options)
+            let analysis = try ChinchillaAnalysis.run(
+                groupRuns,
+                heldOut: groupHeldOut,
+                source: source,
+                options: options
+            )
             for note in analysis.diagnostics { Console.warn("\(source): \(note)") }
             var report = FitReport(analysis, group: group, options: options, provenance: provenance, holdout: holdout)
             if !keep.isEmpty {
@@ -229,35 +313,86 @@ struct FitReport: Encodable {
     var data: DataProvenance
     var replicates: [[String: Double]]
 
-    struct Starts: Encodable { var count: Int; var converged: Int; var atOptimum: Int; var evaluations: Int; var kernel: String
-        enum CodingKeys: String, CodingKey { case count, converged, atOptimum = "at_optimum", evaluations, kernel } }
-    struct RunRecord: Encodable { var line: Int; var params: Double; var tokens: Double; var loss: Double }
-    /// Runs left out by `--where` (their lines).
-    struct Excluded: Encodable { var filters: [String]; var runs: [Int] }
-    struct AllocationRecord: Encodable {
-        var flops: Double; var params: Double; var tokens: Double; var tokensPerParam: Double; var loss: Double
-        var paramsInterval: [Double]?; var tokensPerParamInterval: [Double]?
+    struct Starts: Encodable {
+        var count: Int
+        var converged: Int
+        var atOptimum: Int
+        var evaluations: Int
+        var kernel: String
         enum CodingKeys: String, CodingKey {
-            case flops, params, tokens, loss, tokensPerParam = "tokens_per_param"
-            case paramsInterval = "params_interval", tokensPerParamInterval = "tokens_per_param_interval"
+            case count, converged
+            case atOptimum = "at_optimum"
+            case evaluations, kernel
         }
     }
-    struct IntervalRecord: Encodable { var confidence: Double; var replicates: Int; var parameters: [String: [Double]] }
+    struct RunRecord: Encodable {
+        var line: Int
+        var params: Double
+        var tokens: Double
+        var loss: Double
+    }
+    /// Runs left out by `--where` (their lines).
+    struct Excluded: Encodable {
+        var filters: [String]
+        var runs: [Int]
+    }
+    struct AllocationRecord: Encodable {
+        var flops: Double
+        var params: Double
+        var tokens: Double
+        var tokensPerParam: Double
+        var loss: Double
+        var paramsInterval: [Double]?
+        var tokensPerParamInterval: [Double]?
+        enum CodingKeys: String, CodingKey {
+            case flops, params, tokens, loss
+            case tokensPerParam = "tokens_per_param"
+            case paramsInterval = "params_interval"
+            case tokensPerParamInterval = "tokens_per_param_interval"
+        }
+    }
+    struct IntervalRecord: Encodable {
+        var confidence: Double
+        var replicates: Int
+        var parameters: [String: [Double]]
+    }
     struct HeldOutRecord: Encodable {
         var filter: String?
         var meanAbsRelativeError: Double
         var runs: [Prediction]
-        struct Prediction: Encodable { var line: Int; var params: Double; var tokens: Double; var loss: Double; var predicted: Double; var relativeError: Double
-            enum CodingKeys: String, CodingKey { case line, params, tokens, loss, predicted, relativeError = "relative_error" } }
-        enum CodingKeys: String, CodingKey { case filter, runs, meanAbsRelativeError = "mean_abs_relative_error" }
+        struct Prediction: Encodable {
+            var line: Int
+            var params: Double
+            var tokens: Double
+            var loss: Double
+            var predicted: Double
+            var relativeError: Double
+            enum CodingKeys: String, CodingKey {
+                case line, params, tokens, loss, predicted
+                case relativeError = "relative_error"
+            }
+        }
+        enum CodingKeys: String, CodingKey {
+            case filter, runs
+            case meanAbsRelativeError = "mean_abs_relative_error"
+        }
     }
 
     enum CodingKeys: String, CodingKey {
-        case form, group, parameters, objective, points, status, converged, starts, dropped, excluded, allocations, intervals, diagnostics, data
-        case huberDelta = "huber_delta", heldOut = "held_out", sharedExponent = "shared_exponent"
+        case form, group, parameters, objective, points, status, converged, starts, dropped, excluded, allocations,
+            intervals, diagnostics, data
+        case huberDelta = "huber_delta"
+        case heldOut = "held_out"
+        case sharedExponent = "shared_exponent"
     }
 
-    init(_ analysis: ChinchillaAnalysis, group: String?, options: ChinchillaAnalysis.Options, provenance: DataProvenance, holdout: String?) {
+    init(
+        _ analysis: ChinchillaAnalysis,
+        group: String?,
+        options: ChinchillaAnalysis.Options,
+        provenance: DataProvenance,
+        holdout: String?
+    ) {
         let fit = analysis.fit
         self.group = group
         sharedExponent = options.fit.sharedExponent
@@ -267,23 +402,50 @@ struct FitReport: Encodable {
         status = fit.status.rawValue
         converged = fit.status.isConverged
         huberDelta = options.fit.huberDelta
-        starts = Starts(count: fit.starts, converged: fit.convergedStarts, atOptimum: fit.startsAtOptimum, evaluations: fit.evaluations, kernel: ChinchillaHuberObjective.kernel)
+        starts = Starts(
+            count: fit.starts,
+            converged: fit.convergedStarts,
+            atOptimum: fit.startsAtOptimum,
+            evaluations: fit.evaluations,
+            kernel: ChinchillaHuberObjective.kernel
+        )
         dropped = analysis.dropped.map { RunRecord(line: $0.line, params: $0.params, tokens: $0.tokens, loss: $0.loss) }
         allocations = analysis.allocations.enumerated().map { i, a in
             AllocationRecord(
-                flops: a.flops, params: a.params, tokens: a.tokens, tokensPerParam: a.tokensPerParam, loss: a.loss,
+                flops: a.flops,
+                params: a.params,
+                tokens: a.tokens,
+                tokensPerParam: a.tokensPerParam,
+                loss: a.loss,
                 paramsInterval: analysis.intervals.map { [$0.params[i].lowerBound, $0.params[i].upperBound] },
-                tokensPerParamInterval: analysis.intervals.map { [$0.tokensPerParam[i].lowerBound, $0.tokensPerParam[i].upperBound] })
+                tokensPerParamInterval: analysis.intervals.map {
+                    [$0.tokensPerParam[i].lowerBound, $0.tokensPerParam[i].upperBound]
+                }
+            )
         }
         intervals = analysis.intervals.map { iv in
-            IntervalRecord(confidence: iv.confidence, replicates: analysis.replicates.count,
-                           parameters: iv.parameters.mapValues { [$0.lowerBound, $0.upperBound] })
+            IntervalRecord(
+                confidence: iv.confidence,
+                replicates: analysis.replicates.count,
+                parameters: iv.parameters.mapValues { [$0.lowerBound, $0.upperBound] }
+            )
         }
         diagnostics = analysis.diagnostics
         if let error = analysis.heldOutMeanAbsoluteRelativeError {
-            heldOut = HeldOutRecord(filter: holdout, meanAbsRelativeError: error, runs: analysis.heldOut.map {
-                .init(line: $0.run.line, params: $0.run.params, tokens: $0.run.tokens, loss: $0.run.loss, predicted: $0.predicted, relativeError: $0.relativeError)
-            })
+            heldOut = HeldOutRecord(
+                filter: holdout,
+                meanAbsRelativeError: error,
+                runs: analysis.heldOut.map {
+                    .init(
+                        line: $0.run.line,
+                        params: $0.run.params,
+                        tokens: $0.run.tokens,
+                        loss: $0.run.loss,
+                        predicted: $0.predicted,
+                        relativeError: $0.relativeError
+                    )
+                }
+            )
         }
         data = provenance
         replicates = analysis.replicates.map(\.parameters)
@@ -293,12 +455,32 @@ struct FitReport: Encodable {
     var lawFile: LawFile {
         var notes = ["Huber delta \(huberDelta) on log-loss residuals, summed; \(starts.count) L-BFGS starts"]
         if sharedExponent { notes.append("shared exponent: alpha = beta fitted as one parameter (Gadre et al. 2024)") }
-        if let excluded { notes.append("used only runs with \(excluded.filters.joined(separator: " and ")); excluded \(excluded.runs.count) runs") }
-        if !dropped.isEmpty { notes.append("dropped the \(dropped.count) highest-loss runs (lines \(dropped.map { String($0.line) }.joined(separator: ", ")))") }
+        if let excluded {
+            notes.append(
+                "used only runs with \(excluded.filters.joined(separator: " and ")); excluded \(excluded.runs.count) runs"
+            )
+        }
+        if !dropped.isEmpty {
+            notes.append(
+                "dropped the \(dropped.count) highest-loss runs (lines \(dropped.map { String($0.line) }.joined(separator: ", ")))"
+            )
+        }
         if let group { notes.append("group \(group)") }
-        if let heldOut { notes.append("held out \(heldOut.runs.count) runs (\(heldOut.filter ?? "")): mean |relative error| \(heldOut.meanAbsRelativeError)") }
-        return LawFile(form: form, parameters: parameters, objective: objective, points: points, status: status,
-                       data: data, bootstrap: replicates.isEmpty ? nil : replicates, notes: notes)
+        if let heldOut {
+            notes.append(
+                "held out \(heldOut.runs.count) runs (\(heldOut.filter ?? "")): mean |relative error| \(heldOut.meanAbsRelativeError)"
+            )
+        }
+        return LawFile(
+            form: form,
+            parameters: parameters,
+            objective: objective,
+            points: points,
+            status: status,
+            data: data,
+            bootstrap: replicates.isEmpty ? nil : replicates,
+            notes: notes
+        )
     }
 
     /// "2, 3, 5, …" (at most 12 lines, then a count).
@@ -311,40 +493,75 @@ struct FitReport: Encodable {
         var lines: [String] = []
         let title = group.map { " [\(groupColumn ?? "group") = \($0)]" } ?? ""
         lines.append("Chinchilla law fitted to \(points) runs from \(path)\(title)")
-        let form = sharedExponent ? "L(N, D) = E + A/N^η + B/D^η (shared exponent, α = β = η)" : "L(N, D) = E + A/N^α + B/D^β"
-        lines.append("  \(form)    Huber δ = \(Format.significant(huberDelta, 2)) on log-loss, \(starts.count) L-BFGS starts")
+        let form =
+            sharedExponent ? "L(N, D) = E + A/N^η + B/D^η (shared exponent, α = β = η)" : "L(N, D) = E + A/N^α + B/D^β"
+        lines.append(
+            "  \(form)    Huber δ = \(Format.significant(huberDelta, 2)) on log-loss, \(starts.count) L-BFGS starts"
+        )
         if let excluded {
-            lines.append("  used only runs with \(excluded.filters.joined(separator: " and ")): excluded \(excluded.runs.count) (lines \(Self.lineList(excluded.runs)))")
+            lines.append(
+                "  used only runs with \(excluded.filters.joined(separator: " and ")): excluded \(excluded.runs.count) (lines \(Self.lineList(excluded.runs)))"
+            )
         }
-        if !dropped.isEmpty { lines.append("  dropped the \(dropped.count) highest-loss runs (lines \(dropped.map { String($0.line) }.joined(separator: ", ")))") }
+        if !dropped.isEmpty {
+            lines.append(
+                "  dropped the \(dropped.count) highest-loss runs (lines \(dropped.map { String($0.line) }.joined(separator: ", ")))"
+            )
+        }
         lines.append("")
         let hasIntervals = intervals != nil
-        var table = TextTable([("parameter", .left), ("value", .right)] + (hasIntervals ? [("\(Format.fixed((intervals?.confidence ?? 0.95) * 100, 0))% interval", .right)] : []))
-        let rows = sharedExponent ? [("E", "E"), ("A", "A"), ("B", "B"), ("alpha", "η = α = β")]
-                                  : [("E", "E"), ("A", "A"), ("B", "B"), ("alpha", "α"), ("beta", "β")]
+        var table = TextTable(
+            [("parameter", .left), ("value", .right)]
+                + (hasIntervals
+                    ? [("\(Format.fixed((intervals?.confidence ?? 0.95) * 100, 0))% interval", .right)] : [])
+        )
+        let rows =
+            sharedExponent
+            ? [("E", "E"), ("A", "A"), ("B", "B"), ("alpha", "η = α = β")]
+            : [("E", "E"), ("A", "A"), ("B", "B"), ("alpha", "α"), ("beta", "β")]
         for (key, label) in rows {
             var row = [label, Format.significant(parameters[key]!, 5)]
-            if let iv = intervals?.parameters[key] { row.append("[\(Format.significant(iv[0], 4)), \(Format.significant(iv[1], 4))]") }
+            if let iv = intervals?.parameters[key] {
+                row.append("[\(Format.significant(iv[0], 4)), \(Format.significant(iv[1], 4))]")
+            }
             table.append(row)
         }
         lines.append(table.render(indent: "  "))
         lines.append("")
-        lines.append("  objective \(Format.scientific(objective, 6))   \(status)   \(starts.atOptimum) of \(starts.count) starts reached the optimum (±0.01%)")
+        lines.append(
+            "  objective \(Format.scientific(objective, 6))   \(status)   \(starts.atOptimum) of \(starts.count) starts reached the optimum (±0.01%)"
+        )
         lines.append("")
         lines.append("Compute-optimal allocation (C = 6·N·D)")
-        var alloc = TextTable([("budget C", .right), ("params N", .right), ("tokens D", .right), ("D/N", .right), ("loss", .right)] + (hasIntervals ? [("D/N interval", .right)] : []))
+        var alloc = TextTable(
+            [("budget C", .right), ("params N", .right), ("tokens D", .right), ("D/N", .right), ("loss", .right)]
+                + (hasIntervals ? [("D/N interval", .right)] : [])
+        )
         for a in allocations {
-            var row = [Format.scientific(a.flops, 2), Format.count(a.params), Format.count(a.tokens), Format.significant(a.tokensPerParam, 3), Format.fixed(a.loss, 4)]
-            if let iv = a.tokensPerParamInterval { row.append("[\(Format.significant(iv[0], 3)), \(Format.significant(iv[1], 3))]") }
+            var row = [
+                Format.scientific(a.flops, 2), Format.count(a.params), Format.count(a.tokens),
+                Format.significant(a.tokensPerParam, 3), Format.fixed(a.loss, 4),
+            ]
+            if let iv = a.tokensPerParamInterval {
+                row.append("[\(Format.significant(iv[0], 3)), \(Format.significant(iv[1], 3))]")
+            }
             alloc.append(row)
         }
         lines.append(alloc.render(indent: "  "))
         if let heldOut {
             lines.append("")
-            lines.append("Held-out runs (\(heldOut.filter ?? "")): \(heldOut.runs.count), mean |relative error| \(Format.percent(heldOut.meanAbsRelativeError, 2))")
-            var t = TextTable([("line", .right), ("params N", .right), ("tokens D", .right), ("loss", .right), ("predicted", .right), ("error", .right)])
+            lines.append(
+                "Held-out runs (\(heldOut.filter ?? "")): \(heldOut.runs.count), mean |relative error| \(Format.percent(heldOut.meanAbsRelativeError, 2))"
+            )
+            var t = TextTable([
+                ("line", .right), ("params N", .right), ("tokens D", .right), ("loss", .right), ("predicted", .right),
+                ("error", .right),
+            ])
             for r in heldOut.runs {
-                t.append([String(r.line), Format.count(r.params), Format.count(r.tokens), Format.fixed(r.loss, 4), Format.fixed(r.predicted, 4), Format.percent(r.relativeError, 2)])
+                t.append([
+                    String(r.line), Format.count(r.params), Format.count(r.tokens), Format.fixed(r.loss, 4),
+                    Format.fixed(r.predicted, 4), Format.percent(r.relativeError, 2),
+                ])
             }
             lines.append(t.render(indent: "  "))
         }

@@ -19,24 +19,38 @@ public struct PasskCommand: ParsableCommand {
             −ln pass@k = a·k^−b. --pool-levels forecasts models with no correct sample from the crossed \
             family's empirical-Bayes prior over model levels (labelled prior-driven). See \
             docs/test-time-scaling.md.
-            """)
+            """
+    )
 
     @Argument(help: "Counts CSV: problem,samples,correct[,model,params,tokens].")
     public var counts: String
 
-    @Option(name: .customLong("k"), help: "Comma-separated k for empirical pass@k (default: powers of 2 and 10 up to the smallest n).")
+    @Option(
+        name: .customLong("k"),
+        help: "Comma-separated k for empirical pass@k (default: powers of 2 and 10 up to the smallest n)."
+    )
     public var ks: String?
 
     @Option(help: "Comma-separated k to forecast from the fitted distribution (e.g. 1000,10000).")
     public var forecast: String = ""
 
-    @Option(help: "Distribution family: auto, beta-binomial, zero-inflated-beta-binomial, shared-shape-beta-binomial, crossed-beta-binomial.")
+    @Option(
+        help:
+            "Distribution family: auto, beta-binomial, zero-inflated-beta-binomial, shared-shape-beta-binomial, crossed-beta-binomial."
+    )
     public var family: String = "auto"
 
-    @Option(help: "Bootstrap replicates for forecast intervals (problems resampled within each model, whole problems across models for the crossed family; 0 = none).")
+    @Option(
+        help:
+            "Bootstrap replicates for forecast intervals (problems resampled within each model, whole problems across models for the crossed family; 0 = none)."
+    )
     public var bootstrap: Int = 200
 
-    @Flag(name: .customLong("pool-levels"), help: "Forecast models with no correct sample from the crossed family's empirical-Bayes level prior (covariates ln tokens, ln params when given); labelled prior-driven.")
+    @Flag(
+        name: .customLong("pool-levels"),
+        help:
+            "Forecast models with no correct sample from the crossed family's empirical-Bayes level prior (covariates ln tokens, ln params when given); labelled prior-driven."
+    )
     public var poolLevels = false
 
     @Option(help: "Seed for folds and bootstrap.")
@@ -65,9 +79,13 @@ public struct PasskCommand: ParsableCommand {
         let forecastKs = forecast.isEmpty ? [] : try Self.parseKs(forecast, option: "forecast")
         guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
         let fam: SuccessFamily?
-        if family == "auto" { fam = nil } else {
+        if family == "auto" {
+            fam = nil
+        } else {
             guard let f = SuccessFamily(rawValue: family) else {
-                throw ValidationError("--family '\(family)'; expected auto or one of \(SuccessFamily.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "--family '\(family)'; expected auto or one of \(SuccessFamily.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             fam = f
         }
@@ -75,7 +93,15 @@ public struct PasskCommand: ParsableCommand {
         for g in groups where g.allZero {
             Console.warn(CountsError.allZero(group: g.name, problems: g.problems.count).errorDescription ?? "")
         }
-        let report = try PasskAnalysis.run(groups: groups, ks: ks, forecastKs: forecastKs, family: fam, bootstrap: bootstrap, seed: seed, poolLevels: poolLevels)
+        let report = try PasskAnalysis.run(
+            groups: groups,
+            ks: ks,
+            forecastKs: forecastKs,
+            family: fam,
+            bootstrap: bootstrap,
+            seed: seed,
+            poolLevels: poolLevels
+        )
         let json = try JSONOutput.encode(report)
         if let out = output.out { try AtomicFile.write(Data(json.utf8), to: out) }
         switch output.format {
@@ -88,9 +114,13 @@ public struct PasskCommand: ParsableCommand {
     static func csv(_ r: PasskReport) -> String {
         var lines = ["group,kind,k,value,low,high,power_law"]
         for g in r.groups {
-            for (k, v) in g.passAtK.sorted(by: { Int($0.key)! < Int($1.key)! }) { lines.append("\(g.group),empirical,\(k),\(v),,,") }
+            for (k, v) in g.passAtK.sorted(by: { Int($0.key)! < Int($1.key)! }) {
+                lines.append("\(g.group),empirical,\(k),\(v),,,")
+            }
             for (k, f) in g.forecast.sorted(by: { Int($0.key)! < Int($1.key)! }) {
-                lines.append("\(g.group),\(g.priorDriven == true ? "prior-driven-forecast" : "forecast"),\(k),\(f.estimate),\(f.low.map { "\($0)" } ?? ""),\(f.high.map { "\($0)" } ?? ""),\(f.powerLaw.map { "\($0)" } ?? "")")
+                lines.append(
+                    "\(g.group),\(g.priorDriven == true ? "prior-driven-forecast" : "forecast"),\(k),\(f.estimate),\(f.low.map { "\($0)" } ?? ""),\(f.high.map { "\($0)" } ?? ""),\(f.powerLaw.map { "\($0)" } ?? "")"
+                )
             }
         }
         return lines.joined(separator: "\n")
@@ -99,22 +129,40 @@ public struct PasskCommand: ParsableCommand {
     static func table(_ r: PasskReport) -> String {
         var out: [String] = []
         if !r.selection.isEmpty {
-            out.append("family chosen by 10-fold held-out log-likelihood (the fewest parameters within one standard error of the best): \(r.family?.rawValue ?? "-")")
-            out.append("  " + r.selection.map { c in
-                "\(c.family.rawValue) \(Format.fixed(c.heldOutLogLikelihood, 1))" + (c.standardError > 0 ? " ± \(Format.fixed(c.standardError, 1))" : "") + " (\(c.parameters) parameters)"
-            }.joined(separator: ", "))
-        } else if let f = r.family { out.append("family: \(f.rawValue) (given)") }
+            out.append(
+                "family chosen by 10-fold held-out log-likelihood (the fewest parameters within one standard error of the best): \(r.family?.rawValue ?? "-")"
+            )
+            out.append(
+                "  "
+                    + r.selection.map { c in
+                        "\(c.family.rawValue) \(Format.fixed(c.heldOutLogLikelihood, 1))"
+                            + (c.standardError > 0 ? " ± \(Format.fixed(c.standardError, 1))" : "")
+                            + " (\(c.parameters) parameters)"
+                    }.joined(separator: ", ")
+            )
+        } else if let f = r.family {
+            out.append("family: \(f.rawValue) (given)")
+        }
         let fks = Set(r.groups.flatMap { $0.forecast.keys }).compactMap(Int.init).sorted()
         // The last shape column: π₀ (zero mass) or, for the crossed family, the shared problem shape α.
         let crossed = r.family == .crossed
-        var columns: [(String, TextTable.Alignment)] = [("group", .left), ("problems", .right), ("pass@1", .right), ("a", .right), ("b", .right), (crossed ? "α" : "π₀", .right)]
-        for k in fks { columns.append(("pass@\(k) [95%]", .right)); columns.append(("power law", .right)) }
+        var columns: [(String, TextTable.Alignment)] = [
+            ("group", .left), ("problems", .right), ("pass@1", .right), ("a", .right), ("b", .right),
+            (crossed ? "α" : "π₀", .right),
+        ]
+        for k in fks {
+            columns.append(("pass@\(k) [95%]", .right))
+            columns.append(("power law", .right))
+        }
         var t = TextTable(columns)
         for g in r.groups {
-            var row: [String] = [g.group, "\(g.problems)", g.passAtK["1"].map { Format.significant($0, 3) } ?? "",
-                       g.distribution.map { Format.significant($0.a, 3) } ?? (g.priorDriven == true ? "prior-driven" : "unidentifiable"),
-                       g.distribution.map { Format.significant($0.b, 3) } ?? "",
-                       g.distribution.map { Format.significant(crossed ? $0.problemShape ?? .nan : $0.zeroMass, 3) } ?? ""]
+            var row: [String] = [
+                g.group, "\(g.problems)", g.passAtK["1"].map { Format.significant($0, 3) } ?? "",
+                g.distribution.map { Format.significant($0.a, 3) }
+                    ?? (g.priorDriven == true ? "prior-driven" : "unidentifiable"),
+                g.distribution.map { Format.significant($0.b, 3) } ?? "",
+                g.distribution.map { Format.significant(crossed ? $0.problemShape ?? .nan : $0.zeroMass, 3) } ?? "",
+            ]
             for k in fks {
                 if let f = g.forecast[String(k)] {
                     var s = Format.fixed(f.estimate, 3)
@@ -122,7 +170,9 @@ public struct PasskCommand: ParsableCommand {
                     if g.priorDriven == true { s += " prior" }
                     row.append(s)
                     row.append(f.powerLaw.map { Format.fixed($0, 3) } ?? "")
-                } else { row += ["", ""] }
+                } else {
+                    row += ["", ""]
+                }
             }
             t.append(row)
         }

@@ -22,7 +22,8 @@ public struct SampleCommand: AsyncParsableCommand {
             Example:
               t2 sample --url http://127.0.0.1:8080 --model m --dataset arithmetic:50 --samples 8 --out counts.csv
               t2 passk counts.csv
-            """)
+            """
+    )
 
     @Option(help: "Base URL of the server, e.g. http://127.0.0.1:8080.")
     public var url: String
@@ -30,7 +31,12 @@ public struct SampleCommand: AsyncParsableCommand {
     @Option(help: "Model name sent in every request.")
     public var model: String
 
-    @Option(help: ArgumentHelp("arithmetic[:N] or a JSONL file of {\"id\",\"prompt\",\"answer\"}.", valueName: "arithmetic[:N]|file.jsonl"))
+    @Option(
+        help: ArgumentHelp(
+            "arithmetic[:N] or a JSONL file of {\"id\",\"prompt\",\"answer\"}.",
+            valueName: "arithmetic[:N]|file.jsonl"
+        )
+    )
     public var dataset: String
 
     @Option(help: "Samples per problem (K).")
@@ -74,7 +80,9 @@ public struct SampleCommand: AsyncParsableCommand {
             var count = 50
             if dataset.hasPrefix("arithmetic:") {
                 guard let n = Int(dataset.dropFirst("arithmetic:".count)), n >= 1, n <= 1_000_000 else {
-                    throw ValidationError("--dataset arithmetic:N needs a whole number N in 1…1000000 (example: arithmetic:50)")
+                    throw ValidationError(
+                        "--dataset arithmetic:N needs a whole number N in 1…1000000 (example: arithmetic:50)"
+                    )
                 }
                 count = n
             }
@@ -88,16 +96,34 @@ public struct SampleCommand: AsyncParsableCommand {
         if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         if maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
         if temperature < 0 { throw ValidationError("--temperature cannot be negative") }
-        guard OpenAIEndpoint(rawValue: endpoint) != nil else { throw ValidationError("--endpoint must be chat or completions") }
+        guard OpenAIEndpoint(rawValue: endpoint) != nil else {
+            throw ValidationError("--endpoint must be chat or completions")
+        }
         do { _ = try ServerAddress(url: url) } catch { throw ValidationError(error.localizedDescription) }
         if dataset.hasPrefix("arithmetic:") { _ = try loadProblems() }
     }
 
     public func run() async throws {
         let problems = try loadProblems()
-        let settings = GenerationSettings(model: model, endpoint: OpenAIEndpoint(rawValue: endpoint)!, maxTokens: maxTokens, temperature: temperature)
-        let options = SamplingOptions(samplesPerProblem: samples, concurrency: concurrency, settings: settings, seed: seed, modelLabel: label, params: params, trainingTokens: trainTokens)
-        let client = StreamingClient(address: try ServerAddress(url: url), timeouts: RequestTimeouts(stall: .nanoseconds(Int64(timeout * 1e9)), total: .seconds(3600)))
+        let settings = GenerationSettings(
+            model: model,
+            endpoint: OpenAIEndpoint(rawValue: endpoint)!,
+            maxTokens: maxTokens,
+            temperature: temperature
+        )
+        let options = SamplingOptions(
+            samplesPerProblem: samples,
+            concurrency: concurrency,
+            settings: settings,
+            seed: seed,
+            modelLabel: label,
+            params: params,
+            trainingTokens: trainTokens
+        )
+        let client = StreamingClient(
+            address: try ServerAddress(url: url),
+            timeouts: RequestTimeouts(stall: .nanoseconds(Int64(timeout * 1e9)), total: .seconds(3600))
+        )
         let run = SamplingRun(client: client, problems: problems, options: options, outputPath: out)
         let showProgress = Console.stderrIsTerminal
         let work = Task { () throws -> SamplingSummary in
@@ -118,7 +144,12 @@ public struct SampleCommand: AsyncParsableCommand {
             "counts: \(out)  (per-sample log: \(run.logPath))",
         ]
         if summary.samplesFailed > 0 {
-            lines.append("failed requests (not counted; re-run to retry): " + summary.failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value) (\(summary.failureExamples[$0.key] ?? ""))" }.joined(separator: "; "))
+            lines.append(
+                "failed requests (not counted; re-run to retry): "
+                    + summary.failures.sorted { $0.key < $1.key }.map {
+                        "\($0.key) \($0.value) (\(summary.failureExamples[$0.key] ?? ""))"
+                    }.joined(separator: "; ")
+            )
         }
         Console.output(lines.joined(separator: "\n"))
         if summary.interrupted {

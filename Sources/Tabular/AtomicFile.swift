@@ -8,8 +8,13 @@ public enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw TabularError(file: path, problem: "cannot be written: directory \(directory.path) does not exist", hint: "Create the directory first")
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            throw TabularError(
+                file: path,
+                problem: "cannot be written: directory \(directory.path) does not exist",
+                hint: "Create the directory first"
+            )
         }
         do {
             try data.write(to: url, options: .atomic)

@@ -54,7 +54,11 @@ public struct CSVTable: Sendable {
         let url = URL(fileURLWithPath: path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw TabularError(file: path, problem: "no such file", hint: "Check the path (relative paths are resolved from \(FileManager.default.currentDirectoryPath))")
+            throw TabularError(
+                file: path,
+                problem: "no such file",
+                hint: "Check the path (relative paths are resolved from \(FileManager.default.currentDirectoryPath))"
+            )
         }
         guard !isDirectory.boolValue else {
             throw TabularError(file: path, problem: "is a directory, not a CSV file")
@@ -101,19 +105,31 @@ public struct CSVTable: Sendable {
             throw TabularError(file: source, line: line, problem: "is not valid CSV (\(error))")
         }
         guard let header, !header.isEmpty, !(header.count == 1 && header[0].isEmpty) else {
-            throw TabularError(file: source, line: 1, problem: "is empty; expected a header row", hint: "The first line must name the columns")
+            throw TabularError(
+                file: source,
+                line: 1,
+                problem: "is empty; expected a header row",
+                hint: "The first line must name the columns"
+            )
         }
         var seen = Set<String>()
         for name in header {
             if !seen.insert(name).inserted {
-                throw TabularError(file: source, line: 1, column: name, problem: "the header names column '\(name)' twice")
+                throw TabularError(
+                    file: source,
+                    line: 1,
+                    column: name,
+                    problem: "the header names column '\(name)' twice"
+                )
             }
         }
         for (index, row) in rows.enumerated() where row.count != header.count {
             throw TabularError(
-                file: source, line: lines[index],
+                file: source,
+                line: lines[index],
                 problem: "has \(row.count) fields but the header has \(header.count)",
-                hint: "Quote fields that contain commas")
+                hint: "Quote fields that contain commas"
+            )
         }
         self.header = header
         self.rows = rows
@@ -131,7 +147,13 @@ public struct CSVTable: Sendable {
         if let index = columnIndex(name) { return index }
         var hint = "The file has columns: \(header.joined(separator: ", "))"
         if let purpose { hint = "\(purpose). " + hint }
-        throw TabularError(file: source, line: 1, column: name, problem: "missing required column '\(name)'", hint: hint)
+        throw TabularError(
+            file: source,
+            line: 1,
+            column: name,
+            problem: "missing required column '\(name)'",
+            hint: hint
+        )
     }
 
     /// The raw text of a cell.

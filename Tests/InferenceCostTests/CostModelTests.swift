@@ -9,12 +9,17 @@ struct CatalogTests {
 
     @Test("every device, model, format and engine the issue and the measurements name is in the catalog")
     func coverage() throws {
-        let hardware = ["h100-sxm", "h100-pcie", "h200", "b200", "a100-sxm-80gb", "a100-pcie-80gb", "l40s", "a40", "rtx-3060-12gb",
-                        "rtx-3090", "rtx-4080", "rtx-4090", "rtx-6000-ada", "rtx-a6000", "mi300x", "m1-pro-14c-16gb", "m1-max-32c-64gb",
-                        "m1-ultra-48c-64gb", "m2-max-30c-32gb", "m2-ultra-76c-192gb", "m3-pro-18c-36gb", "m3-max-40c-64gb",
-                        "m4-pro-20c-24gb", "m4-max-40c-48gb"]
+        let hardware = [
+            "h100-sxm", "h100-pcie", "h200", "b200", "a100-sxm-80gb", "a100-pcie-80gb", "l40s", "a40", "rtx-3060-12gb",
+            "rtx-3090", "rtx-4080", "rtx-4090", "rtx-6000-ada", "rtx-a6000", "mi300x", "m1-pro-14c-16gb",
+            "m1-max-32c-64gb",
+            "m1-ultra-48c-64gb", "m2-max-30c-32gb", "m2-ultra-76c-192gb", "m3-pro-18c-36gb", "m3-max-40c-64gb",
+            "m4-pro-20c-24gb", "m4-max-40c-48gb",
+        ]
         for name in hardware { _ = try catalog.hardware(named: name) }
-        for name in ["llama-2-7b", "llama-2-70b", "llama-3-8b", "llama-3-70b", "llama-3.1-8b", "llama-3.3-70b", "mixtral-8x7b"] {
+        for name in [
+            "llama-2-7b", "llama-2-70b", "llama-3-8b", "llama-3-70b", "llama-3.1-8b", "llama-3.3-70b", "mixtral-8x7b",
+        ] {
             _ = try catalog.model(named: name)
         }
         for name in ["f16", "bf16", "fp8", "int8", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q4_0", "int4-awq", "fp4"] {
@@ -44,8 +49,10 @@ struct CatalogTests {
 
     @Test("bits per weight follow the GGUF block sizes (8 · bytes / weights)")
     func bitsPerWeight() throws {
-        let blocks: [(String, Double)] = [("q4_0", 8.0 * 18 / 32), ("q8_0", 8.0 * 34 / 32), ("q6_k", 8.0 * 210 / 256),
-                                          ("q4_k_m", 8.0 * 144 / 256), ("q5_k_m", 8.0 * 176 / 256)]
+        let blocks: [(String, Double)] = [
+            ("q4_0", 8.0 * 18 / 32), ("q8_0", 8.0 * 34 / 32), ("q6_k", 8.0 * 210 / 256),
+            ("q4_k_m", 8.0 * 144 / 256), ("q5_k_m", 8.0 * 176 / 256),
+        ]
         for (name, bpw) in blocks {
             let q = try catalog.quantization(named: name)
             #expect(abs((q.blockBitsPerWeight ?? 0) - bpw) < 1e-9, "\(name)")
@@ -102,12 +109,12 @@ struct CatalogTests {
         let dir = try Fixtures.temporaryDirectory()
         let path = dir + "/mine.json"
         try """
-            {"hardware": [{"name": "my-gpu", "class": "nvidia-gddr", "memoryGB": 32, "bandwidthGBps": 1792,
-                           "peakTFLOPS": {"vector": 100, "fp16": 400}, "usableMemoryFraction": 0.95, "usdPerHour": 0.5,
-                           "priceSource": "test"},
-                          {"name": "h100-sxm", "class": "nvidia-hbm", "memoryGB": 80, "bandwidthGBps": 3350,
-                           "peakTFLOPS": {"fp16": 989}, "usableMemoryFraction": 0.95, "usdPerHour": 9.99, "priceSource": "test"}]}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        {"hardware": [{"name": "my-gpu", "class": "nvidia-gddr", "memoryGB": 32, "bandwidthGBps": 1792,
+                       "peakTFLOPS": {"vector": 100, "fp16": 400}, "usableMemoryFraction": 0.95, "usdPerHour": 0.5,
+                       "priceSource": "test"},
+                      {"name": "h100-sxm", "class": "nvidia-hbm", "memoryGB": 80, "bandwidthGBps": 3350,
+                       "peakTFLOPS": {"fp16": 989}, "usableMemoryFraction": 0.95, "usdPerHour": 9.99, "priceSource": "test"}]}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         let merged = try Catalog.builtIn(mergedWith: path)
         #expect(try merged.hardware(named: "my-gpu").bandwidthGBps == 1792)
         #expect(try merged.hardware(named: "h100-sxm").usdPerHour == 9.99)
@@ -115,16 +122,33 @@ struct CatalogTests {
         #expect(try merged.model(named: "llama-3-8b").layers == 32)
     }
 
-    @Test("malformed catalog files give errors that name the file and the entry",
-          arguments: [
+    @Test(
+        "malformed catalog files give errors that name the file and the entry",
+        arguments: [
             (#"{"hardware": [{"name": "x"}]}"#, "hardware[0]", "missing key"),
-            (#"{"hardware": [{"name": "x", "class": "apple", "memoryGB": -4, "bandwidthGBps": 100, "peakTFLOPS": {"fp16": 1}, "usableMemoryFraction": 0.7}]}"#, "hardware[0] 'x'", "memoryGB"),
-            (#"{"hardware": [{"name": "x", "class": "apple", "memoryGB": 4, "bandwidthGBps": 100, "peakTFLOPS": {"fp16": 1}, "usableMemoryFraction": 1.7}]}"#, "hardware[0] 'x'", "usableMemoryFraction"),
-            (#"{"quantizations": [{"name": "q", "bitsPerWeight": 4, "family": "nope", "computePrecision": "fp16"}]}"#, "quantizations", "family 'nope'"),
-            (#"{"models": [{"name": "m", "layers": 2, "hidden": 8, "heads": 2, "kvHeads": 4, "headDim": 4, "ffn": 8, "vocab": 8}]}"#, "models[0] 'm'", "kvHeads"),
+            (
+                #"{"hardware": [{"name": "x", "class": "apple", "memoryGB": -4, "bandwidthGBps": 100, "peakTFLOPS": {"fp16": 1}, "usableMemoryFraction": 0.7}]}"#,
+                "hardware[0] 'x'", "memoryGB"
+            ),
+            (
+                #"{"hardware": [{"name": "x", "class": "apple", "memoryGB": 4, "bandwidthGBps": 100, "peakTFLOPS": {"fp16": 1}, "usableMemoryFraction": 1.7}]}"#,
+                "hardware[0] 'x'", "usableMemoryFraction"
+            ),
+            (
+                #"{"quantizations": [{"name": "q", "bitsPerWeight": 4, "family": "nope", "computePrecision": "fp16"}]}"#,
+                "quantizations", "family 'nope'"
+            ),
+            (
+                #"{"models": [{"name": "m", "layers": 2, "hidden": 8, "heads": 2, "kvHeads": 4, "headDim": 4, "ffn": 8, "vocab": 8}]}"#,
+                "models[0] 'm'", "kvHeads"
+            ),
             (#"{"models": "#, nil, "not valid JSON"),
-            (#"{"engines": [{"name": "e", "multiGPU": "warp", "maxBatch": 1, "memoryFraction": 1, "memoryOverheadGB": 0, "defaultKVCache": "f16", "profiles": {}}]}"#, "engines[0]", "invalid value"),
-          ] as [(String, String?, String)])
+            (
+                #"{"engines": [{"name": "e", "multiGPU": "warp", "maxBatch": 1, "memoryFraction": 1, "memoryOverheadGB": 0, "defaultKVCache": "f16", "profiles": {}}]}"#,
+                "engines[0]", "invalid value"
+            ),
+        ] as [(String, String?, String)]
+    )
     func malformed(json: String, entry: String?, problem: String) throws {
         let dir = try Fixtures.temporaryDirectory()
         let path = dir + "/bad.json"
@@ -149,10 +173,28 @@ struct CatalogTests {
 struct RooflineTests {
     let model = CostModel()
 
-    func estimate(_ m: String, _ q: String, _ h: String, engine: String? = nil, gpus: Int = 1,
-                  concurrency: Concurrency = .fixed(1), input: Int = 1024, output: Int = 256) throws -> CostEstimate {
-        try model.estimate(try model.deployment(model: m, quant: q, hardware: h, engine: engine, gpus: gpus,
-                                                concurrency: concurrency, inputTokens: input, outputTokens: output))
+    func estimate(
+        _ m: String,
+        _ q: String,
+        _ h: String,
+        engine: String? = nil,
+        gpus: Int = 1,
+        concurrency: Concurrency = .fixed(1),
+        input: Int = 1024,
+        output: Int = 256
+    ) throws -> CostEstimate {
+        try model.estimate(
+            try model.deployment(
+                model: m,
+                quant: q,
+                hardware: h,
+                engine: engine,
+                gpus: gpus,
+                concurrency: concurrency,
+                inputTokens: input,
+                outputTokens: output
+            )
+        )
     }
 
     @Test("the MacBook question: 70B q4_k_m fits 64 GB, not 48 GB")
@@ -174,7 +216,8 @@ struct RooflineTests {
             for q in ["f16", "q8_0", "q4_k_m"] {
                 let e = try estimate("llama-3-8b", q, h)
                 let hardware = try model.catalog.hardware(named: h)
-                let bound = hardware.bandwidthGBps * 1e9 / (e.weightsGB * 1e9 * 0.9)  // ≥ 90% of the weights are read each step
+                // ≥ 90% of the weights are read each step
+                let bound = hardware.bandwidthGBps * 1e9 / (e.weightsGB * 1e9 * 0.9)
                 #expect(try #require(e.decodeTokensPerSecond) < bound, "\(h) \(q)")
             }
         }
@@ -207,9 +250,26 @@ struct RooflineTests {
 
     @Test("more clients than slots wait for a slot: TTFT grows, throughput does not")
     func queueing() throws {
-        let max = try estimate("llama-3.3-70b", "fp8", "h100-sxm", engine: "tensorrt-llm", gpus: 2, concurrency: .max, input: 5000, output: 500)
-        let over = try estimate("llama-3.3-70b", "fp8", "h100-sxm", engine: "tensorrt-llm", gpus: 2,
-                                concurrency: .fixed(max.maxConcurrency * 2), input: 5000, output: 500)
+        let max = try estimate(
+            "llama-3.3-70b",
+            "fp8",
+            "h100-sxm",
+            engine: "tensorrt-llm",
+            gpus: 2,
+            concurrency: .max,
+            input: 5000,
+            output: 500
+        )
+        let over = try estimate(
+            "llama-3.3-70b",
+            "fp8",
+            "h100-sxm",
+            engine: "tensorrt-llm",
+            gpus: 2,
+            concurrency: .fixed(max.maxConcurrency * 2),
+            input: 5000,
+            output: 500
+        )
         #expect(try #require(over.ttftMs) > #require(max.ttftMs) * 2)
         #expect(abs(try #require(over.outputTokensPerSecond) / #require(max.outputTokensPerSecond) - 1) < 1e-9)
     }
@@ -234,8 +294,16 @@ struct RooflineTests {
         #expect(abs(try #require(e.usdPerMillionOutputTokens) - price / (out * 3600) * 1e6) < 1e-9)
         #expect(abs(try #require(e.joulesPerOutputToken) - 700 / out) < 1e-9)
         #expect(abs(try #require(e.flopsPerDollar) - 1979e12 * 3600 / price) / (1979e12 * 3600 / price) < 1e-12)
-        let mine = try model.estimate(try model.deployment(model: "llama-3.1-8b", quant: "fp8", hardware: "h100-sxm", engine: "tensorrt-llm",
-                                                           concurrency: .max, usdPerHour: 2 * price))
+        let mine = try model.estimate(
+            try model.deployment(
+                model: "llama-3.1-8b",
+                quant: "fp8",
+                hardware: "h100-sxm",
+                engine: "tensorrt-llm",
+                concurrency: .max,
+                usdPerHour: 2 * price
+            )
+        )
         #expect(abs(try #require(mine.usdPerMillionOutputTokens) / #require(e.usdPerMillionOutputTokens) - 2) < 1e-9)
     }
 
@@ -247,8 +315,16 @@ struct RooflineTests {
             (1, 10, 10, .fixed(0), nil, "concurrency"), (1, 10, 10, .fixed(1), -2, "usd-per-hour"),
         ]
         for (gpus, input, output, concurrency, price, name) in cases {
-            let d = try model.deployment(model: "llama-3-8b", quant: "f16", hardware: "h100-sxm", gpus: gpus, concurrency: concurrency,
-                                         inputTokens: input, outputTokens: output, usdPerHour: price)
+            let d = try model.deployment(
+                model: "llama-3-8b",
+                quant: "f16",
+                hardware: "h100-sxm",
+                gpus: gpus,
+                concurrency: concurrency,
+                inputTokens: input,
+                outputTokens: output,
+                usdPerHour: price
+            )
             do {
                 _ = try model.estimate(d)
                 Issue.record("accepted \(name)")
@@ -257,7 +333,14 @@ struct RooflineTests {
             }
         }
         #expect(throws: CostModelError.self) {
-            try model.estimate(try model.deployment(model: "llama-3-8b", quant: "f16", hardware: "m3-max-40c-64gb", engine: "tensorrt-llm"))
+            try model.estimate(
+                try model.deployment(
+                    model: "llama-3-8b",
+                    quant: "f16",
+                    hardware: "m3-max-40c-64gb",
+                    engine: "tensorrt-llm"
+                )
+            )
         }
     }
 
@@ -265,8 +348,17 @@ struct RooflineTests {
     func pricer() throws {
         let pricer = try model.pricer(quant: "fp8", hardware: "h100-sxm", engine: "vllm")
         let quick = pricer.price(params: 8e9, concurrency: .max, inputTokens: 1000, outputTokens: 500)
-        let full = try model.estimate(try model.deployment(model: .llamaShaped(params: 8e9), quant: "fp8", hardware: "h100-sxm",
-                                                           engine: "vllm", concurrency: .max, inputTokens: 1000, outputTokens: 500))
+        let full = try model.estimate(
+            try model.deployment(
+                model: .llamaShaped(params: 8e9),
+                quant: "fp8",
+                hardware: "h100-sxm",
+                engine: "vllm",
+                concurrency: .max,
+                inputTokens: 1000,
+                outputTokens: 500
+            )
+        )
         #expect(quick.fits == full.fits)
         #expect(abs(quick.outputTokensPerSecond / (try #require(full.outputTokensPerSecond)) - 1) < 1e-12)
         #expect(abs(quick.usdPerMillionOutputTokens / (try #require(full.usdPerMillionOutputTokens)) - 1) < 1e-12)
@@ -304,8 +396,10 @@ struct ValidationTests {
         #expect(try #require(report.medianAbsPctError["all"]) <= 25)
     }
 
-    @Test("calibrating on one half generalises to the other half (rows and devices, both ways)",
-          arguments: MeasurementSplit.allCases)
+    @Test(
+        "calibrating on one half generalises to the other half (rows and devices, both ways)",
+        arguments: MeasurementSplit.allCases
+    )
     func generalisation(split: MeasurementSplit) throws {
         let rows = try Measurement.read(contentsOf: Fixtures.measurements)
         let (a, b) = split.halves(of: rows, seed: 1)
@@ -349,11 +443,18 @@ struct ValidationTests {
         #expect(report.counts["all"] == 1)
     }
 
-    @Test("bad measurement cells name the line and column",
-          arguments: [("concurrency", "lots"), ("metric", "tokens"), ("gpus", "0"), ("value", "-3")])
+    @Test(
+        "bad measurement cells name the line and column",
+        arguments: [("concurrency", "lots"), ("metric", "tokens"), ("gpus", "0"), ("value", "-3")]
+    )
     func badCells(column: String, value: String) throws {
-        var cells = ["a", "x", "rtx-4090", "1", "llama.cpp", "llama-3-8b", "f16", "1", "0", "128", "decode_tokens_per_s", "54"]
-        let header = ["id", "source", "hardware", "gpus", "engine", "model", "quant", "concurrency", "input_tokens", "output_tokens", "metric", "value"]
+        var cells = [
+            "a", "x", "rtx-4090", "1", "llama.cpp", "llama-3-8b", "f16", "1", "0", "128", "decode_tokens_per_s", "54",
+        ]
+        let header = [
+            "id", "source", "hardware", "gpus", "engine", "model", "quant", "concurrency", "input_tokens",
+            "output_tokens", "metric", "value",
+        ]
         cells[header.firstIndex(of: column)!] = value
         let text = header.joined(separator: ",") + "\n" + cells.joined(separator: ",")
         do {
@@ -389,13 +490,20 @@ struct SpeedTests {
         let loads: [Concurrency] = [.fixed(1), .fixed(8), .fixed(64), .max]
         #expect(setups.count * shapes.count * loads.count >= 30_000)
         let clock = ContinuousClock()
-        var evaluated = 0, fitting = 0
+        var evaluated = 0
+        var fitting = 0
         let elapsed = clock.measure {
             while evaluated < 100_000 {
                 for setup in setups {
                     for shape in shapes {
                         for load in loads where evaluated < 100_000 {
-                            let r = Roofline.evaluate(shape, setup, concurrency: load, inputTokens: 1024, outputTokens: 256)
+                            let r = Roofline.evaluate(
+                                shape,
+                                setup,
+                                concurrency: load,
+                                inputTokens: 1024,
+                                outputTokens: 256
+                            )
                             if r.fits && r.outputTokensPerSecond > 0 { fitting += 1 }
                             evaluated += 1
                         }

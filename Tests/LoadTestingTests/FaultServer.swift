@@ -40,7 +40,9 @@ final class FaultServer: Sendable {
         case answer
         case mixed
 
-        static let faults: [Behaviour] = [.ok, .drop, .malformed, .stall, .status429, .status500, .errorInStream, .errorField, .empty]
+        static let faults: [Behaviour] = [
+            .ok, .drop, .malformed, .stall, .status429, .status500, .errorInStream, .errorField, .empty,
+        ]
     }
 
     let port: Int
@@ -67,7 +69,9 @@ final class FaultServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(FaultHandler(tokens: tokens, delay: delay, bodies: bodies, counter: counter))
+                    try channel.pipeline.syncOperations.addHandler(
+                        FaultHandler(tokens: tokens, delay: delay, bodies: bodies, counter: counter)
+                    )
                 }
             }
         channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
@@ -100,7 +104,9 @@ private final class FaultHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): uri = head.uri; body = []
+        case .head(let head):
+            uri = head.uri
+            body = []
         case .body(let buffer): body += buffer.readableBytesView
         case .end: respond(context: context)
         }
@@ -110,7 +116,8 @@ private final class FaultHandler: ChannelInboundHandler {
         "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\(JSONValue.quote(text))},\"finish_reason\":null}]}"
     }
 
-    private let roleChunk = "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
+    private let roleChunk =
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
 
     private func usage(_ n: Int) -> String {
         "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":\(n),\"total_tokens\":\(7 + n)},\"timings\":{\"prompt_n\":7,\"prompt_ms\":1.5,\"predicted_n\":\(n),\"predicted_ms\":\(Double(n) * 2.0)}}\n\n"
@@ -120,11 +127,18 @@ private final class FaultHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
     }
 
-    private func head(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus = .ok, contentType: String = "text/event-stream") {
+    private func head(
+        _ context: ChannelHandlerContext,
+        _ status: HTTPResponseStatus = .ok,
+        contentType: String = "text/event-stream"
+    ) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Transfer-Encoding", value: "chunked")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+            promise: nil
+        )
     }
 
     private func end(_ context: ChannelHandlerContext) {
@@ -133,7 +147,10 @@ private final class FaultHandler: ChannelInboundHandler {
 
     func respond(context: ChannelHandlerContext) {
         bodies.withLockedValue { $0.append(String(decoding: body, as: UTF8.self)) }
-        let n = counter.withLockedValue { c -> Int in c += 1; return c - 1 }
+        let n = counter.withLockedValue { c -> Int in
+            c += 1
+            return c - 1
+        }
         let segment = uri.split(separator: "/").first.map(String.init) ?? "ok"
         var behaviour = FaultServer.Behaviour(rawValue: segment) ?? .ok
         if behaviour == .mixed { behaviour = FaultServer.Behaviour.faults[n % FaultServer.Behaviour.faults.count] }
@@ -141,7 +158,9 @@ private final class FaultHandler: ChannelInboundHandler {
         case .ok, .noUsage, .answer:
             head(context)
             var text = roleChunk + ": keep-alive comment\n\n"
-            let pieces = behaviour == .answer ? ["The", " result", " is", " 5.", " Answer:", " 5"] : (0..<tokens).map { " t\($0)" }
+            let pieces =
+                behaviour == .answer
+                ? ["The", " result", " is", " 5.", " Answer:", " 5"] : (0..<tokens).map { " t\($0)" }
             for (i, p) in pieces.enumerated() {
                 // Vary the line ends: LF, CRLF and CR are all valid event-stream framing.
                 switch i % 3 {
@@ -173,7 +192,10 @@ private final class FaultHandler: ChannelInboundHandler {
             context.close(promise: nil)
         case .malformed:
             head(context)
-            send(context, chunk(" a") + "\n\n" + "data: {\"choices\":[{\"delta\":{\"content\":\"b\"\n\n" + "data: [DONE]\n\n")
+            send(
+                context,
+                chunk(" a") + "\n\n" + "data: {\"choices\":[{\"delta\":{\"content\":\"b\"\n\n" + "data: [DONE]\n\n"
+            )
             end(context)
         case .stall:
             head(context)
@@ -186,7 +208,11 @@ private final class FaultHandler: ChannelInboundHandler {
             end(context)
         case .errorInStream:
             head(context)
-            send(context, chunk(" a") + "\n\n" + "data: {\"error\":{\"message\":\"model crashed\",\"code\":500}}\n\n" + "data: [DONE]\n\n")
+            send(
+                context,
+                chunk(" a") + "\n\n" + "data: {\"error\":{\"message\":\"model crashed\",\"code\":500}}\n\n"
+                    + "data: [DONE]\n\n"
+            )
             end(context)
         case .errorField:
             head(context)

@@ -12,16 +12,26 @@ struct FaultTests {
     func send(_ server: FaultServer, _ behaviour: FaultServer.Behaviour) async throws -> RequestRecord {
         let client = StreamingClient(address: try ServerAddress(url: server.url(behaviour)), timeouts: Self.timeouts)
         let settings = GenerationSettings(model: "m", maxTokens: 8)
-        let record = await client.send(StreamingRequest(path: "/v1/chat/completions", body: settings.body(prompt: "hi", seed: 1), collectText: true), index: 0)
+        let record = await client.send(
+            StreamingRequest(
+                path: "/v1/chat/completions",
+                body: settings.body(prompt: "hi", seed: 1),
+                collectText: true
+            ),
+            index: 0
+        )
         await client.shutdown()
         return record
     }
 
-    @Test("each fault gives its own error kind", arguments: [
-        (FaultServer.Behaviour.drop, "connection_dropped"), (.malformed, "malformed_stream"), (.stall, "timeout"),
-        (.status429, "http_429"), (.status500, "http_500"), (.errorInStream, "stream_error"),
-        (.errorField, "stream_error"), (.empty, "no_tokens"),
-    ])
+    @Test(
+        "each fault gives its own error kind",
+        arguments: [
+            (FaultServer.Behaviour.drop, "connection_dropped"), (.malformed, "malformed_stream"), (.stall, "timeout"),
+            (.status429, "http_429"), (.status500, "http_500"), (.errorInStream, "stream_error"),
+            (.errorField, "stream_error"), (.empty, "no_tokens"),
+        ]
+    )
     func faultKinds(behaviour: FaultServer.Behaviour, label: String) async throws {
         let server = try await FaultServer()
         let record = try await send(server, behaviour)
@@ -59,7 +69,11 @@ struct FaultTests {
         #expect(record.failure == nil)
         #expect(record.completionTokens == nil)
         #expect(record.outputTokens == 4)
-        let summary = LevelSummary(LevelResult(pattern: .concurrency(1), records: [record], clientCPUSeconds: 0, interrupted: false), slo: nil, usdPerHour: nil)
+        let summary = LevelSummary(
+            LevelResult(pattern: .concurrency(1), records: [record], clientCPUSeconds: 0, interrupted: false),
+            slo: nil,
+            usdPerHour: nil
+        )
         #expect(summary.tokenCountSource.contains("no usage"))
         #expect(summary.requestsWithoutUsage == 1)
     }
@@ -68,7 +82,12 @@ struct FaultTests {
     func mixedRun() async throws {
         let server = try await FaultServer()
         let client = StreamingClient(address: try ServerAddress(url: server.url(.mixed)), timeouts: Self.timeouts)
-        let runner = LoadRunner(client: client, settings: GenerationSettings(model: "m", maxTokens: 5), prompts: .synthetic(inputTokens: 16, seed: 3), seed: 3)
+        let runner = LoadRunner(
+            client: client,
+            settings: GenerationSettings(model: "m", maxTokens: 5),
+            prompts: .synthetic(inputTokens: 16, seed: 3),
+            seed: 3
+        )
         let faults = FaultServer.Behaviour.faults.count
         let result = await runner.run(.concurrency(3), stop: StopCondition(requests: faults * 3))
         await client.shutdown()
@@ -76,7 +95,10 @@ struct FaultTests {
         let summary = LevelSummary(result, slo: nil, usdPerHour: nil)
         #expect(summary.requests == faults * 3)
         #expect(summary.succeeded == 3)
-        let expected = ["connection_dropped": 3, "malformed_stream": 3, "timeout": 3, "http_429": 3, "http_500": 3, "stream_error": 6, "no_tokens": 3]
+        let expected = [
+            "connection_dropped": 3, "malformed_stream": 3, "timeout": 3, "http_429": 3, "http_500": 3,
+            "stream_error": 6, "no_tokens": 3,
+        ]
         #expect(summary.errors == expected)
         #expect(summary.errorExamples.count == expected.count)
     }
@@ -87,7 +109,12 @@ struct FaultTests {
         let url = server.url(.ok)
         await server.stop()
         let client = StreamingClient(address: try ServerAddress(url: url), timeouts: Self.timeouts)
-        let runner = LoadRunner(client: client, settings: GenerationSettings(model: "m", maxTokens: 5), prompts: .synthetic(inputTokens: 16, seed: 3), seed: 3)
+        let runner = LoadRunner(
+            client: client,
+            settings: GenerationSettings(model: "m", maxTokens: 5),
+            prompts: .synthetic(inputTokens: 16, seed: 3),
+            seed: 3
+        )
         let result = await runner.run(.concurrency(2), stop: StopCondition(requests: 4))
         await client.shutdown()
         #expect(result.records.count == 4)
@@ -101,7 +128,12 @@ struct TimingAccuracyTests {
     func knownDelays() async throws {
         let server = try await FaultServer(tokens: 6, delay: .milliseconds(20))
         let client = StreamingClient(address: try ServerAddress(url: server.url(.slow)))
-        let runner = LoadRunner(client: client, settings: GenerationSettings(model: "m", maxTokens: 6), prompts: .synthetic(inputTokens: 16, seed: 1), seed: 1)
+        let runner = LoadRunner(
+            client: client,
+            settings: GenerationSettings(model: "m", maxTokens: 6),
+            prompts: .synthetic(inputTokens: 16, seed: 1),
+            seed: 1
+        )
         let closed = await runner.run(.concurrency(2), stop: StopCondition(requests: 6))
         let summary = LevelSummary(closed, slo: ServiceLevelObjectives(ttft: 0.005), usdPerHour: 3.6)
         #expect(summary.succeeded == 6)

@@ -11,9 +11,12 @@ func builtT2() throws -> String {
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         dir = dir.deletingLastPathComponent()
     }
-    let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/t2").path
+    let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/t2").path
     guard FileManager.default.isExecutableFile(atPath: fallback) else {
-        throw TestFailure("the t2 executable was not found next to the tests or at \(fallback); run `swift build --build-tests` first")
+        throw TestFailure(
+            "the t2 executable was not found next to the tests or at \(fallback); run `swift build --build-tests` first"
+        )
     }
     return fallback
 }
@@ -65,13 +68,16 @@ struct InterruptTests {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("bench.json").path
-        let process = try Self.start(["bench", "--url", server.url(.slow), "--model", "m", "--concurrency", "2", "--requests", "1000",
-                                      "--output-tokens", "40", "--format", "json", "--out", out])
+        let process = try Self.start([
+            "bench", "--url", server.url(.slow), "--model", "m", "--concurrency", "2", "--requests", "1000",
+            "--output-tokens", "40", "--format", "json", "--out", out,
+        ])
         // Wait until some requests have finished (the file is rewritten every second).
         var finishedSoFar = 0
         try await Self.wait {
             if let data = FileManager.default.contents(atPath: out), let json = try? JSONValue.parse(Array(data)),
-               let n = json["levels"]?[0]?["requests"]?.intValue, n >= 2 {
+                let n = json["levels"]?[0]?["requests"]?.intValue, n >= 2
+            {
                 finishedSoFar = n
             }
             return finishedSoFar >= 2
@@ -99,16 +105,22 @@ struct InterruptTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("counts.csv").path
         let log = out + ".samples.jsonl"
-        let process = try Self.start(["sample", "--url", server.url(.slow), "--model", "m", "--dataset", "arithmetic:20", "--samples", "8",
-                                      "--concurrency", "2", "--out", out])
+        let process = try Self.start([
+            "sample", "--url", server.url(.slow), "--model", "m", "--dataset", "arithmetic:20", "--samples", "8",
+            "--concurrency", "2", "--out", out,
+        ])
         // Wait until a few samples are in the log.
-        try await Self.wait { ((try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").count ?? 0) >= 3 }
+        try await Self.wait {
+            ((try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").count ?? 0) >= 3
+        }
         try await Self.interrupt(process)
         await server.stop()
         #expect(process.terminationStatus == 130)
         // The counts file is whole: a header and rows whose sample counts add up to the log's lines.
         let csv = try String(contentsOfFile: out, encoding: .utf8)
-        let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let rows = csv.split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
         #expect(rows.first?.prefix(3) == ["problem", "samples", "correct"])
         let samples = try rows.dropFirst().map { row in try #require(Int(row[1])) }
         let logged = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").count

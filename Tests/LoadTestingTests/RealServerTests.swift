@@ -1,6 +1,6 @@
 import Foundation
-import NIOConcurrencyHelpers
 import LoadTesting
+import NIOConcurrencyHelpers
 import Testing
 
 /// Integration tests against the real llama.cpp server (llama-cpp-python + SmolLM2-135M) that
@@ -9,14 +9,20 @@ import Testing
 enum RealServer {
     static func url() throws -> String {
         guard let url = ProcessInfo.processInfo.environment["T2_LLAMA_URL"], !url.isEmpty else {
-            throw TestFailure("T2_LLAMA_URL is not set. Run the suite with scripts/test (it starts the real server), or: export T2_LLAMA_URL=$(scripts/llama-server start) T2_LLAMA_LOG=$PWD/.local/llama-server.log")
+            throw TestFailure(
+                "T2_LLAMA_URL is not set. Run the suite with scripts/test (it starts the real server), or: export T2_LLAMA_URL=$(scripts/llama-server start) T2_LLAMA_LOG=$PWD/.local/llama-server.log"
+            )
         }
         return url
     }
 
     static func log() throws -> String {
-        guard let path = ProcessInfo.processInfo.environment["T2_LLAMA_LOG"], FileManager.default.fileExists(atPath: path) else {
-            throw TestFailure("T2_LLAMA_LOG is not set to the server's log file (scripts/test sets it to .local/llama-server.log)")
+        guard let path = ProcessInfo.processInfo.environment["T2_LLAMA_LOG"],
+            FileManager.default.fileExists(atPath: path)
+        else {
+            throw TestFailure(
+                "T2_LLAMA_LOG is not set to the server's log file (scripts/test sets it to .local/llama-server.log)"
+            )
         }
         return path
     }
@@ -28,7 +34,8 @@ enum RealServer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try builtT2())
         process.arguments = arguments
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -55,7 +62,10 @@ enum RealServer {
         for line in text.split(separator: "\n") where line.contains("eval time") && !line.contains("prompt eval time") {
             let parts = line.split(whereSeparator: { $0 == " " || $0 == "=" || $0 == "/" || $0 == "(" })
             guard let ms = parts.firstIndex(of: "ms").flatMap({ $0 > 0 ? Double(parts[$0 - 1]) : nil }),
-                  let runs = parts.firstIndex(where: { $0 == "runs" || $0 == "tokens" }).flatMap({ $0 > 0 ? Int(parts[$0 - 1]) : nil }) else { continue }
+                let runs = parts.firstIndex(where: { $0 == "runs" || $0 == "tokens" }).flatMap({
+                    $0 > 0 ? Int(parts[$0 - 1]) : nil
+                })
+            else { continue }
             result.append((ms, runs))
         }
         return result
@@ -85,7 +95,10 @@ struct RealServerTests {
         let json = try JSONValue.parse(Array(stdout.utf8))
         let file = try JSONValue.parse(Array(try #require(FileManager.default.contents(atPath: out))))
         #expect(file == json)
-        guard case .array(let levels)? = json["levels"] else { Issue.record("no levels"); return }
+        guard case .array(let levels)? = json["levels"] else {
+            Issue.record("no levels")
+            return
+        }
         #expect(levels.count == 2)
         for level in levels {
             let name = level["load"]?.stringValue ?? "?"
@@ -97,7 +110,10 @@ struct RealServerTests {
                     #expect(v != nil && v! > 0, "\(name) \(metric).\(stat)")
                 }
             }
-            for key in ["requestThroughput", "outputTokenThroughput", "goodput", "usdPerMillionOutputTokens", "clientCPUSeconds"] {
+            for key in [
+                "requestThroughput", "outputTokenThroughput", "goodput", "usdPerMillionOutputTokens",
+                "clientCPUSeconds",
+            ] {
                 #expect((level[key]?.doubleValue ?? 0) > 0, "\(name) \(key)")
             }
             #expect((level["outputTokens"]?.intValue ?? 0) >= 4)
@@ -106,7 +122,10 @@ struct RealServerTests {
             #expect(level["ttft"]!["meanMs"]!.doubleValue! < level["e2e"]!["meanMs"]!.doubleValue!)
         }
 
-        guard case .array(let predictions)? = json["predictions"] else { Issue.record("no predictions"); return }
+        guard case .array(let predictions)? = json["predictions"] else {
+            Issue.record("no predictions")
+            return
+        }
         #expect(predictions.count == levels.count)
         for (p, level) in zip(predictions, levels) {
             #expect(p["load"] == level["load"])
@@ -126,12 +145,18 @@ struct RealServerTests {
         #expect(timings.count >= 8, "expected one llama.cpp timing line per request in \(logPath)")
         let measured = timings.filter { $0.runs > 1 }
         let serverMsPerToken = measured.reduce(0) { $0 + $1.ms } / Double(measured.reduce(0) { $0 + $1.runs })
-        let clientTPOT = levels.map { $0["tpot"]!["meanMs"]!.doubleValue! * Double($0["tpot"]!["count"]!.intValue!) }.reduce(0, +)
+        let clientTPOT =
+            levels.map { $0["tpot"]!["meanMs"]!.doubleValue! * Double($0["tpot"]!["count"]!.intValue!) }.reduce(0, +)
             / Double(levels.map { $0["tpot"]!["count"]!.intValue! }.reduce(0, +))
         let relative = abs(clientTPOT - serverMsPerToken) / serverMsPerToken
-        print("bench cross-check: client TPOT \(clientTPOT) ms vs server decode \(serverMsPerToken) ms/token (relative difference \(relative))")
-        #expect(abs(clientTPOT - serverMsPerToken) < RealServerTolerance.tpot * serverMsPerToken + RealServerTolerance.tpotOverheadMs,
-                "client TPOT \(clientTPOT) ms vs server \(serverMsPerToken) ms/token")
+        print(
+            "bench cross-check: client TPOT \(clientTPOT) ms vs server decode \(serverMsPerToken) ms/token (relative difference \(relative))"
+        )
+        #expect(
+            abs(clientTPOT - serverMsPerToken) < RealServerTolerance.tpot * serverMsPerToken
+                + RealServerTolerance.tpotOverheadMs,
+            "client TPOT \(clientTPOT) ms vs server \(serverMsPerToken) ms/token"
+        )
     }
 
     @Test("t2 sample --dataset arithmetic:50 --samples 8: valid counts, pass@k rises with k")
@@ -150,37 +175,61 @@ struct RealServerTests {
         print(stdout)
         let text = try String(contentsOfFile: out, encoding: .utf8)
         let rows = text.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
-        #expect(rows.first == ["problem", "samples", "correct", "generated_tokens", "mean_generated_tokens", "model", "params"])
+        #expect(
+            rows.first == [
+                "problem", "samples", "correct", "generated_tokens", "mean_generated_tokens", "model", "params",
+            ]
+        )
         let data = rows.dropFirst()
         #expect(data.count == 50)
-        var n = 0, c = 0
-        var passAt1 = 0.0, passAt8 = 0.0
+        var n = 0
+        var c = 0
+        var passAt1 = 0.0
+        var passAt8 = 0.0
         for row in data {
-            let samples = try #require(Int(row[1])), correct = try #require(Int(row[2])), tokens = try #require(Int(row[3]))
+            let samples = try #require(Int(row[1]))
+            let correct = try #require(Int(row[2]))
+            let tokens = try #require(Int(row[3]))
             #expect(samples == 8)
             #expect(correct >= 0 && correct <= samples)
             #expect(tokens >= samples)  // at least one generated token per sample
-            n += samples; c += correct
+            n += samples
+            c += correct
             passAt1 += Double(correct) / Double(samples)
             passAt8 += correct > 0 ? 1 : 0
         }
-        passAt1 /= 50; passAt8 /= 50
+        passAt1 /= 50
+        passAt8 /= 50
         print("sample: pass@1 \(passAt1), pass@8 \(passAt8), \(c)/\(n) correct")
         #expect(passAt1 > 0, "the 135M model solved nothing; the dataset is too hard for the check")
         #expect(passAt8 > passAt1, "pass@k should rise with k")
         // t2 passk reads the counts as they are (the loop closes: sample → passk → fit → plan).
-        let (passkStatus, passkOut, passkErr) = try RealServer.t2(["passk", out, "--k", "1,2,4,8", "--forecast", "64", "--format", "json"])
+        let (passkStatus, passkOut, passkErr) = try RealServer.t2([
+            "passk", out, "--k", "1,2,4,8", "--forecast", "64", "--format", "json",
+        ])
         #expect(passkStatus == 0, "t2 passk failed on t2 sample's counts: \(passkErr)")
         let passk = try JSONValue.parse(Array(passkOut.utf8))
-        guard case .array(let groups)? = passk["groups"], let group = groups.first else { Issue.record("no groups in \(passkOut)"); return }
+        guard case .array(let groups)? = passk["groups"], let group = groups.first else {
+            Issue.record("no groups in \(passkOut)")
+            return
+        }
         #expect(group["group"]?.stringValue == "smollm2-135m")
         let curve = ["1", "2", "4", "8"].compactMap { group["pass_at_k"]?[$0]?.doubleValue }
         #expect(curve.count == 4, "\(passkOut)")
-        #expect(abs((curve.first ?? 0) - passAt1) < 1e-9, "t2 passk pass@1 \(curve.first ?? -1) vs the counts' \(passAt1)")
+        #expect(
+            abs((curve.first ?? 0) - passAt1) < 1e-9,
+            "t2 passk pass@1 \(curve.first ?? -1) vs the counts' \(passAt1)"
+        )
         #expect(abs((curve.last ?? 0) - passAt8) < 1e-9)
-        #expect(zip(curve, curve.dropFirst()).allSatisfy { $0 < $1 }, "pass@k must rise with k on the real model: \(curve)")
+        #expect(
+            zip(curve, curve.dropFirst()).allSatisfy { $0 < $1 },
+            "pass@k must rise with k on the real model: \(curve)"
+        )
         // Resuming a finished run sends nothing and keeps the file.
-        let (again, _, _) = try RealServer.t2(["sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8", "--label", "smollm2-135m", "--params", "135000000", "--out", out])
+        let (again, _, _) = try RealServer.t2([
+            "sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8",
+            "--label", "smollm2-135m", "--params", "135000000", "--out", out,
+        ])
         #expect(again == 0)
         #expect(try String(contentsOfFile: out, encoding: .utf8) == text)
     }

@@ -8,27 +8,43 @@ private func evaluate(_ text: String) -> Int? {
     var tokens: [String] = []
     var number = ""
     for ch in text where ch != " " {
-        if ch.isNumber { number.append(ch); continue }
-        if !number.isEmpty { tokens.append(number); number = "" }
+        if ch.isNumber {
+            number.append(ch)
+            continue
+        }
+        if !number.isEmpty {
+            tokens.append(number)
+            number = ""
+        }
         tokens.append(String(ch))
     }
     if !number.isEmpty { tokens.append(number) }
     var i = 0
     func primary() -> Int? {
         guard i < tokens.count else { return nil }
-        if tokens[i] == "(" { i += 1; let v = sum(); i += 1; return v }
+        if tokens[i] == "(" {
+            i += 1
+            let v = sum()
+            i += 1
+            return v
+        }
         defer { i += 1 }
         return Int(tokens[i])
     }
     func product() -> Int? {
         guard var v = primary() else { return nil }
-        while i < tokens.count, tokens[i] == "*" { i += 1; guard let r = primary() else { return nil }; v *= r }
+        while i < tokens.count, tokens[i] == "*" {
+            i += 1
+            guard let r = primary() else { return nil }
+            v *= r
+        }
         return v
     }
     func sum() -> Int? {
         guard var v = product() else { return nil }
         while i < tokens.count, tokens[i] == "+" || tokens[i] == "-" {
-            let op = tokens[i]; i += 1
+            let op = tokens[i]
+            i += 1
             guard let r = product() else { return nil }
             v = op == "+" ? v + r : v - r
         }
@@ -48,7 +64,9 @@ struct ArithmeticTests {
         #expect(a != c)
         #expect(Set(a.map(\.id)).count == 200)
         for p in a {
-            let expression = try #require(p.prompt.split(separator: ".").first?.replacingOccurrences(of: "Calculate ", with: ""))
+            let expression = try #require(
+                p.prompt.split(separator: ".").first?.replacingOccurrences(of: "Calculate ", with: "")
+            )
             #expect(evaluate(expression) == Int(p.answer), "\(p.prompt) → \(p.answer)")
         }
         // Multi-step: every problem has at least two operators.
@@ -76,12 +94,25 @@ struct ArithmeticTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let good = dir.appendingPathComponent("good.jsonl").path
-        try "{\"id\":\"a\",\"prompt\":\"1+1?\",\"answer\":2}\n\n{\"id\":7,\"prompt\":\"2+2?\",\"answer\":\"4\"}\n".write(toFile: good, atomically: true, encoding: .utf8)
+        try "{\"id\":\"a\",\"prompt\":\"1+1?\",\"answer\":2}\n\n{\"id\":7,\"prompt\":\"2+2?\",\"answer\":\"4\"}\n"
+            .write(toFile: good, atomically: true, encoding: .utf8)
         let problems = try ArithmeticDataset.load(jsonl: good)
-        #expect(problems == [Problem(id: "a", prompt: "1+1?", answer: "2"), Problem(id: "7", prompt: "2+2?", answer: "4")])
+        #expect(
+            problems == [Problem(id: "a", prompt: "1+1?", answer: "2"), Problem(id: "7", prompt: "2+2?", answer: "4")]
+        )
         let bad = dir.appendingPathComponent("bad.jsonl").path
-        try "{\"id\":\"a\",\"prompt\":\"x\",\"answer\":1}\n{\"id\":\"b\",\"answer\":1}\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        #expect(throws: LoadTestingError.invalidFile(bad, line: 2, reason: "missing string field \"prompt\" (each line needs id, prompt and answer)")) {
+        try "{\"id\":\"a\",\"prompt\":\"x\",\"answer\":1}\n{\"id\":\"b\",\"answer\":1}\n".write(
+            toFile: bad,
+            atomically: true,
+            encoding: .utf8
+        )
+        #expect(
+            throws: LoadTestingError.invalidFile(
+                bad,
+                line: 2,
+                reason: "missing string field \"prompt\" (each line needs id, prompt and answer)"
+            )
+        ) {
             try ArithmeticDataset.load(jsonl: bad)
         }
     }
@@ -96,8 +127,18 @@ struct SamplingRunTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("counts.csv").path
-        let problems = [Problem(id: "p1", prompt: "2+3?", answer: "5"), Problem(id: "p2", prompt: "2+2?", answer: "4"), Problem(id: "p,3", prompt: "1+4?", answer: "5")]
-        let options = SamplingOptions(samplesPerProblem: 4, concurrency: 3, settings: GenerationSettings(model: "m", maxTokens: 16, temperature: 0.7), seed: 9, modelLabel: "tiny", params: 135e6)
+        let problems = [
+            Problem(id: "p1", prompt: "2+3?", answer: "5"), Problem(id: "p2", prompt: "2+2?", answer: "4"),
+            Problem(id: "p,3", prompt: "1+4?", answer: "5"),
+        ]
+        let options = SamplingOptions(
+            samplesPerProblem: 4,
+            concurrency: 3,
+            settings: GenerationSettings(model: "m", maxTokens: 16, temperature: 0.7),
+            seed: 9,
+            modelLabel: "tiny",
+            params: 135e6
+        )
         let client = StreamingClient(address: try ServerAddress(url: server.url(.answer)))
 
         // A first run that finished only some samples: simulate it by writing its log, with a
@@ -106,7 +147,11 @@ struct SamplingRunTests {
         let logged = [(0, 0), (0, 2), (2, 1)].map { (i, j) in
             "{\"correct\":true,\"extracted\":\"5\",\"generated_tokens\":6,\"problem\":\"\(problems[i].id)\",\"sample\":\(j),\"seed\":\(options.sampleSeed(problem: i, sample: j))}"
         }
-        try (logged.joined(separator: "\n") + "\n{\"correct\":tr").write(toFile: run.logPath, atomically: true, encoding: .utf8)
+        try (logged.joined(separator: "\n") + "\n{\"correct\":tr").write(
+            toFile: run.logPath,
+            atomically: true,
+            encoding: .utf8
+        )
 
         let summary = try await run.run()
         await client.shutdown()
@@ -124,18 +169,25 @@ struct SamplingRunTests {
         #expect(Set(seeds).isDisjoint(with: [0, 2].map { Int(options.sampleSeed(problem: 0, sample: $0)) }))
 
         let csv = try String(contentsOfFile: out, encoding: .utf8)
-        #expect(csv == """
-            problem,samples,correct,generated_tokens,mean_generated_tokens,model,params
-            p1,4,4,24,6.00,tiny,135000000
-            p2,4,0,24,6.00,tiny,135000000
-            "p,3",4,4,24,6.00,tiny,135000000
+        #expect(
+            csv == """
+                problem,samples,correct,generated_tokens,mean_generated_tokens,model,params
+                p1,4,4,24,6.00,tiny,135000000
+                p2,4,0,24,6.00,tiny,135000000
+                "p,3",4,4,24,6.00,tiny,135000000
 
-            """)
+                """
+        )
         let log = try String(contentsOfFile: run.logPath, encoding: .utf8)
         #expect(log.split(separator: "\n").count == 12)
 
         // Running again does nothing: everything is done.
-        let again = SamplingRun(client: StreamingClient(address: try ServerAddress(url: "http://127.0.0.1:9")), problems: problems, options: options, outputPath: out)
+        let again = SamplingRun(
+            client: StreamingClient(address: try ServerAddress(url: "http://127.0.0.1:9")),
+            problems: problems,
+            options: options,
+            outputPath: out
+        )
         let second = try await again.run()
         #expect(second.samplesResumed == 12 && second.samplesFailed == 0)
         await again.client.shutdown()
@@ -147,9 +199,23 @@ struct SamplingRunTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("counts.csv").path
-        try "{\"correct\":true,\"generated_tokens\":1,\"problem\":\"other\",\"sample\":0,\"seed\":1}\n".write(toFile: out + ".samples.jsonl", atomically: true, encoding: .utf8)
+        try "{\"correct\":true,\"generated_tokens\":1,\"problem\":\"other\",\"sample\":0,\"seed\":1}\n".write(
+            toFile: out + ".samples.jsonl",
+            atomically: true,
+            encoding: .utf8
+        )
         let client = StreamingClient(address: try ServerAddress(url: "http://127.0.0.1:9"))
-        let run = SamplingRun(client: client, problems: [Problem(id: "p", prompt: "x", answer: "1")], options: SamplingOptions(samplesPerProblem: 1, concurrency: 1, settings: GenerationSettings(model: "m", maxTokens: 4), seed: 0), outputPath: out)
+        let run = SamplingRun(
+            client: client,
+            problems: [Problem(id: "p", prompt: "x", answer: "1")],
+            options: SamplingOptions(
+                samplesPerProblem: 1,
+                concurrency: 1,
+                settings: GenerationSettings(model: "m", maxTokens: 4),
+                seed: 0
+            ),
+            outputPath: out
+        )
         await #expect(throws: LoadTestingError.self) { _ = try await run.run() }
         await client.shutdown()
     }

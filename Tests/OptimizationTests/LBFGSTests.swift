@@ -56,7 +56,13 @@ struct LBFGSTests {
             return f
         }
         // (A negative function tolerance never stops the run: only the line search can.)
-        let options = LBFGSOptions(memory: 10, gradientTolerance: 0, functionTolerance: -1, maxIterations: 1_000, maxEvaluations: 10_000)
+        let options = LBFGSOptions(
+            memory: 10,
+            gradientTolerance: 0,
+            functionTolerance: -1,
+            maxIterations: 1_000,
+            maxEvaluations: 10_000
+        )
         let result = minimizeLBFGS(objective, from: [5, -3, 2, 0.5], options: options)
         #expect(result.status == .machinePrecision || result.status == .gradientTolerance, "\(result.status)")
         #expect(result.status.isConverged)

@@ -14,7 +14,12 @@ struct SIMDMathTests {
         var rng = SeededGenerator(seed: 1)
         var worst = 0.0
         for _ in 0..<50_000 {
-            let x = SIMD4<Double>(rng.nextUniform() * 1400 - 700, rng.nextUniform() * 20 - 10, rng.nextUniform() - 0.5, rng.nextUniform() * 1e-6)
+            let x = SIMD4<Double>(
+                rng.nextUniform() * 1400 - 700,
+                rng.nextUniform() * 20 - 10,
+                rng.nextUniform() - 0.5,
+                rng.nextUniform() * 1e-6
+            )
             let y = SIMDMath.exp(x)
             for lane in 0..<4 { worst = max(worst, ulps(y[lane], Foundation.exp(x[lane]))) }
         }
@@ -28,8 +33,11 @@ struct SIMDMathTests {
         var worst = 0.0
         for _ in 0..<50_000 {
             let x = SIMD4<Double>(
-                Foundation.exp(rng.nextUniform() * 1380 - 690), 1 + rng.nextUniform() * 1e-8,
-                rng.nextUniform() * 3, Foundation.exp(rng.nextUniform() * 40 - 20))
+                Foundation.exp(rng.nextUniform() * 1380 - 690),
+                1 + rng.nextUniform() * 1e-8,
+                rng.nextUniform() * 3,
+                Foundation.exp(rng.nextUniform() * 40 - 20)
+            )
             let y = SIMDMath.log(x)
             for lane in 0..<4 {
                 let reference = Foundation.log(x[lane])

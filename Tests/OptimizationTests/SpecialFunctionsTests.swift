@@ -47,9 +47,11 @@ struct LogPochhammerTests {
     @Test("continuous across the Stirling threshold and zero at k = 0")
     func threshold() {
         for k in [0.5, 3.0, 250.0] {
-            let below = Special.logPochhammer(100.0.nextDown, k), above = Special.logPochhammer(100, k)
+            let below = Special.logPochhammer(100.0.nextDown, k)
+            let above = Special.logPochhammer(100, k)
             #expect(abs(below - above) < 1e-12 * abs(above))
-            let pb = Special.digammaDifference(100.0.nextDown, k), pa = Special.digammaDifference(100, k)
+            let pb = Special.digammaDifference(100.0.nextDown, k)
+            let pa = Special.digammaDifference(100, k)
             #expect(abs(pb - pa) < 1e-11 * abs(pa))
         }
         #expect(Special.logPochhammer(1e30, 0) == 0 && Special.digammaDifference(3, 0) == 0)

@@ -25,7 +25,9 @@ struct ChinchillaLimitTests {
     @Test("a lifetime budget with --queries 0 gives the same closed-form allocation to 0.1%")
     func lifetimeMatchesClosedForm() throws {
         let law = ChinchillaLaw.epochRefit
-        let result = try TestLaws.planner(.chinchilla(law)).plan(.lifetime(flops: 1e23, queries: 0, tokensPerSample: 500))
+        let result = try TestLaws.planner(.chinchilla(law)).plan(
+            .lifetime(flops: 1e23, queries: 0, tokensPerSample: 500)
+        )
         let closed = law.computeOptimal(flops: 1e23)
         #expect(abs(result.plan.params / closed.params - 1) < 1e-3)
         #expect(abs(result.plan.tokens / closed.tokens - 1) < 1e-3)
@@ -34,7 +36,9 @@ struct ChinchillaLimitTests {
 
     @Test("Epoch's MLE law at 1e23: N ≈ 2.95e10 and D/N ≈ 19.2 (t2-anchors §2.3)")
     func epochAnchor() throws {
-        let result = try TestLaws.planner(.chinchilla(TestLaws.epochMLE)).plan(.separate(trainFLOPs: 1e23, inferenceFLOPs: 0))
+        let result = try TestLaws.planner(.chinchilla(TestLaws.epochMLE)).plan(
+            .separate(trainFLOPs: 1e23, inferenceFLOPs: 0)
+        )
         #expect(abs(result.plan.params / 2.949e10 - 1) < 1e-3)
         #expect(abs(result.plan.tokensPerParam / 19.17 - 1) < 2e-3)
     }
@@ -52,9 +56,15 @@ struct ChinchillaLimitTests {
 struct SeparateBudgetTests {
     static let validation = PlanBudget.separate(trainFLOPs: 2.56e19, inferenceFLOPs: 2e9)
 
-    @Test("budgets hold, k is an integer ≥ 1, everything is finite", arguments: ["t2-loss", "t2-accuracy", "chinchilla"])
+    @Test(
+        "budgets hold, k is an integer ≥ 1, everything is finite",
+        arguments: ["t2-loss", "t2-accuracy", "chinchilla"]
+    )
     func invariants(form: String) throws {
-        let law: ScalingLaw = form == "t2-loss" ? .t2Loss(TestLaws.t2Loss) : form == "t2-accuracy" ? .t2Accuracy(TestLaws.t2Accuracy) : .chinchilla(.epochRefit)
+        let law: ScalingLaw =
+            form == "t2-loss"
+            ? .t2Loss(TestLaws.t2Loss)
+            : form == "t2-accuracy" ? .t2Accuracy(TestLaws.t2Accuracy) : .chinchilla(.epochRefit)
         for (cTrain, cInf) in [(2.56e19, 2e9), (1e21, 1e10), (1e18, 2e8), (1e23, 3e11)] {
             let r = try TestLaws.planner(law).plan(.separate(trainFLOPs: cTrain, inferenceFLOPs: cInf))
             #expect(r.plan.isWellFormed)
@@ -82,7 +92,9 @@ struct SeparateBudgetTests {
         #expect(r.plan.predicted.taskLoss <= best + 1e-9)
     }
 
-    @Test("constructed T² law at the validation budget over-trains: small N, hundreds of tokens/param, k > 1, better than Chinchilla")
+    @Test(
+        "constructed T² law at the validation budget over-trains: small N, hundreds of tokens/param, k > 1, better than Chinchilla"
+    )
     func validationBudgetConstructedLaw() throws {
         let r = try TestLaws.planner(.t2Loss(TestLaws.t2Loss)).plan(Self.validation)
         #expect(r.plan.tokensPerParam > 100)
@@ -97,7 +109,9 @@ struct SeparateBudgetTests {
         let r = try TestLaws.planner(.t2Loss(TestLaws.t2Loss)).plan(.separate(trainFLOPs: 2.56e19, inferenceFLOPs: 1e8))
         #expect(r.plan.samples >= 1)
         #expect(2 * r.plan.params * Double(r.plan.samples) <= 1e8 * (1 + 1e-12))
-        let chinchilla = try TestLaws.planner(.chinchilla(TestLaws.t2Loss.pretraining)).plan(.separate(trainFLOPs: 2.56e19, inferenceFLOPs: 1e8))
+        let chinchilla = try TestLaws.planner(.chinchilla(TestLaws.t2Loss.pretraining)).plan(
+            .separate(trainFLOPs: 2.56e19, inferenceFLOPs: 1e8)
+        )
         #expect(chinchilla.plan.boundaries.contains(.singleSample))
         #expect(abs(chinchilla.plan.params / 5e7 - 1) < 1e-9)
         #expect(chinchilla.chinchilla.boundaries.contains(.overInferenceBudget))
@@ -141,7 +155,9 @@ struct LifetimeBudgetTests {
     /// Sardana et al. (2023) Figure 1: a 13B-class target with 2T tokens of inference demand.
     /// With Hoffmann et al.'s law (the one they used), the cheapest model reaching the loss of the
     /// compute-optimal 13B model is smaller and trained longer, and saves lifetime FLOPs.
-    @Test("Sardana: with 2T inference tokens the loss of a compute-optimal 13B model is reached ~10% cheaper by a smaller, longer-trained model")
+    @Test(
+        "Sardana: with 2T inference tokens the loss of a compute-optimal 13B model is reached ~10% cheaper by a smaller, longer-trained model"
+    )
     func sardanaSaving() throws {
         let law = ChinchillaLaw.hoffmann2022
         let planner = try TestLaws.planner(.chinchilla(law))
@@ -150,8 +166,12 @@ struct LifetimeBudgetTests {
         let c13 = 6 * Double.pow(13e9 / g, 1 / a)
         let n13 = law.computeOptimal(flops: c13)
         #expect(abs(n13.params / 13e9 - 1) < 1e-9)
-        let result = try planner.cheapest(reaching: .loss(n13.loss), budget: .lifetime(flops: 1e23, queries: 2e12, tokensPerSample: 1))
-        let plan = result.result.plan, chin = result.result.chinchilla
+        let result = try planner.cheapest(
+            reaching: .loss(n13.loss),
+            budget: .lifetime(flops: 1e23, queries: 2e12, tokensPerSample: 1)
+        )
+        let plan = result.result.plan
+        let chin = result.result.chinchilla
         #expect(abs(chin.params / 13e9 - 1) < 1e-6)
         #expect(plan.params < 0.7 * chin.params)
         #expect(plan.tokensPerParam > 2 * chin.tokensPerParam)
@@ -173,12 +193,21 @@ struct DollarBudgetTests {
         let pricing = try DollarPricing(training: Self.training, serving: ToyPricing())
         let planner = try TestLaws.planner(.t2Accuracy(TestLaws.t2Accuracy))
         for x in [1e4, 1e6, 1e8] {
-            let r = try planner.plan(.dollars(usd: x, queries: 1e7, tokensPerSample: 200, promptTokens: 100), pricing: pricing)
+            let r = try planner.plan(
+                .dollars(usd: x, queries: 1e7, tokensPerSample: 200, promptTokens: 100),
+                pricing: pricing
+            )
             let p = r.plan
             #expect(p.isWellFormed)
             let spent = p.trainUSD! + p.inferenceUSD!
             #expect(abs(spent / x - 1) < 1e-9)
-            #expect(abs(p.usdPerQuery! - (Double(p.samples) * 200 * p.usdPerMillionOutputTokens! + 100 * p.usdPerMillionInputTokens!) / 1e6) < 1e-15 * max(1, p.usdPerQuery!))
+            #expect(
+                abs(
+                    p.usdPerQuery!
+                        - (Double(p.samples) * 200 * p.usdPerMillionOutputTokens! + 100 * p.usdPerMillionInputTokens!)
+                        / 1e6
+                ) < 1e-15 * max(1, p.usdPerQuery!)
+            )
             #expect(p.serving != nil)
             #expect(p.predicted.taskLoss <= r.chinchilla.predicted.taskLoss + 1e-12)
         }
@@ -191,7 +220,10 @@ struct DollarBudgetTests {
         let free = try planner.plan(budget, pricing: DollarPricing(training: Self.training, serving: ToyPricing()))
         for hw in ["big-80gb", "small-24gb"] {
             for q in ["bf16", "q4_k_m"] {
-                let fixed = try planner.plan(budget, pricing: DollarPricing(training: Self.training, serving: ToyPricing(hardware: [hw], quants: [q])))
+                let fixed = try planner.plan(
+                    budget,
+                    pricing: DollarPricing(training: Self.training, serving: ToyPricing(hardware: [hw], quants: [q]))
+                )
                 #expect(free.plan.predicted.taskLoss <= fixed.plan.predicted.taskLoss + 1e-6)
             }
         }
@@ -200,8 +232,14 @@ struct DollarBudgetTests {
     @Test("a huge budget on small hardware stops at the largest model its memory holds")
     func memoryBoundary() throws {
         let planner = try TestLaws.planner(.chinchilla(.epochRefit))
-        let pricing = try DollarPricing(training: Self.training, serving: ToyPricing(hardware: ["small-24gb"], quants: ["bf16"]))
-        let r = try planner.plan(.dollars(usd: 1e10, queries: 1e3, tokensPerSample: 100, promptTokens: 0), pricing: pricing)
+        let pricing = try DollarPricing(
+            training: Self.training,
+            serving: ToyPricing(hardware: ["small-24gb"], quants: ["bf16"])
+        )
+        let r = try planner.plan(
+            .dollars(usd: 1e10, queries: 1e3, tokensPerSample: 100, promptTokens: 0),
+            pricing: pricing
+        )
         #expect(r.plan.boundaries.contains(.largestServableModel))
         #expect(abs(r.plan.params / (0.9 * 24e9 / 2) - 1) < 1e-3)
     }
@@ -239,7 +277,14 @@ struct BadInputTests {
     @Test("a training budget too small for the smallest model names the minimum")
     func tinyTrainingBudget() throws {
         let planner = try TestLaws.planner(.t2Loss(TestLaws.t2Loss))
-        #expect(throws: PlanError.budgetTooSmall(what: "a training budget of 1e+10 FLOPs cannot train even a 1e+06-parameter model on 1 token per parameter", minimum: 6e12, unit: "training FLOPs (--train-flops)")) {
+        #expect(
+            throws: PlanError.budgetTooSmall(
+                what:
+                    "a training budget of 1e+10 FLOPs cannot train even a 1e+06-parameter model on 1 token per parameter",
+                minimum: 6e12,
+                unit: "training FLOPs (--train-flops)"
+            )
+        ) {
             try planner.plan(.separate(trainFLOPs: 1e10, inferenceFLOPs: 2e9))
         }
         do {
@@ -266,14 +311,20 @@ struct BadInputTests {
     func unreachableTargets() throws {
         let planner = try TestLaws.planner(.chinchilla(.epochRefit))
         do {
-            _ = try planner.cheapest(reaching: .loss(1.5), budget: .lifetime(flops: 1e20, queries: 0, tokensPerSample: 0))
+            _ = try planner.cheapest(
+                reaching: .loss(1.5),
+                budget: .lifetime(flops: 1e20, queries: 0, tokensPerSample: 0)
+            )
             Issue.record("expected an error")
         } catch let error as PlanError {
             #expect(error.localizedDescription.contains("irreducible loss is E = 1.817"))
             #expect(error.localizedDescription.contains("--target-loss 1.867"))
         }
         #expect(throws: PlanError.self) {
-            try planner.cheapest(reaching: .accuracy(0.5), budget: .lifetime(flops: 1e20, queries: 0, tokensPerSample: 0))
+            try planner.cheapest(
+                reaching: .accuracy(0.5),
+                budget: .lifetime(flops: 1e20, queries: 0, tokensPerSample: 0)
+            )
         }
         // with a fixed inference allowance the samples cannot grow, so accuracy saturates
         let t2 = try TestLaws.planner(.t2Accuracy(TestLaws.t2Accuracy))
@@ -311,18 +362,32 @@ struct BadInputTests {
     func invalidNumbers() throws {
         let planner = try TestLaws.planner(.chinchilla(.epochRefit))
         #expect(throws: PlanError.self) { try planner.plan(.separate(trainFLOPs: -1, inferenceFLOPs: 0)) }
-        #expect(throws: PlanError.self) { try planner.plan(.lifetime(flops: .infinity, queries: 1, tokensPerSample: 1)) }
-        #expect(throws: PlanError.self) { try planner.plan(.dollars(usd: 1e6, queries: 1, tokensPerSample: 1, promptTokens: 0)) }
+        #expect(throws: PlanError.self) {
+            try planner.plan(.lifetime(flops: .infinity, queries: 1, tokensPerSample: 1))
+        }
+        #expect(throws: PlanError.self) {
+            try planner.plan(.dollars(usd: 1e6, queries: 1, tokensPerSample: 1, promptTokens: 0))
+        }
     }
 }
 
 @Suite("Planner: dollars with the InferenceCost model")
 struct CostModelDollarTests {
-    @Test("hardware and quantization free: budget holds, the serving option is priced by the cost model, and fixing the chosen option gives the same plan")
+    @Test(
+        "hardware and quantization free: budget holds, the serving option is priced by the cost model, and fixing the chosen option gives the same plan"
+    )
     func costModelPricing() throws {
         let pricing = try CostModelPlanPricing.make(
-            hardware: "any", quant: "any", engine: nil, tokensPerSample: 256, promptTokens: 0,
-            trainHardware: "h100-sxm", trainMFU: 0.4, trainUSDPerHour: nil, minParams: 1e6)
+            hardware: "any",
+            quant: "any",
+            engine: nil,
+            tokensPerSample: 256,
+            promptTokens: 0,
+            trainHardware: "h100-sxm",
+            trainMFU: 0.4,
+            trainUSDPerHour: nil,
+            minParams: 1e6
+        )
         #expect(pricing.serving.options.count > 20)
         let planner = try TestLaws.planner(.t2Accuracy(TestLaws.t2Accuracy))
         let budget = PlanBudget.dollars(usd: 1e6, queries: 1e8, tokensPerSample: 256, promptTokens: 0)
@@ -332,8 +397,16 @@ struct CostModelDollarTests {
         #expect(abs((p.trainUSD! + p.inferenceUSD!) / 1e6 - 1) < 1e-9)
         let serving = try #require(p.serving)
         let fixed = try CostModelPlanPricing.make(
-            hardware: serving.hardware, quant: serving.quant, engine: serving.engine, tokensPerSample: 256, promptTokens: 0,
-            trainHardware: "h100-sxm", trainMFU: 0.4, trainUSDPerHour: nil, minParams: 1e6)
+            hardware: serving.hardware,
+            quant: serving.quant,
+            engine: serving.engine,
+            tokensPerSample: 256,
+            promptTokens: 0,
+            trainHardware: "h100-sxm",
+            trainMFU: 0.4,
+            trainUSDPerHour: nil,
+            minParams: 1e6
+        )
         let again = try planner.plan(budget, pricing: fixed)
         #expect(again.plan.predicted.taskLoss >= p.predicted.taskLoss - 1e-9)
         #expect(abs(again.plan.predicted.taskLoss - p.predicted.taskLoss) < 1e-3)
@@ -342,15 +415,27 @@ struct CostModelDollarTests {
     @Test("an unknown hardware name is an error that suggests the nearest names")
     func unknownHardware() {
         #expect(throws: (any Error).self) {
-            try CostModelPlanPricing.make(hardware: "h100-sxn", quant: "bf16", engine: nil, tokensPerSample: 256, promptTokens: 0,
-                                          trainHardware: "h100-sxm", trainMFU: 0.4, trainUSDPerHour: nil, minParams: 1e6)
+            try CostModelPlanPricing.make(
+                hardware: "h100-sxn",
+                quant: "bf16",
+                engine: nil,
+                tokensPerSample: 256,
+                promptTokens: 0,
+                trainHardware: "h100-sxm",
+                trainMFU: 0.4,
+                trainUSDPerHour: nil,
+                minParams: 1e6
+            )
         }
     }
 }
 
 @Suite("Planner: a data cap (--max-train-tokens)")
 struct DataCapTests {
-    @Test("separate budgets: D never exceeds the cap, the plan says so, and it beats a dense scan under the cap", arguments: ["t2-loss", "t2-accuracy"])
+    @Test(
+        "separate budgets: D never exceeds the cap, the plan says so, and it beats a dense scan under the cap",
+        arguments: ["t2-loss", "t2-accuracy"]
+    )
     func separate(form: String) throws {
         let law: ScalingLaw = form == "t2-loss" ? .t2Loss(TestLaws.t2Loss) : .t2Accuracy(TestLaws.t2Accuracy)
         let planLaw = try PlanningLaw(law)
@@ -372,7 +457,9 @@ struct DataCapTests {
             let kMax = Int((2e9 / (2 * n)).rounded(.down))
             guard kMax >= 1 else { continue }
             let d = min(capped.maxTokens, 2.56e19 / (6 * n))
-            for k in Set([1, kMax, max(1, kMax - 1)]) { best = min(best, planLaw.taskLoss(params: n, tokens: d, samples: Double(k))) }
+            for k in Set([1, kMax, max(1, kMax - 1)]) {
+                best = min(best, planLaw.taskLoss(params: n, tokens: d, samples: Double(k)))
+            }
         }
         #expect(r.plan.predicted.taskLoss <= best + 1e-9)
     }

@@ -10,7 +10,12 @@ enum TestLaws {
 
     /// A T² Approach-2 law on Epoch's pretraining law (constructed): accuracy falls with loss (θ₂ < 0).
     static let t2Accuracy = T2AccuracyLaw(
-        base: ChinchillaLaw.epochRefit, theta1: 14, theta2: -6.5, theta3: 1.0, theta4: -0.6)
+        base: ChinchillaLaw.epochRefit,
+        theta1: 14,
+        theta2: -6.5,
+        theta3: 1.0,
+        theta4: -0.6
+    )
 
     /// Epoch AI's maximum-likelihood estimate (Besiroglu et al. 2024, t2-anchors §3.2), whose
     /// compute-optimal allocation at C = 1e23 is N ≈ 2.949e10, D/N ≈ 19.2 (t2-anchors §2.3).
@@ -23,7 +28,12 @@ enum TestLaws {
 /// decode is memory-bound, tokens/s = batch · bandwidth / weight bytes, a replica serves while the
 /// weights fit in 90% of memory.
 struct ToyPricing: InferencePricing {
-    struct Device { var name: String; var memoryBytes: Double; var bandwidth: Double; var usdPerHour: Double }
+    struct Device {
+        var name: String
+        var memoryBytes: Double
+        var bandwidth: Double
+        var usdPerHour: Double
+    }
     static let devices = [
         Device(name: "big-80gb", memoryBytes: 80e9, bandwidth: 3.35e12, usdPerHour: 2.5),
         Device(name: "small-24gb", memoryBytes: 24e9, bandwidth: 1.0e12, usdPerHour: 0.4),
@@ -35,19 +45,33 @@ struct ToyPricing: InferencePricing {
         var list: [ServingOption] = []
         for q in ["bf16", "q4_k_m"] where quants?.contains(q) ?? true {
             for d in Self.devices where hardware?.contains(d.name) ?? true {
-                list.append(ServingOption(hardware: d.name, quant: q, engine: "toy", lossPenalty: QuantizationQuality.penalty(q)!))
+                list.append(
+                    ServingOption(
+                        hardware: d.name,
+                        quant: q,
+                        engine: "toy",
+                        lossPenalty: QuantizationQuality.penalty(q)!
+                    )
+                )
             }
         }
         options = list
     }
 
     func price(params: Double, option: ServingOption) -> ServingPrice? {
-        guard let d = Self.devices.first(where: { $0.name == option.hardware }), let b = Self.bytesPerParam[option.quant] else { return nil }
+        guard let d = Self.devices.first(where: { $0.name == option.hardware }),
+            let b = Self.bytesPerParam[option.quant]
+        else { return nil }
         let weights = params * b
         guard weights <= 0.9 * d.memoryBytes else { return nil }
         let tokensPerSecond = 64 * d.bandwidth / weights
         let perToken = d.usdPerHour / 3600 / tokensPerSecond
-        return ServingPrice(usdPerOutputToken: perToken, usdPerInputToken: perToken / 20, outputTokensPerSecond: tokensPerSecond, gpus: 1)
+        return ServingPrice(
+            usdPerOutputToken: perToken,
+            usdPerInputToken: perToken / 20,
+            outputTokensPerSecond: tokensPerSecond,
+            gpus: 1
+        )
     }
 }
 

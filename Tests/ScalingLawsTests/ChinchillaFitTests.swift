@@ -1,9 +1,10 @@
 import Foundation
 import Optimization
 import RealModule
-@testable import ScalingLaws
 import Tabular
 import Testing
+
+@testable import ScalingLaws
 
 /// Reads the Chinchilla fixture (245 runs digitised by Epoch AI from Hoffmann et al. Figure 4).
 func chinchillaRuns() throws -> [Run] {
@@ -16,11 +17,15 @@ func relativeDifference(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b
 func centralDifference<F: DifferentiableObjective>(_ objective: F, at x: [Double], index j: Int) -> Double {
     var scratch = [Double](repeating: 0, count: x.count)
     func f(_ p: [Double]) -> Double {
-        p.withUnsafeBufferPointer { pb in scratch.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: pb, gradient: $0) } }
+        p.withUnsafeBufferPointer { pb in
+            scratch.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: pb, gradient: $0) }
+        }
     }
     let h = 1e-6 * max(1, abs(x[j]))
-    var xp = x, xm = x
-    xp[j] += h; xm[j] -= h
+    var xp = x
+    var xm = x
+    xp[j] += h
+    xm[j] -= h
     return (f(xp) - f(xm)) / (2 * h)
 }
 
@@ -32,12 +37,19 @@ struct EpochRefitTests {
     func epochRefit() throws {
         var options = ChinchillaAnalysis.Options()
         options.dropHighest = 5
-        let analysis = try ChinchillaAnalysis.run(try chinchillaRuns(), source: "chinchilla_epoch.csv", options: options)
+        let analysis = try ChinchillaAnalysis.run(
+            try chinchillaRuns(),
+            source: "chinchilla_epoch.csv",
+            options: options
+        )
         let fit = analysis.fit
         #expect(fit.points == 240)
         #expect(fit.starts == 4_500)
         #expect(fit.objective <= 1.01830e-3, "objective \(fit.objective)")
-        #expect(fit.objective >= 1.0180e-3, "objective \(fit.objective) is below the known optimum: the objective changed")
+        #expect(
+            fit.objective >= 1.0180e-3,
+            "objective \(fit.objective) is below the known optimum: the objective changed"
+        )
         let expected: [(String, Double, Double)] = [
             ("A", fit.law.A, 477.8), ("B", fit.law.B, 2143), ("E", fit.law.E, 1.8172),
             ("alpha", fit.law.alpha, 0.3473), ("beta", fit.law.beta, 0.3672),
@@ -111,7 +123,12 @@ struct ChinchillaLawTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("law.json").path
-        let file = LawFile(form: "chinchilla", parameters: ChinchillaLaw.epochRefit.parameters, objective: 1e-3, points: 240)
+        let file = LawFile(
+            form: "chinchilla",
+            parameters: ChinchillaLaw.epochRefit.parameters,
+            objective: 1e-3,
+            points: 240
+        )
         try file.write(to: path)
         let read = try LawFile.read(from: path)
         #expect(read == file)
@@ -127,7 +144,9 @@ struct ChinchillaLawTests {
         }
         var missing = file
         missing.parameters["beta"] = nil
-        #expect(throws: LawFileError.missingParameter(source: path, form: "chinchilla", name: "beta")) { try ScalingLaw(missing, source: path) }
+        #expect(throws: LawFileError.missingParameter(source: path, form: "chinchilla", name: "beta")) {
+            try ScalingLaw(missing, source: path)
+        }
     }
 }
 
@@ -152,10 +171,15 @@ struct RecoveryPropertyTests {
     @Test("noise-free data give back the law exactly", arguments: [ChinchillaLaw.epochRefit, .hoffmann2022])
     func exact(law: ChinchillaLaw) {
         var options = ChinchillaFitOptions()
-        options.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 9).map { ChinchillaFitter.hoffmannGrid[$0] }
+        options.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 9).map {
+            ChinchillaFitter.hoffmannGrid[$0]
+        }
         let fit = ChinchillaFitter.fit(Self.synthetic(law, noise: 0, seed: 0), options: options)
         for key in ["E", "A", "B", "alpha", "beta"] {
-            #expect(relativeDifference(fit.law.parameters[key]!, law.parameters[key]!) < 1e-4, "\(key): \(fit.law.parameters[key]!) vs \(law.parameters[key]!)")
+            #expect(
+                relativeDifference(fit.law.parameters[key]!, law.parameters[key]!) < 1e-4,
+                "\(key): \(fit.law.parameters[key]!) vs \(law.parameters[key]!)"
+            )
         }
         #expect(fit.objective < 1e-12)
     }
@@ -163,7 +187,9 @@ struct RecoveryPropertyTests {
     @Test("with 0.5% noise, the exponents and the allocation are recovered across 12 seeds")
     func noisy() {
         var options = ChinchillaFitOptions()
-        options.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 9).map { ChinchillaFitter.hoffmannGrid[$0] }
+        options.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 9).map {
+            ChinchillaFitter.hoffmannGrid[$0]
+        }
         let law = ChinchillaLaw.epochRefit
         let truth = law.computeOptimal(flops: 1e22)
         for seed in UInt64(1)...12 {
@@ -172,7 +198,10 @@ struct RecoveryPropertyTests {
             #expect(abs(fit.law.beta - law.beta) < 0.06, "seed \(seed): β = \(fit.law.beta)")
             #expect(abs(fit.law.E - law.E) < 0.1, "seed \(seed): E = \(fit.law.E)")
             let allocation = fit.law.computeOptimal(flops: 1e22)
-            #expect(relativeDifference(allocation.tokensPerParam, truth.tokensPerParam) < 0.35, "seed \(seed): D/N = \(allocation.tokensPerParam)")
+            #expect(
+                relativeDifference(allocation.tokensPerParam, truth.tokensPerParam) < 0.35,
+                "seed \(seed): D/N = \(allocation.tokensPerParam)"
+            )
             // Interpolated predictions are accurate to well within the noise.
             let predicted = fit.law.loss(params: 3e8, tokens: 6e9)
             #expect(relativeDifference(predicted, law.loss(params: 3e8, tokens: 6e9)) < 0.005, "seed \(seed)")
@@ -191,7 +220,9 @@ struct SharedExponentFitTests {
         let objective = SharedExponentObjective(ChinchillaHuberObjective(runs: runs, delta: 1e-3))
         for x in [[4.9, 5.5, 0.56, 0.26], [3.0, 7.0, 0.2, 0.4], [10.0, 10.0, -1.0, 1.0]] {
             var g = [Double](repeating: 0, count: 4)
-            let f = x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: xb, gradient: $0) } }
+            let f = x.withUnsafeBufferPointer { xb in
+                g.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: xb, gradient: $0) }
+            }
             #expect(f.isFinite)
             for j in 0..<4 {
                 let numeric = centralDifference(objective, at: x, index: j)
@@ -204,9 +235,14 @@ struct SharedExponentFitTests {
     func recovery() {
         var options = ChinchillaFitOptions()
         options.sharedExponent = true
-        options.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 3).map { ChinchillaFitter.hoffmannGrid[$0] }
+        options.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 3).map {
+            ChinchillaFitter.hoffmannGrid[$0]
+        }
         for seed in UInt64(1)...8 {
-            let fit = ChinchillaFitter.fit(RecoveryPropertyTests.synthetic(Self.law, noise: 0.005, seed: seed), options: options)
+            let fit = ChinchillaFitter.fit(
+                RecoveryPropertyTests.synthetic(Self.law, noise: 0.005, seed: seed),
+                options: options
+            )
             #expect(fit.law.alpha == fit.law.beta)
             #expect(abs(fit.law.alpha - Self.law.alpha) < 0.03, "seed \(seed): η = \(fit.law.alpha)")
             #expect(abs(fit.law.E - Self.law.E) < 0.08, "seed \(seed): E = \(fit.law.E)")
@@ -235,7 +271,9 @@ struct BootstrapTests {
         options.dropHighest = 5
         options.bootstrap = 24
         options.seed = 7
-        options.fit.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 5).map { ChinchillaFitter.hoffmannGrid[$0] }
+        options.fit.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 5).map {
+            ChinchillaFitter.hoffmannGrid[$0]
+        }
         let runs = try chinchillaRuns()
         let first = try ChinchillaAnalysis.run(runs, source: "fixture", options: options)
         let again = try ChinchillaAnalysis.run(runs, source: "fixture", options: options)
@@ -262,11 +300,15 @@ struct BootstrapTests {
         for (i, n) in [1.0e8, 1.2e8, 1.5e8].enumerated() {
             for j in 0..<5 {
                 let d = n * Double(10 + 15 * j)
-                runs.append(Run(params: n, tokens: d, loss: law.loss(params: n, tokens: d) * (1 + 0.001 * Double((i + j) % 3))))
+                runs.append(
+                    Run(params: n, tokens: d, loss: law.loss(params: n, tokens: d) * (1 + 0.001 * Double((i + j) % 3)))
+                )
             }
         }
         var options = ChinchillaAnalysis.Options()
-        options.fit.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 15).map { ChinchillaFitter.hoffmannGrid[$0] }
+        options.fit.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 15).map {
+            ChinchillaFitter.hoffmannGrid[$0]
+        }
         let analysis = try ChinchillaAnalysis.run(runs, source: "narrow", options: options)
         #expect(analysis.diagnostics.contains { $0.contains("decades of N") })
     }
@@ -275,7 +317,9 @@ struct BootstrapTests {
     func noFalseAlarms() throws {
         var options = ChinchillaAnalysis.Options()
         options.dropHighest = 5
-        options.fit.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 3).map { ChinchillaFitter.hoffmannGrid[$0] }
+        options.fit.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 3).map {
+            ChinchillaFitter.hoffmannGrid[$0]
+        }
         let analysis = try ChinchillaAnalysis.run(try chinchillaRuns(), source: "fixture", options: options)
         #expect(analysis.diagnostics.isEmpty, "\(analysis.diagnostics)")
     }
@@ -300,25 +344,49 @@ struct ChinchillaKernelTests {
         [20, 0, -0.5, 1.5, 0], [5, 25, 0, 0.3, 0.4], [800, 7, 0.5, 0.35, 0.37], [6, 7, 0.5, -40, 0.37],
     ]
 
-    @Test("the C kernel (AVX2+FMA or portable) agrees with the Swift SIMD kernel and a central difference", arguments: points)
+    @Test(
+        "the C kernel (AVX2+FMA or portable) agrees with the Swift SIMD kernel and a central difference",
+        arguments: points
+    )
     func kernelsAgree(theta: [Double]) throws {
         let runs = Array(try chinchillaRuns().sorted { $0.loss > $1.loss }.dropFirst(5))
         let objective = ChinchillaHuberObjective(runs: runs, delta: 1e-3)
-        var gC = [Double](repeating: 0, count: 5), gSwift = gC
-        let fC = theta.withUnsafeBufferPointer { x in gC.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: x, gradient: $0) } }
-        let fSwift = theta.withUnsafeBufferPointer { x in gSwift.withUnsafeMutableBufferPointer { objective.swiftValueAndGradient(at: x, gradient: $0) } }
+        var gC = [Double](repeating: 0, count: 5)
+        var gSwift = gC
+        let fC = theta.withUnsafeBufferPointer { x in
+            gC.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: x, gradient: $0) }
+        }
+        let fSwift = theta.withUnsafeBufferPointer { x in
+            gSwift.withUnsafeMutableBufferPointer { objective.swiftValueAndGradient(at: x, gradient: $0) }
+        }
         var gPortable = gC
-        let fPortable = theta.withUnsafeBufferPointer { x in gPortable.withUnsafeMutableBufferPointer { objective.kernelValueAndGradient(at: x, gradient: $0, portable: true) } }
+        let fPortable = theta.withUnsafeBufferPointer { x in
+            gPortable.withUnsafeMutableBufferPointer {
+                objective.kernelValueAndGradient(at: x, gradient: $0, portable: true)
+            }
+        }
         #expect(fC.isFinite && fSwift.isFinite)
-        #expect(abs(fPortable - fSwift) <= 1e-12 * max(abs(fSwift), 1e-300), "portable kernel: \(fPortable) vs \(fSwift)")
-        #expect(abs(fC - fSwift) <= 1e-12 * max(abs(fSwift), 1e-300), "kernel \(ChinchillaHuberObjective.kernel): \(fC) vs \(fSwift)")
+        #expect(
+            abs(fPortable - fSwift) <= 1e-12 * max(abs(fSwift), 1e-300),
+            "portable kernel: \(fPortable) vs \(fSwift)"
+        )
+        #expect(
+            abs(fC - fSwift) <= 1e-12 * max(abs(fSwift), 1e-300),
+            "kernel \(ChinchillaHuberObjective.kernel): \(fC) vs \(fSwift)"
+        )
         let scale = gSwift.map(abs).max()!
         for i in 0..<5 {
             #expect(abs(gC[i] - gSwift[i]) <= 1e-11 * max(scale, 1e-300), "∂\(i): \(gC[i]) vs \(gSwift[i])")
-            #expect(abs(gPortable[i] - gSwift[i]) <= 1e-11 * max(scale, 1e-300), "portable ∂\(i): \(gPortable[i]) vs \(gSwift[i])")
+            #expect(
+                abs(gPortable[i] - gSwift[i]) <= 1e-11 * max(scale, 1e-300),
+                "portable ∂\(i): \(gPortable[i]) vs \(gSwift[i])"
+            )
             // Central difference of the value (the Huber kinks are C¹, so this is smooth enough).
             let numeric = centralDifference(objective, at: theta, index: i)
-            #expect(abs(numeric - gC[i]) <= 1e-5 * max(scale, abs(numeric)) + 1e-12, "∂\(i): analytic \(gC[i]), numeric \(numeric)")
+            #expect(
+                abs(numeric - gC[i]) <= 1e-5 * max(scale, abs(numeric)) + 1e-12,
+                "∂\(i): analytic \(gC[i]), numeric \(numeric)"
+            )
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Optimization
 import Tabular
 import Testing
+
 @testable import ScalingLaws
 
 @Suite("Crossed problem × model beta-binomial")
@@ -27,22 +28,32 @@ struct CrossedBetaBinomialTests {
     func likelihood() {
         let groups = Self.smallGroups()
         let objective = CrossedObjective(groups: groups)
-        let a = Double.exp(Self.theta[0]), b = (1...3).map { Double.exp(Self.theta[$0]) }, alpha = Double.exp(Self.theta[4])
+        let a = Double.exp(Self.theta[0])
+        let b = (1...3).map { Double.exp(Self.theta[$0]) }
+        let alpha = Double.exp(Self.theta[4])
         let ids = (0..<12).map { "p\($0)" }
         // Σ_j ln BB(c_ij | n_ij, a, b_j e^{−u}) of problem `id` at u.
         func cells(_ id: String, _ u: Double) -> Double {
             var s = 0.0
             for (j, problems) in groups.enumerated() {
                 for p in problems where p.problem == id {
-                    s += BetaBinomial.logLikelihood(samples: p.samples, correct: p.correct, a: a, b: b[j] * Double.exp(-u))
+                    s += BetaBinomial.logLikelihood(
+                        samples: p.samples,
+                        correct: p.correct,
+                        a: a,
+                        b: b[j] * Double.exp(-u)
+                    )
                 }
             }
             return s
         }
         let lw = CrossedBetaBinomial.logWeights(problemShape: alpha).logWeights
-        var direct = 0.0, integral = 0.0
+        var direct = 0.0
+        var integral = 0.0
         for id in ids {
-            direct += Special.logSumExp((0..<CrossedBetaBinomial.nodeCount).map { lw[$0] + cells(id, CrossedBetaBinomial.nodes[$0]) })
+            direct += Special.logSumExp(
+                (0..<CrossedBetaBinomial.nodeCount).map { lw[$0] + cells(id, CrossedBetaBinomial.nodes[$0]) }
+            )
             // The Gamma density of e^u in u, exp(α u − e^u)/Γ(α), on a fine grid past both ends.
             let h = 0.01
             let fine = stride(from: -70.0, through: 12.0, by: h).map { u in
@@ -65,10 +76,14 @@ struct CrossedBetaBinomialTests {
         let weights = alignment.index.map { $0.map { Double($0 % 3) } }
         let objective = CrossedObjective(groups: groups, weights: weights)
         var g = [Double](repeating: 0, count: Self.theta.count)
-        _ = Self.theta.withUnsafeBufferPointer { x in g.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: x, gradient: $0) } }
+        _ = Self.theta.withUnsafeBufferPointer { x in
+            g.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: x, gradient: $0) }
+        }
         for j in Self.theta.indices {
-            var xp = Self.theta, xm = Self.theta
-            xp[j] += 1e-6; xm[j] -= 1e-6
+            var xp = Self.theta
+            var xm = Self.theta
+            xp[j] += 1e-6
+            xm[j] -= 1e-6
             let numeric = (objective.value(at: xp) - objective.value(at: xm)) / 2e-6
             #expect(abs(numeric - g[j]) < 1e-5 * max(1, abs(g[j])), "∂/∂θ\(j): analytic \(g[j]), numeric \(numeric)")
         }
@@ -85,14 +100,27 @@ struct CrossedBetaBinomialTests {
     }
 
     /// Simulates the model: e^{u_i} ~ Gamma(α), p_ij ~ Beta(a, b_j e^{−u_i}), c_ij ~ Binomial(n_j, p_ij).
-    static func simulate(a: Double, b: [Double], alpha: Double, problems: Int, samples: [Int], seed: UInt64) -> [[ProblemCount]] {
+    static func simulate(
+        a: Double,
+        b: [Double],
+        alpha: Double,
+        problems: Int,
+        samples: [Int],
+        seed: UInt64
+    ) -> [[ProblemCount]] {
         var rng = SeededGenerator(seed: seed)
         var groups = [[ProblemCount]](repeating: [], count: b.count)
         for i in 0..<problems {
             let effect = Simulation.gamma(alpha, &rng)
             for j in b.indices {
                 let p = Simulation.beta(a, b[j] / effect, &rng)
-                groups[j].append(ProblemCount(problem: "q\(i)", samples: samples[j], correct: Simulation.binomial(samples[j], p, &rng)))
+                groups[j].append(
+                    ProblemCount(
+                        problem: "q\(i)",
+                        samples: samples[j],
+                        correct: Simulation.binomial(samples[j], p, &rng)
+                    )
+                )
             }
         }
         return groups
@@ -100,8 +128,17 @@ struct CrossedBetaBinomialTests {
 
     @Test("maximum likelihood recovers a, α and the levels b_j from simulated data", arguments: [UInt64(1), 2, 3])
     func recovery(seed: UInt64) throws {
-        let a = 0.8, alpha = 0.5, b = [30.0, 100, 300, 1000, 3000]
-        let groups = Self.simulate(a: a, b: b, alpha: alpha, problems: 300, samples: [100, 200, 200, 400, 400], seed: seed)
+        let a = 0.8
+        let alpha = 0.5
+        let b = [30.0, 100, 300, 1000, 3000]
+        let groups = Self.simulate(
+            a: a,
+            b: b,
+            alpha: alpha,
+            problems: 300,
+            samples: [100, 200, 200, 400, 400],
+            seed: seed
+        )
         let fit = SuccessDistributionFitter.fit(.crossed, groups: groups, standardErrors: true)
         let d = fit.distributions
         // The truth is no better than the optimum, and each estimate is within 3 standard errors
@@ -130,13 +167,22 @@ struct CrossedBetaBinomialTests {
         }
         #expect(Set(foldOf.values).count == 5)
         #expect(SuccessFamily.crossed.isCandidate(for: groups))
-        let disjoint = [[ProblemCount(problem: "x", samples: 10, correct: 1)], [ProblemCount(problem: "y", samples: 10, correct: 2)]]
+        let disjoint = [
+            [ProblemCount(problem: "x", samples: 10, correct: 1)],
+            [ProblemCount(problem: "y", samples: 10, correct: 2)],
+        ]
         #expect(!SuccessFamily.crossed.isCandidate(for: disjoint))
         #expect(!SuccessFamily.crossed.isCandidate(for: [groups[0]]))
         #expect(!SuccessDistributionFitter.select(groups: disjoint).scores.contains { $0.family == .crossed })
         #expect(throws: CountsError.self) {
-            try PasskAnalysis.run(groups: disjoint.enumerated().map { CountGroup(name: "m\($0)", problems: $1) },
-                                  ks: nil, forecastKs: [100], family: .crossed, bootstrap: 0, seed: 0)
+            try PasskAnalysis.run(
+                groups: disjoint.enumerated().map { CountGroup(name: "m\($0)", problems: $1) },
+                ks: nil,
+                forecastKs: [100],
+                family: .crossed,
+                bootstrap: 0,
+                seed: 0
+            )
         }
     }
 }
@@ -164,8 +210,11 @@ struct CrossedForecastExperimentTests {
         var rng = SeededGenerator(seed: seed)
         let draw = full.map { g in
             g.problems.map { p in
-                ProblemCount(problem: p.problem, samples: 100,
-                             correct: Simulation.hypergeometric(draw: 100, samples: p.samples, correct: p.correct, &rng))
+                ProblemCount(
+                    problem: p.problem,
+                    samples: 100,
+                    correct: Simulation.hypergeometric(draw: 100, samples: p.samples, correct: p.correct, &rng)
+                )
             }
         }
         let kept = draw.indices.filter { draw[$0].contains { $0.correct > 0 } }
@@ -207,8 +256,11 @@ struct LevelPoolingTests {
         let draw = full.map { g -> CountGroup in
             var h = g
             h.problems = g.problems.map { p in
-                ProblemCount(problem: p.problem, samples: 100,
-                             correct: Simulation.hypergeometric(draw: 100, samples: p.samples, correct: p.correct, &rng))
+                ProblemCount(
+                    problem: p.problem,
+                    samples: 100,
+                    correct: Simulation.hypergeometric(draw: 100, samples: p.samples, correct: p.correct, &rng)
+                )
             }
             return h
         }
@@ -234,7 +286,10 @@ struct LevelPoolingTests {
         var errors: [Double] = []
         for j in draw.indices where !fitted[j] {
             let forecast = try #require(pooled.forecasts[j]?.first)
-            #expect(0 <= forecast.low && forecast.low <= forecast.estimate && forecast.estimate <= forecast.high && forecast.high <= 1)
+            #expect(
+                0 <= forecast.low && forecast.low <= forecast.estimate && forecast.estimate <= forecast.high
+                    && forecast.high <= 1
+            )
             errors.append(abs(forecast.estimate - (try PassAtK.mean(full[j], k: Int(k)))))
         }
         // scripts/passk-forecast-experiment: 0.046 over seeds 0–2 for the zero-count models (0.049

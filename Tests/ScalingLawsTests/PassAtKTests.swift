@@ -2,14 +2,18 @@ import Foundation
 import Optimization
 import Tabular
 import Testing
+
 @testable import ScalingLaws
 
 @Suite("pass@k estimator (Chen et al. 2021)")
 struct PassAtKTests {
-    @Test("t2-anchors §13 test vectors", arguments: [
-        (10, 3, 1, 0.3), (10, 3, 5, 1 - 21.0 / 252), (10, 3, 8, 1.0), (200, 1, 100, 0.5),
-        (100, 0, 10, 0.0), (10000, 122, 1000, 0.99999759197112),
-    ])
+    @Test(
+        "t2-anchors §13 test vectors",
+        arguments: [
+            (10, 3, 1, 0.3), (10, 3, 5, 1 - 21.0 / 252), (10, 3, 8, 1.0), (200, 1, 100, 0.5),
+            (100, 0, 10, 0.0), (10000, 122, 1000, 0.99999759197112),
+        ]
+    )
     func vectors(n: Int, c: Int, k: Int, expected: Double) throws {
         #expect(abs(try PassAtK.estimate(samples: n, correct: c, k: k) - expected) < 1e-12)
     }
@@ -36,7 +40,9 @@ struct PassAtKTests {
     @Test("product and log-gamma forms agree for n in the millions")
     func largeCounts() {
         // c > 100,000 takes the log-gamma branch; compare with the product evaluated directly.
-        let n = 3_000_000, c = 150_000, k = 20
+        let n = 3_000_000
+        let c = 150_000
+        let k = 20
         var logProduct = 0.0
         for i in (n - c + 1)...n { logProduct += Foundation.log1p(-Double(k) / Double(i)) }
         let direct = -Foundation.expm1(logProduct)
@@ -97,7 +103,9 @@ struct CountsReaderTests {
 
     @Test("groups keep file order and N, D")
     func grouping() throws {
-        let g = try read("model,params,tokens,problem,samples,correct\nx,1e6,2e7,a,10,1\ny,2e6,2e7,a,10,0\nx,1e6,2e7,b,10,2\n")
+        let g = try read(
+            "model,params,tokens,problem,samples,correct\nx,1e6,2e7,a,10,1\ny,2e6,2e7,a,10,0\nx,1e6,2e7,b,10,2\n"
+        )
         #expect(g.map(\.name) == ["x", "y"])
         #expect(g[0].problems.count == 2 && g[0].params == 1e6 && g[1].allZero)
     }
@@ -110,6 +118,8 @@ struct CountsReaderTests {
 
     @Test("empty group")
     func emptyGroup() {
-        #expect(throws: CountsError.emptyGroup(group: "m")) { try PassAtK.mean(CountGroup(name: "m", problems: []), k: 1) }
+        #expect(throws: CountsError.emptyGroup(group: "m")) {
+            try PassAtK.mean(CountGroup(name: "m", problems: []), k: 1)
+        }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Optimization
 import Tabular
 import Testing
+
 @testable import ScalingLaws
 
 @Suite("T² law fits on the Pythia GSM8K fixture")
@@ -46,15 +47,22 @@ struct T2FitTests {
         let ns = stride(from: 7.0, through: 11.0, by: 0.25).map { Foundation.pow(10, $0) }
         let ds = stride(from: 7.0, through: 13.0, by: 0.5).map { Foundation.pow(10, $0) }
         let ks = [1.0, 2, 10, 100, 1000, 10000]
-        for law in [{ (n: Double, d: Double, k: Double) in T2LossLaw.pythiaGSM8K.passAtK(params: n, tokens: d, samples: k) },
-                    { (n: Double, d: Double, k: Double) in T2AccuracyLaw.pythiaGSM8K.passAtK(params: n, tokens: d, samples: k) }] {
-            for (i, n) in ns.enumerated() { for (j, d) in ds.enumerated() { for (l, k) in ks.enumerated() {
-                let p = law(n, d, k)
-                #expect(p.isFinite && p >= 0 && p <= 1)
-                if i > 0 { #expect(p >= law(ns[i - 1], d, k) - 1e-12) }
-                if j > 0 { #expect(p >= law(n, ds[j - 1], k) - 1e-12) }
-                if l > 0 { #expect(p >= law(n, d, ks[l - 1]) - 1e-12) }
-            } } }
+        for law in [
+            { (n: Double, d: Double, k: Double) in T2LossLaw.pythiaGSM8K.passAtK(params: n, tokens: d, samples: k) },
+            { (n: Double, d: Double, k: Double) in T2AccuracyLaw.pythiaGSM8K.passAtK(params: n, tokens: d, samples: k)
+            },
+        ] {
+            for (i, n) in ns.enumerated() {
+                for (j, d) in ds.enumerated() {
+                    for (l, k) in ks.enumerated() {
+                        let p = law(n, d, k)
+                        #expect(p.isFinite && p >= 0 && p <= 1)
+                        if i > 0 { #expect(p >= law(ns[i - 1], d, k) - 1e-12) }
+                        if j > 0 { #expect(p >= law(n, ds[j - 1], k) - 1e-12) }
+                        if l > 0 { #expect(p >= law(n, d, ks[l - 1]) - 1e-12) }
+                    }
+                }
+            }
         }
     }
 

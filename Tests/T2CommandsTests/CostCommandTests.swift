@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
 import Testing
+
 @testable import T2Commands
 
 /// Paths of the fixtures in `Tests/Fixtures`.
 private enum CostFixtures {
-    static let measurements: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let measurements: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .appendingPathComponent("Fixtures/inference_measurements.csv").path
 
     static func temporaryFile(_ name: String) throws -> String {
@@ -25,8 +27,10 @@ struct CostCommandTests {
     @Test("the MacBook question through the CLI: fits on 64 GB with a decode speed, not on 48 GB")
     func macBook() throws {
         let out = try CostFixtures.temporaryFile("mac.json")
-        let command = try CostCommand.parse(["--model", "llama-3-70b", "--quant", "q4_k_m", "--hardware", "m3-max-40c-64gb",
-                                             "--format", "json", "--out", out])
+        let command = try CostCommand.parse([
+            "--model", "llama-3-70b", "--quant", "q4_k_m", "--hardware", "m3-max-40c-64gb",
+            "--format", "json", "--out", out,
+        ])
         try command.run()
         let json = try CostFixtures.json(out)
         #expect(json["fits"] as? Bool == true)
@@ -34,8 +38,10 @@ struct CostCommandTests {
         #expect(decode > 3 && decode < 15)
 
         let out48 = try CostFixtures.temporaryFile("mac48.json")
-        let small = try CostCommand.parse(["--model", "llama-3-70b", "--quant", "q4_k_m", "--hardware", "m4-max-40c-48gb",
-                                           "--format", "json", "--out", out48])
+        let small = try CostCommand.parse([
+            "--model", "llama-3-70b", "--quant", "q4_k_m", "--hardware", "m4-max-40c-48gb",
+            "--format", "json", "--out", out48,
+        ])
         try small.run()
         let json48 = try CostFixtures.json(out48)
         #expect(json48["fits"] as? Bool == false)
@@ -58,21 +64,29 @@ struct CostCommandTests {
             #expect(abs(error - (predicted - measured) / measured * 100) < 1e-9)
         }
         let medians = try #require(json["median_abs_pct_error"] as? [String: Double])
-        #expect(Set(medians.keys) == ["all", "decode_tokens_per_s", "prefill_tokens_per_s", "output_tokens_per_s", "ttft_ms", "itl_ms"])
+        #expect(
+            Set(medians.keys) == [
+                "all", "decode_tokens_per_s", "prefill_tokens_per_s", "output_tokens_per_s", "ttft_ms", "itl_ms",
+            ]
+        )
         #expect(try #require(medians["all"]) <= 15)
     }
 
     @Test("calibrate on half a, validate on half b, through the CLI")
     func calibrateAndValidate() throws {
         let calibration = try CostFixtures.temporaryFile("cal.json")
-        let calibrate = try CalibrateCommand.parse([CostFixtures.measurements, "--split", "hardware", "--half", "a", "--out", calibration])
+        let calibrate = try CalibrateCommand.parse([
+            CostFixtures.measurements, "--split", "hardware", "--half", "a", "--out", calibration,
+        ])
         try calibrate.run()
         let cal = try CostFixtures.json(calibration)
         let parameters = try #require(cal["parameters"] as? [String: Double])
         #expect(!parameters.isEmpty)
         let out = try CostFixtures.temporaryFile("v.json")
-        let validate = try CostCommand.parse(["--validate", CostFixtures.measurements, "--calibration", calibration,
-                                              "--split", "hardware", "--half", "b", "--format", "json", "--out", out])
+        let validate = try CostCommand.parse([
+            "--validate", CostFixtures.measurements, "--calibration", calibration,
+            "--split", "hardware", "--half", "b", "--format", "json", "--out", out,
+        ])
         try validate.run()
         let report = try CostFixtures.json(out)
         let rows = try #require(report["rows"] as? [[String: Any]])
@@ -84,8 +98,10 @@ struct CostCommandTests {
     @Test("--compare shows relative differences")
     func compare() throws {
         let out = try CostFixtures.temporaryFile("cmp.json")
-        let command = try CostCommand.parse(["--model", "llama-3.1-8b", "--quant", "fp8", "--hardware", "h100-sxm", "--engine", "tensorrt-llm",
-                                             "--concurrency", "max", "--compare", "hardware=h200", "--format", "json", "--out", out])
+        let command = try CostCommand.parse([
+            "--model", "llama-3.1-8b", "--quant", "fp8", "--hardware", "h100-sxm", "--engine", "tensorrt-llm",
+            "--concurrency", "max", "--compare", "hardware=h200", "--format", "json", "--out", out,
+        ])
         try command.run()
         let json = try CostFixtures.json(out)
         let compared = try #require(json["compared"] as? [[String: Any]])
@@ -102,17 +118,31 @@ struct CostCommandTests {
         try command.run()
     }
 
-    @Test("bad arguments are ValidationErrors with the option's name",
-          arguments: [
+    @Test(
+        "bad arguments are ValidationErrors with the option's name",
+        arguments: [
             (["--model", "llama-3-8b", "--quant", "f16", "--hardware", "h100-sxm", "--gpus", "0"], "--gpus"),
-            (["--model", "llama-3-8b", "--quant", "f16", "--hardware", "h100-sxm", "--input-tokens", "-5"], "--input-tokens"),
-            (["--model", "llama-3-8b", "--quant", "f16", "--hardware", "h100-sxm", "--output-tokens", "-1"], "--output-tokens"),
-            (["--model", "llama-3-8b", "--quant", "f16", "--hardware", "h100-sxm", "--usd-per-hour", "0"], "--usd-per-hour"),
+            (
+                ["--model", "llama-3-8b", "--quant", "f16", "--hardware", "h100-sxm", "--input-tokens", "-5"],
+                "--input-tokens"
+            ),
+            (
+                ["--model", "llama-3-8b", "--quant", "f16", "--hardware", "h100-sxm", "--output-tokens", "-1"],
+                "--output-tokens"
+            ),
+            (
+                ["--model", "llama-3-8b", "--quant", "f16", "--hardware", "h100-sxm", "--usd-per-hour", "0"],
+                "--usd-per-hour"
+            ),
             (["--model", "llama-3-8b", "--quant", "f16"], "--hardware"),
             (["--quant", "f16", "--hardware", "h100-sxm"], "--model"),
-            (["--model", "llama-3-8b", "--quant", "f16", "--hardware", "h100-sxm", "--compare", "hardwre=h200"], "hardwre"),
+            (
+                ["--model", "llama-3-8b", "--quant", "f16", "--hardware", "h100-sxm", "--compare", "hardwre=h200"],
+                "hardwre"
+            ),
             (["--model", "llama-3-8b", "--params", "7e9", "--quant", "f16", "--hardware", "h100-sxm"], "--params"),
-          ])
+        ]
+    )
     func badArguments(arguments: [String], mentions: String) {
         do {
             _ = try CostCommand.parse(arguments)
@@ -125,7 +155,9 @@ struct CostCommandTests {
     @Test("bad concurrency is refused at parse time")
     func badConcurrency() {
         #expect(throws: (any Error).self) {
-            try CostCommand.parse(["--model", "llama-3-8b", "--quant", "f16", "--hardware", "h100-sxm", "--concurrency", "-3"])
+            try CostCommand.parse([
+                "--model", "llama-3-8b", "--quant", "f16", "--hardware", "h100-sxm", "--concurrency", "-3",
+            ])
         }
     }
 
@@ -144,7 +176,9 @@ struct CostCommandTests {
     func malformedCatalog() throws {
         let path = try CostFixtures.temporaryFile("bad.json")
         try #"{"hardware": [{"name": "x", "class": "apple"}]}"#.write(toFile: path, atomically: true, encoding: .utf8)
-        let command = try CostCommand.parse(["--model", "llama-3-8b", "--quant", "f16", "--hardware", "x", "--catalog", path])
+        let command = try CostCommand.parse([
+            "--model", "llama-3-8b", "--quant", "f16", "--hardware", "x", "--catalog", path,
+        ])
         do {
             try command.run()
             Issue.record("accepted a malformed catalog")

@@ -61,7 +61,13 @@ struct FitBadInputTests {
         #expect(message.contains("params, tokens, value"))
     }
 
-    @Test("a non-numeric cell", arguments: [("abc", "is not a number"), ("", "is empty"), ("nan", "not a finite number"), ("inf", "not a finite number")])
+    @Test(
+        "a non-numeric cell",
+        arguments: [
+            ("abc", "is not a number"), ("", "is empty"), ("nan", "not a finite number"),
+            ("inf", "not a finite number"),
+        ]
+    )
     func nonNumeric(cell: String, expected: String) throws {
         let scratch = try ScratchDirectory()
         let path = try scratch.write("runs.csv", Self.runs("4e9,1e11,\(cell)\n"))
@@ -71,7 +77,12 @@ struct FitBadInputTests {
         #expect(message.contains(expected), "\(message)")
     }
 
-    @Test("N ≤ 0 and loss ≤ 0", arguments: [("0,1e11,2.5", "params"), ("-5e8,1e11,2.5", "params"), ("4e9,1e11,0", "loss"), ("4e9,-1e11,2.5", "tokens")])
+    @Test(
+        "N ≤ 0 and loss ≤ 0",
+        arguments: [
+            ("0,1e11,2.5", "params"), ("-5e8,1e11,2.5", "params"), ("4e9,1e11,0", "loss"), ("4e9,-1e11,2.5", "tokens"),
+        ]
+    )
     func nonPositive(row: String, column: String) throws {
         let scratch = try ScratchDirectory()
         let path = try scratch.write("runs.csv", Self.runs(row + "\n"))
@@ -129,8 +140,12 @@ struct FitBadInputTests {
         let allHeldOut = try error(running: [path, "--holdout", "params>0"])
         #expect(allHeldOut.contains("--holdout params>0 leaves no runs"), "\(allHeldOut)")
         // With --group-by, a group whose runs a filter removes is named, not silently skipped.
-        let grouped = try scratch.write("grouped.csv", "params,tokens,loss,set\n" + Self.runs().split(separator: "\n").dropFirst().map { $0 + ",a" }.joined(separator: "\n")
-                                        + "\n5e8,1e10,2.9,b\n")
+        let grouped = try scratch.write(
+            "grouped.csv",
+            "params,tokens,loss,set\n"
+                + Self.runs().split(separator: "\n").dropFirst().map { $0 + ",a" }.joined(separator: "\n")
+                + "\n5e8,1e10,2.9,b\n"
+        )
         let groupMessage = try error(running: [grouped, "--group-by", "set", "--where", "params!=5e8"])
         #expect(groupMessage.contains("[set=b]") && groupMessage.contains("leaves no runs"), "\(groupMessage)")
         let few = try error(running: [path, "--where", "params>3e8"])
@@ -144,7 +159,9 @@ struct FitOutputTests {
     func jsonAndLawFile() throws {
         let scratch = try ScratchDirectory()
         let out = scratch.url.appendingPathComponent("law.json").path
-        let command = try FitCommand.parse([fixturesDirectory + "/chinchilla_epoch.csv", "--drop-highest", "5", "--format", "json", "--out", out])
+        let command = try FitCommand.parse([
+            fixturesDirectory + "/chinchilla_epoch.csv", "--drop-highest", "5", "--format", "json", "--out", out,
+        ])
         let text = try command.runChinchilla()
         let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(json["form"] as? String == "chinchilla")
@@ -200,11 +217,16 @@ struct FitOutputTests {
     @Test("Gadre et al.: --where and --shared-exponent extrapolate the 8–32× runs better")
     func gadreSharedExponent() throws {
         func meanError(_ extra: [String]) throws -> (Double, [[String: Any]]) {
-            let command = try FitCommand.parse([
-                fixturesDirectory + "/overtraining_gadre.csv", "--loss-column", "c4_val_loss", "--group-by", "dataset",
-                "--holdout", "tokens_per_param_multiplier>4", "--format", "json",
-            ] + extra)
-            let json = try #require(try JSONSerialization.jsonObject(with: Data(try command.runChinchilla().utf8)) as? [String: Any])
+            let command = try FitCommand.parse(
+                [
+                    fixturesDirectory + "/overtraining_gadre.csv", "--loss-column", "c4_val_loss", "--group-by",
+                    "dataset",
+                    "--holdout", "tokens_per_param_multiplier>4", "--format", "json",
+                ] + extra
+            )
+            let json = try #require(
+                try JSONSerialization.jsonObject(with: Data(try command.runChinchilla().utf8)) as? [String: Any]
+            )
             let groups = try #require(json["groups"] as? [[String: Any]])
             var errors: [Double] = []
             for group in groups {

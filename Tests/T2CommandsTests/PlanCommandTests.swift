@@ -16,12 +16,15 @@ struct PlanCommandTests {
     }
 
     static func writeLaw(_ file: LawFile) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("t2-plan-\(UUID().uuidString).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("t2-plan-\(UUID().uuidString).json")
+            .path
         try file.write(to: path)
         return path
     }
 
-    @Test("no arguments: the built-in law at the T² validation budget, a readable summary and the Chinchilla comparison")
+    @Test(
+        "no arguments: the built-in law at the T² validation budget, a readable summary and the Chinchilla comparison"
+    )
     func defaultRun() throws {
         let text = try Self.render([])
         #expect(text.contains("built-in T² accuracy law"))
@@ -80,7 +83,9 @@ struct PlanCommandTests {
         }
         let path = try Self.writeLaw(LawFile(form: "chinchilla", parameters: law.parameters, bootstrap: replicates))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let doc = try Self.json(["--law", path, "--budget-flops", "1e22", "--queries", "1e9", "--tokens-per-sample", "100"])
+        let doc = try Self.json([
+            "--law", path, "--budget-flops", "1e22", "--queries", "1e9", "--tokens-per-sample", "100",
+        ])
         let intervals = try #require(doc["intervals"] as? [String: Any])
         let params = try #require(intervals["params"] as? [String: Double])
         #expect(params["lower"]! < params["upper"]!)
@@ -104,15 +109,18 @@ struct PlanCommandTests {
         #expect(try #require(predicted["pass_at_k"] as? Double) >= 0.05 - 1e-9)
     }
 
-    @Test("bad arguments are rejected with what to do", arguments: [
-        ["--train-flops", "1e20"],
-        ["--budget-flops", "1e20"],
-        ["--target-accuracy", "30"],
-        ["--sweep", "1e20:1e18:5"],
-        ["--train-flops", "1e20", "--inference-flops", "0", "--budget-flops", "1e21"],
-        ["--target-loss", "2", "--budget-flops", "1e21", "--queries", "1", "--tokens-per-sample", "1"],
-        ["--max-train-tokens", "0"], ["--max-train-tokens", "-15e12"], ["--max-train-tokens", "1000"],
-    ])
+    @Test(
+        "bad arguments are rejected with what to do",
+        arguments: [
+            ["--train-flops", "1e20"],
+            ["--budget-flops", "1e20"],
+            ["--target-accuracy", "30"],
+            ["--sweep", "1e20:1e18:5"],
+            ["--train-flops", "1e20", "--inference-flops", "0", "--budget-flops", "1e21"],
+            ["--target-loss", "2", "--budget-flops", "1e21", "--queries", "1", "--tokens-per-sample", "1"],
+            ["--max-train-tokens", "0"], ["--max-train-tokens", "-15e12"], ["--max-train-tokens", "1000"],
+        ]
+    )
     func badArguments(args: [String]) {
         #expect(throws: (any Error).self) { try PlanCommand.parse(args) }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LoadTesting
 import Testing
+
 @testable import T2Commands
 
 @Suite("t2 sample arguments")
@@ -17,11 +18,15 @@ struct SampleCommandTests {
         #expect(a == ArithmeticDataset.generate(count: 7, seed: 3))
     }
 
-    @Test("bad arguments are rejected", arguments: [
-        ["--dataset", "arithmetic:0", "--samples", "2"], ["--dataset", "arithmetic:x", "--samples", "2"],
-        ["--dataset", "arithmetic", "--samples", "0"], ["--dataset", "arithmetic", "--samples", "2", "--concurrency", "0"],
-        ["--dataset", "arithmetic", "--samples", "2", "--endpoint", "x"],
-    ])
+    @Test(
+        "bad arguments are rejected",
+        arguments: [
+            ["--dataset", "arithmetic:0", "--samples", "2"], ["--dataset", "arithmetic:x", "--samples", "2"],
+            ["--dataset", "arithmetic", "--samples", "0"],
+            ["--dataset", "arithmetic", "--samples", "2", "--concurrency", "0"],
+            ["--dataset", "arithmetic", "--samples", "2", "--endpoint", "x"],
+        ]
+    )
     func rejects(args: [String]) {
         #expect(throws: (any Error).self) { try parse(args) }
     }

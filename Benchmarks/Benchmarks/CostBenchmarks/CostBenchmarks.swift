@@ -44,27 +44,39 @@ struct Sweep {
 }
 
 let benchmarks: @Sendable () -> Void = {
-    Benchmark("sweep 100k deployments (hardware × models × quants × concurrency)",
-              configuration: .init(metrics: [.wallClock, .mallocCountTotal, .throughput], maxDuration: .seconds(5), maxIterations: 50)) { benchmark in
+    Benchmark(
+        "sweep 100k deployments (hardware × models × quants × concurrency)",
+        configuration: .init(
+            metrics: [.wallClock, .mallocCountTotal, .throughput],
+            maxDuration: .seconds(5),
+            maxIterations: 50
+        )
+    ) { benchmark in
         let sweep = try Sweep(target: 100_000)
         benchmark.startMeasurement()
         blackHole(sweep.run())
     }
 
-    Benchmark("price a Llama-shaped model (planner fast path), 100k sizes",
-              configuration: .init(metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(5), maxIterations: 50)) { benchmark in
+    Benchmark(
+        "price a Llama-shaped model (planner fast path), 100k sizes",
+        configuration: .init(metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(5), maxIterations: 50)
+    ) { benchmark in
         let pricer = try CostModel().pricer(quant: "fp8", hardware: "h100-sxm", engine: "vllm")
         benchmark.startMeasurement()
         var total = 0.0
         for i in 0..<100_000 {
             let params = 1e8 * Double(1 + i % 4000)
-            total += pricer.price(params: params, concurrency: .max, inputTokens: 1000, outputTokens: 500).usdPerMillionOutputTokens
+            total +=
+                pricer.price(params: params, concurrency: .max, inputTokens: 1000, outputTokens: 500)
+                .usdPerMillionOutputTokens
         }
         blackHole(total)
     }
 
-    Benchmark("estimate() one named deployment (full path)",
-              configuration: .init(metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(5), maxIterations: 10_000)) { benchmark in
+    Benchmark(
+        "estimate() one named deployment (full path)",
+        configuration: .init(metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(5), maxIterations: 10_000)
+    ) { benchmark in
         let model = CostModel()
         let deployment = try model.deployment(model: "llama-3-70b", quant: "q4_k_m", hardware: "m3-max-40c-64gb")
         benchmark.startMeasurement()

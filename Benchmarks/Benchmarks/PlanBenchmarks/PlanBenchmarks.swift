@@ -14,7 +14,11 @@ private func amounts(_ low: Double, _ high: Double, _ n: Int = 100) -> [Double] 
 }
 
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(10), maxIterations: 50)
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal],
+        maxDuration: .seconds(10),
+        maxIterations: 50
+    )
 
     let law = try! PlanningLaw(.t2Accuracy(T2AccuracyLaw.pythiaGSM8K))
     let planner = Planner(law: law)
@@ -22,10 +26,21 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("dollar sweep: 100 budgets, hardware any × quant any (pricing tables included)") { benchmark in
         for _ in benchmark.scaledIterations {
             let pricing = try CostModelPlanPricing.make(
-                hardware: "any", quant: "any", engine: nil, tokensPerSample: 256, promptTokens: 0,
-                trainHardware: "h100-sxm", trainMFU: 0.4, trainUSDPerHour: nil, minParams: 1e6)
-            let path = try planner.sweep(.dollars(usd: 1, queries: 1e8, tokensPerSample: 256, promptTokens: 0),
-                                         amounts: amounts(1e3, 1e9), pricing: pricing)
+                hardware: "any",
+                quant: "any",
+                engine: nil,
+                tokensPerSample: 256,
+                promptTokens: 0,
+                trainHardware: "h100-sxm",
+                trainMFU: 0.4,
+                trainUSDPerHour: nil,
+                minParams: 1e6
+            )
+            let path = try planner.sweep(
+                .dollars(usd: 1, queries: 1e8, tokensPerSample: 256, promptTokens: 0),
+                amounts: amounts(1e3, 1e9),
+                pricing: pricing
+            )
             blackHole(path)
         }
     }

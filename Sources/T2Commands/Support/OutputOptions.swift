@@ -17,7 +17,13 @@ public struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: table, json or csv (csv where the result is a list).")
     public var format: OutputFormat = .table
 
-    @Option(name: .long, help: ArgumentHelp("Also write the result (JSON, or CSV with --format csv) to this file; written atomically.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also write the result (JSON, or CSV with --format csv) to this file; written atomically.",
+            valueName: "file"
+        )
+    )
     public var out: String?
 
     public init() {}
@@ -50,7 +56,11 @@ public enum JSONOutput {
     public static func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf",
+            negativeInfinity: "-inf",
+            nan: "nan"
+        )
         let data = try encoder.encode(value)
         return String(decoding: data, as: UTF8.self)
     }

@@ -48,11 +48,12 @@ public enum Format {
         guard value.isFinite else { return "\(value)" }
         let a = abs(value)
         let (scaled, suffix): (Double, String) =
-            a >= 1e15 ? (value / 1e15, "Q") :
-            a >= 1e12 ? (value / 1e12, "T") :
-            a >= 1e9 ? (value / 1e9, "B") :
-            a >= 1e6 ? (value / 1e6, "M") :
-            a >= 1e3 ? (value / 1e3, "K") : (value, "")
+            a >= 1e15
+            ? (value / 1e15, "Q")
+            : a >= 1e12
+                ? (value / 1e12, "T")
+                : a >= 1e9
+                    ? (value / 1e9, "B") : a >= 1e6 ? (value / 1e6, "M") : a >= 1e3 ? (value / 1e3, "K") : (value, "")
         return significant(scaled, 3) + suffix
     }
 
@@ -62,7 +63,12 @@ public enum Format {
         var exponent = Int((log10(abs(value))).rounded(.down))
         var mantissa = value / pow10(exponent)
         let roundedMantissa = (mantissa * pow10(digits - 1)).rounded() / pow10(digits - 1)
-        if abs(roundedMantissa) >= 10 { exponent += 1; mantissa = value / pow10(exponent) } else { mantissa = roundedMantissa }
+        if abs(roundedMantissa) >= 10 {
+            exponent += 1
+            mantissa = value / pow10(exponent)
+        } else {
+            mantissa = roundedMantissa
+        }
         return fixed(mantissa, digits - 1) + "e" + String(exponent)
     }
 
@@ -80,7 +86,8 @@ public enum Format {
     public static func fixed(_ value: Double, _ decimals: Int) -> String {
         guard value.isFinite else { return "\(value)" }
         let text = String(format: "%.\(max(0, decimals))f", value)
-        return text == "-0" || text.hasPrefix("-0.") && !text.contains(where: { "123456789".contains($0) }) ? String(text.dropFirst()) : text
+        return text == "-0" || text.hasPrefix("-0.") && !text.contains(where: { "123456789".contains($0) })
+            ? String(text.dropFirst()) : text
     }
 
     /// A percentage with one decimal: 0.1234 → "12.3%".
