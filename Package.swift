@@ -3,8 +3,9 @@
 // t2 — train-to-test compute planning. See README.md and docs/ARCHITECTURE.md.
 //
 // Dependencies point one way: the math targets (Optimization, ScalingLaws, InferenceCost,
-// Planning) import no CLI, HTTP or server stack; only LoadTesting imports AsyncHTTPClient/NIO;
-// only T2Commands imports ArgumentParser.
+// Planning) import no CLI, HTTP or server stack; only LoadTesting imports SwiftNIO; only the t2
+// executable imports ArgumentParser. Every module a target imports is declared here
+// (MemberImportVisibility makes the compiler hold us to it).
 
 import Foundation
 import PackageDescription
@@ -14,15 +15,22 @@ import PackageDescription
 let warningsAsErrors = ProcessInfo.processInfo.environment["T2_WARNINGS_AS_ERRORS"] != nil
 
 let swiftSettings: [SwiftSetting] =
-    [.enableUpcomingFeature("ExistentialAny")]
-    + (warningsAsErrors ? [.treatAllWarnings(as: .error)] : [])
+    [
+        // https://github.com/apple/swift-evolution/blob/main/proposals/0335-existential-any.md
+        .enableUpcomingFeature("ExistentialAny"),
+        // https://github.com/apple/swift-evolution/blob/main/proposals/0444-member-import-visibility.md
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ] + (warningsAsErrors ? [.treatAllWarnings(as: .error)] : [])
+
+let numerics = Target.Dependency.product(name: "RealModule", package: "swift-numerics")
 
 let package = Package(
     name: "t2",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "t2", targets: ["t2"]),
         .library(name: "Optimization", targets: ["Optimization"]),
+        .library(name: "Tabular", targets: ["Tabular"]),
         .library(name: "ScalingLaws", targets: ["ScalingLaws"]),
         .library(name: "InferenceCost", targets: ["InferenceCost"]),
         .library(name: "Planning", targets: ["Planning"]),
@@ -32,23 +40,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
-        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Numerical kernels: L-BFGS with a strong-Wolfe line search, root finding, special
-        // functions, seeded random numbers. Depends on nothing but swift-numerics.
-        .target(
-            name: "Optimization",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
-            swiftSettings: swiftSettings
-        ),
+        // functions, seeded random numbers, the parallel map and the bootstrap.
+        .target(name: "Optimization", dependencies: [numerics], swiftSettings: swiftSettings),
         // The fits' vector inner loops in C: one binary carries an AVX2 + FMA build of each kernel
         // beside the portable one and picks at run time (Swift has no per-function target flags).
         .target(name: "FitKernels"),
-        // CSV input with errors that name file, row and column.
+        // CSV in (errors that name file, row and column) and out (RFC 4180), atomic file writes,
+        // input files and pipes, SHA-256 for data provenance.
         .target(
             name: "Tabular",
             dependencies: [.product(name: "CSV", package: "CSV.swift")],
@@ -57,19 +60,19 @@ let package = Package(
         // Law forms (Chinchilla, T² loss, T² accuracy), fitting, bootstrap, pass@k.
         .target(
             name: "ScalingLaws",
-            dependencies: ["Optimization", "Tabular", "FitKernels"],
+            dependencies: ["Optimization", "Tabular", "FitKernels", numerics],
             swiftSettings: swiftSettings
         ),
         // Hardware / model / quantization / engine catalogs and the roofline cost model.
         .target(
             name: "InferenceCost",
-            dependencies: ["Optimization", "Tabular"],
+            dependencies: ["Optimization", "Tabular", numerics],
             swiftSettings: swiftSettings
         ),
         // The T² joint optimizer over (N, D, k) and, in dollars, hardware and quantization.
         .target(
             name: "Planning",
-            dependencies: ["Optimization", "ScalingLaws", "InferenceCost"],
+            dependencies: ["Optimization", "ScalingLaws", "InferenceCost", numerics],
             swiftSettings: swiftSettings
         ),
         // OpenAI-compatible load generation and repeated sampling.
@@ -80,50 +83,56 @@ let package = Package(
             dependencies: [
                 "Tabular", "Optimization",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: swiftSettings
         ),
-        // One file per subcommand: parse, call a library, render.
-        .target(
-            name: "T2Commands",
+        // The command-line tool: one file per subcommand (parse, call one library entry point,
+        // render) and Support/ for output formats and tables. Nothing in it is public.
+        .executableTarget(
+            name: "t2",
             dependencies: [
                 "Optimization", "Tabular", "ScalingLaws", "InferenceCost", "Planning", "LoadTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "t2", dependencies: ["T2Commands"], swiftSettings: swiftSettings),
 
+        // Shared by the test targets: fixtures, scratch directories, running the built t2, the
+        // real llama.cpp server's address.
+        .target(name: "T2TestSupport", path: "Tests/T2TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "OptimizationTests",
-            dependencies: ["Optimization"],
+            dependencies: ["Optimization", numerics],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TabularTests",
+            dependencies: ["Tabular", "T2TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ScalingLawsTests",
-            dependencies: ["ScalingLaws", "Tabular"],
+            dependencies: ["ScalingLaws", "Optimization", "Tabular", "T2TestSupport", numerics],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "InferenceCostTests",
-            dependencies: ["InferenceCost", "Tabular"],
+            dependencies: ["InferenceCost", "Tabular", "T2TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PlanningTests",
-            dependencies: ["Planning", "ScalingLaws", "InferenceCost"],
+            dependencies: ["Planning", "ScalingLaws", "InferenceCost", "T2TestSupport", numerics],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LoadTestingTests",
             dependencies: [
-                "LoadTesting", "Tabular",
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "LoadTesting", "Optimization", "Tabular", "T2TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -131,8 +140,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "T2CommandsTests",
-            dependencies: ["T2Commands", "ScalingLaws", "Tabular"],
+            name: "t2Tests",
+            dependencies: [
+                "t2", "Optimization", "Tabular", "ScalingLaws", "InferenceCost", "Planning", "LoadTesting",
+                "T2TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -346,7 +346,7 @@ public struct BenchReport: Codable, Sendable {
 }
 
 /// A t2 cost-model prediction for one load level, printed beside the measurement. The
-/// InferenceCost module computes it (in T2Commands); LoadTesting only carries it into the report.
+/// InferenceCost module computes it (in the t2 executable); LoadTesting only carries it into the report.
 public struct CostPrediction: Codable, Sendable, Equatable {
     /// The level it predicts ("c=4"); rate levels are predicted at their measured mean concurrency.
     public var load: String

@@ -1,5 +1,4 @@
 import Foundation
-import NIOConcurrencyHelpers
 import Optimization
 
 /// How requests are issued during one load level.
@@ -113,8 +112,8 @@ public struct LoadRunner: Sendable {
         indexOffset: Int,
         sink: (@Sendable (RequestRecord) -> Void)?
     ) async -> [RequestRecord] {
-        let next = NIOLockedValueBox(0)
-        let collected = NIOLockedValueBox<[RequestRecord]>([])
+        let next = Locked(0)
+        let collected = Locked<[RequestRecord]>([])
         let deadline = stop.durationSeconds.map { MonotonicClock.now() &+ UInt64($0 * 1e9) }
         let limit = stop.requests
         await withTaskGroup(of: Void.self) { group in
@@ -122,7 +121,7 @@ public struct LoadRunner: Sendable {
                 group.addTask {
                     while !Task.isCancelled {
                         if let deadline, MonotonicClock.now() >= deadline { break }
-                        let index = next.withLockedValue { n -> Int? in
+                        let index = next.withLock { n -> Int? in
                             if let limit, n >= limit { return nil }
                             n += 1
                             return n - 1
@@ -130,13 +129,13 @@ public struct LoadRunner: Sendable {
                         guard let index else { break }
                         let record = await client.send(request(index + indexOffset), index: index)
                         if record.failure?.kind == .cancelled { break }
-                        collected.withLockedValue { $0.append(record) }
+                        collected.withLock { $0.append(record) }
                         sink?(record)
                     }
                 }
             }
         }
-        return collected.withLockedValue { $0 }
+        return collected.withLock { $0 }
     }
 
     private func runOpenLoop(
@@ -145,7 +144,7 @@ public struct LoadRunner: Sendable {
         stop: StopCondition,
         sink: (@Sendable (RequestRecord) -> Void)?
     ) async -> [RequestRecord] {
-        let collected = NIOLockedValueBox<[RequestRecord]>([])
+        let collected = Locked<[RequestRecord]>([])
         let start = MonotonicClock.now()
         let deadline = stop.durationSeconds.map { start &+ UInt64($0 * 1e9) }
         var rng = SeededGenerator(seed: seed ^ 0x5EED_A221_7A15)
@@ -174,7 +173,7 @@ public struct LoadRunner: Sendable {
                 group.addTask {
                     let record = await client.send(request(i), index: i, scheduledNanos: dueNanos)
                     if record.failure?.kind == .cancelled { return }
-                    collected.withLockedValue { $0.append(record) }
+                    collected.withLock { $0.append(record) }
                     sink?(record)
                 }
                 inFlight += 1
@@ -182,7 +181,7 @@ public struct LoadRunner: Sendable {
             }
             await group.waitForAll()
         }
-        return collected.withLockedValue { $0 }
+        return collected.withLock { $0 }
     }
 }
 

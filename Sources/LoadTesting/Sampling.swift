@@ -1,5 +1,4 @@
 import Foundation
-import NIOConcurrencyHelpers
 import Optimization
 import Tabular
 
@@ -313,22 +312,22 @@ public struct SamplingRun: Sendable {
         for (i, p) in problems.enumerated() {
             for j in 0..<options.samplesPerProblem where !doneKeys.contains("\(p.id)#\(j)") { work.append((i, j)) }
         }
-        let state = NIOLockedValueBox(SamplingState(results: unique))
+        let state = Locked(SamplingState(results: unique))
         try writeCounts(unique)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         defer { try? log.close() }
-        let next = NIOLockedValueBox(0)
+        let next = Locked(0)
         let total = problems.count * options.samplesPerProblem
         let resumed = unique.count
         let workList = work
-        let writeError = NIOLockedValueBox<(any Error)?>(nil)
+        let writeError = Locked<(any Error)?>(nil)
 
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<max(1, min(options.concurrency, max(1, workList.count))) {
                 group.addTask {
                     while !Task.isCancelled {
-                        let k = next.withLockedValue { n -> Int? in
+                        let k = next.withLock { n -> Int? in
                             guard n < workList.count else { return nil }
                             n += 1
                             return n - 1
@@ -345,7 +344,7 @@ public struct SamplingRun: Sendable {
                         let record = await client.send(request, index: k)
                         if let failure = record.failure {
                             if failure.kind == .cancelled { break }
-                            state.withLockedValue { s in
+                            state.withLock { s in
                                 s.failed += 1
                                 s.failures[failure.label, default: 0] += 1
                                 if s.failureExamples[failure.label] == nil {
@@ -367,20 +366,20 @@ public struct SamplingRun: Sendable {
                         lineEncoder.outputFormatting = [.sortedKeys]
                         let line =
                             (try? lineEncoder.encode(result)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? ""
-                        let snapshot = state.withLockedValue { s -> [SampleResult] in
+                        let snapshot = state.withLock { s -> [SampleResult] in
                             s.results.append(result)
                             s.new += 1
                             log.write(Data(line.utf8))
                             return s.results
                         }
-                        do { try writeCounts(snapshot) } catch { writeError.withLockedValue { $0 = error } }
+                        do { try writeCounts(snapshot) } catch { writeError.withLock { $0 = error } }
                         progress?(snapshot.count, total)
                     }
                 }
             }
         }
-        if let error = writeError.withLockedValue({ $0 }) { throw error }
-        let final = state.withLockedValue { $0 }
+        if let error = writeError.withLock({ $0 }) { throw error }
+        let final = state.withLock { $0 }
         try writeCounts(final.results)
         return SamplingSummary(
             problems: problems.count,

@@ -1,8 +1,8 @@
 import Foundation
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Optimization
 
 /// A base URL split into what the client needs: `http://host:port/prefix`.
 public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
@@ -91,7 +91,7 @@ public final class StreamingClient: Sendable {
     public let address: ServerAddress
     public let timeouts: RequestTimeouts
     private let group: MultiThreadedEventLoopGroup
-    private let idle = NIOLockedValueBox<[any Channel]>([])
+    private let idle = Locked<[any Channel]>([])
     private let extraHeaders: [(String, String)]
 
     /// - Parameters:
@@ -112,7 +112,7 @@ public final class StreamingClient: Sendable {
 
     /// Closes idle connections and stops the event loops. Call once, after the last request.
     public func shutdown() async {
-        let channels = idle.withLockedValue { list -> [any Channel] in
+        let channels = idle.withLock { list -> [any Channel] in
             let l = list
             list.removeAll()
             return l
@@ -178,7 +178,7 @@ public final class StreamingClient: Sendable {
             return record
         }
         if completion.reusable && channel.isActive {
-            idle.withLockedValue { $0.append(channel) }
+            idle.withLock { $0.append(channel) }
         } else {
             channel.close(promise: nil)
         }
@@ -186,7 +186,7 @@ public final class StreamingClient: Sendable {
     }
 
     private func acquire() async throws -> any Channel {
-        while let channel = idle.withLockedValue({ $0.popLast() }) {
+        while let channel = idle.withLock({ $0.popLast() }) {
             if channel.isActive { return channel }
         }
         let timeouts = self.timeouts

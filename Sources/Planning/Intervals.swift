@@ -1,4 +1,5 @@
 import Foundation
+import Optimization
 import ScalingLaws
 
 /// Percentile intervals on the optimal plan across bootstrap replicates of the law.
@@ -61,8 +62,9 @@ extension Planner {
         guard !n.isEmpty else { return nil }
         let lo = (1 - level) / 2
         let hi = 1 - lo
-        func interval(_ v: [Double]) -> PlanIntervals.Interval {
-            PlanIntervals.Interval(lower: Self.quantile(v, lo), upper: Self.quantile(v, hi))
+        func interval(_ values: [Double]) -> PlanIntervals.Interval {
+            let v = values.sorted()
+            return PlanIntervals.Interval(lower: Bootstrap.quantile(v, lo), upper: Bootstrap.quantile(v, hi))
         }
         return PlanIntervals(
             level: level,
@@ -73,15 +75,5 @@ extension Planner {
             replicates: n.count,
             skipped: skipped
         )
-    }
-
-    /// Linear-interpolation quantile (type 7, as NumPy's default).
-    static func quantile(_ values: [Double], _ q: Double) -> Double {
-        let s = values.sorted()
-        guard s.count > 1 else { return s[0] }
-        let h = Double(s.count - 1) * q
-        let i = Int(h.rounded(.down))
-        let f = h - Double(i)
-        return i + 1 < s.count ? s[i] + f * (s[i + 1] - s[i]) : s[i]
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import InferenceCost
+import T2TestSupport
 import Tabular
 import Testing
 
@@ -106,7 +107,8 @@ struct CatalogTests {
 
     @Test("a user catalog adds and replaces entries")
     func merge() throws {
-        let dir = try Fixtures.temporaryDirectory()
+        let scratch = try ScratchDirectory()
+        let dir = scratch.path
         let path = dir + "/mine.json"
         try """
         {"hardware": [{"name": "my-gpu", "class": "nvidia-gddr", "memoryGB": 32, "bandwidthGBps": 1792,
@@ -150,7 +152,8 @@ struct CatalogTests {
         ] as [(String, String?, String)]
     )
     func malformed(json: String, entry: String?, problem: String) throws {
-        let dir = try Fixtures.temporaryDirectory()
+        let scratch = try ScratchDirectory()
+        let dir = scratch.path
         let path = dir + "/bad.json"
         try json.write(toFile: path, atomically: true, encoding: .utf8)
         do {

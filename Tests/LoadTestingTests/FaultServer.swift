@@ -1,9 +1,9 @@
 import Foundation
 import LoadTesting
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Optimization
 
 /// A deliberately misbehaving OpenAI-style streaming server for the fault tests, in-process on
 /// 127.0.0.1 at a port chosen by the kernel. It is a second server, not a stand-in for the client
@@ -50,8 +50,8 @@ final class FaultServer: Sendable {
     let delay: TimeAmount
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
-    let requestBodies = NIOLockedValueBox<[String]>([])
-    let counter = NIOLockedValueBox(0)
+    let requestBodies = Locked<[String]>([])
+    let counter = Locked(0)
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
     func url(_ b: Behaviour) -> String { "\(baseURL)/\(b.rawValue)" }
@@ -90,12 +90,12 @@ private final class FaultHandler: ChannelInboundHandler {
 
     let tokens: Int
     let delay: TimeAmount
-    let bodies: NIOLockedValueBox<[String]>
-    let counter: NIOLockedValueBox<Int>
+    let bodies: Locked<[String]>
+    let counter: Locked<Int>
     var uri = ""
     var body: [UInt8] = []
 
-    init(tokens: Int, delay: TimeAmount, bodies: NIOLockedValueBox<[String]>, counter: NIOLockedValueBox<Int>) {
+    init(tokens: Int, delay: TimeAmount, bodies: Locked<[String]>, counter: Locked<Int>) {
         self.tokens = tokens
         self.delay = delay
         self.bodies = bodies
@@ -146,8 +146,8 @@ private final class FaultHandler: ChannelInboundHandler {
     }
 
     func respond(context: ChannelHandlerContext) {
-        bodies.withLockedValue { $0.append(String(decoding: body, as: UTF8.self)) }
-        let n = counter.withLockedValue { c -> Int in
+        bodies.withLock { $0.append(String(decoding: body, as: UTF8.self)) }
+        let n = counter.withLock { c -> Int in
             c += 1
             return c - 1
         }

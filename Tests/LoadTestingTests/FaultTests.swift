@@ -1,6 +1,7 @@
 import Foundation
 import LoadTesting
 import NIOCore
+import Optimization
 import Testing
 
 /// Every misbehaviour of the fault server is reported per request, with the right kind, and never
@@ -55,7 +56,7 @@ struct FaultTests {
         #expect(record.serverTimings?.predictedTokens == 7)
         #expect(record.text == " t0 t1 t2 t3 t4 t5 t6")
         #expect(record.status == 200)
-        let body = try JSONValue.parse(server.requestBodies.withLockedValue { $0[0] })
+        let body = try JSONValue.parse(server.requestBodies.withLock { $0[0] })
         #expect(body["stream"] == .bool(true))
         #expect(body["stream_options"]?["include_usage"] == .bool(true))
         #expect(body["seed"]?.intValue == 1)

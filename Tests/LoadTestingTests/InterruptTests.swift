@@ -1,30 +1,8 @@
 import Foundation
 import LoadTesting
 import NIOCore
+import T2TestSupport
 import Testing
-
-/// Locates the `t2` executable built beside the test bundle (`swift build --build-tests` builds it).
-func builtT2() throws -> String {
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<3 {
-        let candidate = dir.appendingPathComponent("t2").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/t2").path
-    guard FileManager.default.isExecutableFile(atPath: fallback) else {
-        throw TestFailure(
-            "the t2 executable was not found next to the tests or at \(fallback); run `swift build --build-tests` first"
-        )
-    }
-    return fallback
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
 
 @Suite("Ctrl-C keeps a valid results file", .timeLimit(.minutes(1)))
 struct InterruptTests {
@@ -38,7 +16,7 @@ struct InterruptTests {
     /// Starts the built t2 with `arguments`, output discarded.
     static func start(_ arguments: [String]) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try builtT2())
+        process.executableURL = URL(fileURLWithPath: try T2Binary.path())
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

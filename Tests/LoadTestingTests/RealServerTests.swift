@@ -1,60 +1,14 @@
 import Foundation
 import LoadTesting
-import NIOConcurrencyHelpers
+import Optimization
+import T2TestSupport
 import Testing
 
 /// Integration tests against the real llama.cpp server (llama-cpp-python + SmolLM2-135M) that
 /// `scripts/test` starts with `scripts/llama-server start` and passes as T2_LLAMA_URL (and its log
-/// as T2_LLAMA_LOG). Without it these tests fail with instructions; they never skip.
-enum RealServer {
-    static func url() throws -> String {
-        guard let url = ProcessInfo.processInfo.environment["T2_LLAMA_URL"], !url.isEmpty else {
-            throw TestFailure(
-                "T2_LLAMA_URL is not set. Run the suite with scripts/test (it starts the real server), or: export T2_LLAMA_URL=$(scripts/llama-server start) T2_LLAMA_LOG=$PWD/.local/llama-server.log"
-            )
-        }
-        return url
-    }
-
-    static func log() throws -> String {
-        guard let path = ProcessInfo.processInfo.environment["T2_LLAMA_LOG"],
-            FileManager.default.fileExists(atPath: path)
-        else {
-            throw TestFailure(
-                "T2_LLAMA_LOG is not set to the server's log file (scripts/test sets it to .local/llama-server.log)"
-            )
-        }
-        return path
-    }
-
-    static let model = ProcessInfo.processInfo.environment["T2_LLAMA_MODEL"] ?? "smollm2-135m"
-
-    /// Runs the built t2 with `arguments`; returns (exit status, stdout, stderr).
-    static func t2(_ arguments: [String]) throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try builtT2())
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Drain stderr on another thread: reading one pipe to its end while the child fills the
-        // other's 64 KB buffer would deadlock both.
-        let errData = NIOLockedValueBox(Data())
-        let drained = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            let data = err.fileHandleForReading.readDataToEndOfFile()
-            errData.withLockedValue { $0 = data }
-            drained.signal()
-        }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        drained.wait()
-        let e = errData.withLockedValue { $0 }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-
+/// as T2_LLAMA_LOG). scripts/test also sets T2_REQUIRE_LLAMA=1, so there a missing server fails
+/// the run; a bare `swift test` skips this suite and says why (``RealServer/skipReason``).
+extension RealServer {
     /// llama.cpp's own per-request decode timings from the server log:
     /// `llama_perf_context_print: eval time = X ms / N runs (…)` (one line per completion).
     static func decodeTimings(in text: Substring) -> [(ms: Double, runs: Int)] {
@@ -72,18 +26,23 @@ enum RealServer {
     }
 }
 
-@Suite("against the real llama.cpp server", .serialized, .timeLimit(.minutes(20)))
+@Suite(
+    "against the real llama.cpp server",
+    .serialized,
+    .timeLimit(.minutes(20)),
+    .enabled(if: RealServer.enabled, Comment(rawValue: RealServer.skipReason))
+)
 struct RealServerTests {
     @Test("t2 bench: every metric at two concurrency levels, TPOT within tolerance of the server's own decode timings")
     func bench() throws {
-        let url = try RealServer.url()
+        let url = try RealServer.requireURL()
         let logPath = try RealServer.log()
         let logBefore = try String(contentsOfFile: logPath, encoding: .utf8).utf8.count
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("t2-real-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("bench.json").path
-        let (status, stdout, stderr) = try RealServer.t2([
+        let (status, stdout, stderr) = try t2([
             "bench", "--url", url, "--model", RealServer.model, "--concurrency", "1,2", "--requests", "4",
             "--input-tokens", "32", "--output-tokens", "24", "--ignore-eos", "--slo", "ttft=10s,itl=1s",
             "--usd-per-hour", "1.2", "--format", "json", "--out", out,
@@ -161,12 +120,12 @@ struct RealServerTests {
 
     @Test("t2 sample --dataset arithmetic:50 --samples 8: valid counts, pass@k rises with k")
     func sample() throws {
-        let url = try RealServer.url()
+        let url = try RealServer.requireURL()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("t2-real-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("counts.csv").path
-        let (status, stdout, stderr) = try RealServer.t2([
+        let (status, stdout, stderr) = try t2([
             "sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8",
             "--concurrency", "2", "--max-tokens", "32", "--temperature", "0.8", "--label", "smollm2-135m",
             "--params", "135000000", "--out", out,
@@ -204,7 +163,7 @@ struct RealServerTests {
         #expect(passAt1 > 0, "the 135M model solved nothing; the dataset is too hard for the check")
         #expect(passAt8 > passAt1, "pass@k should rise with k")
         // t2 passk reads the counts as they are (the loop closes: sample → passk → fit → plan).
-        let (passkStatus, passkOut, passkErr) = try RealServer.t2([
+        let (passkStatus, passkOut, passkErr) = try t2([
             "passk", out, "--k", "1,2,4,8", "--forecast", "64", "--format", "json",
         ])
         #expect(passkStatus == 0, "t2 passk failed on t2 sample's counts: \(passkErr)")
@@ -226,7 +185,7 @@ struct RealServerTests {
             "pass@k must rise with k on the real model: \(curve)"
         )
         // Resuming a finished run sends nothing and keeps the file.
-        let (again, _, _) = try RealServer.t2([
+        let (again, _, _) = try t2([
             "sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8",
             "--label", "smollm2-135m", "--params", "135000000", "--out", out,
         ])
@@ -244,4 +203,10 @@ enum RealServerTolerance {
     static let tpot = 0.25
     /// The absolute allowance for that overhead (ms per token), so a faster CPU does not fail the check.
     static let tpotOverheadMs = 2.0
+}
+
+/// Runs the built t2 with `arguments`; returns (exit status, stdout, stderr).
+private func t2(_ arguments: [String]) throws -> (Int32, String, String) {
+    let result = try T2Binary.run(arguments)
+    return (result.status, result.stdout, result.stderr)
 }

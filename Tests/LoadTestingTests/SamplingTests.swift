@@ -1,5 +1,6 @@
 import Foundation
 import LoadTesting
+import Optimization
 import Testing
 
 /// A tiny evaluator for the generated expressions: integers, + - *, parentheses, evaluated with
@@ -160,7 +161,7 @@ struct SamplingRunTests {
         #expect(summary.samplesResumed == 3)
         #expect(summary.samplesDone == 12)
         #expect(summary.samplesFailed == 0)
-        let bodies = server.requestBodies.withLockedValue { $0 }
+        let bodies = server.requestBodies.withLock { $0 }
         #expect(bodies.count == 9)  // only the 9 missing samples were sent
         let seeds = try bodies.map { try #require(JSONValue.parse($0)["seed"]?.intValue) }
         let allSeeds = (0..<3).flatMap { i in (0..<4).map { j in Int(options.sampleSeed(problem: i, sample: j)) } }

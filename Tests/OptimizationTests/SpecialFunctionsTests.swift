@@ -1,5 +1,6 @@
 import Foundation
 import Optimization
+import RealModule
 import Testing
 
 @Suite("log-Pochhammer D(x, k) = ln Γ(x+k) − ln Γ(x) and ψ(x+k) − ψ(x)")

@@ -1,6 +1,7 @@
 import Foundation
 import InferenceCost
 import Planning
+import RealModule
 import ScalingLaws
 import Testing
 

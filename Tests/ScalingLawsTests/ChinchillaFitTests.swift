@@ -1,6 +1,7 @@
 import Foundation
 import Optimization
 import RealModule
+import T2TestSupport
 import Tabular
 import Testing
 

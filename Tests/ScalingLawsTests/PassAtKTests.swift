@@ -1,5 +1,6 @@
 import Foundation
 import Optimization
+import T2TestSupport
 import Tabular
 import Testing
 
