@@ -61,6 +61,10 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
     /// p_ij ~ Beta(a, b_j·e^{−u_i}) with a problem difficulty e^{u_i} ~ Gamma(α) shared by all groups
     /// (problems aligned by id; see ``CrossedBetaBinomial``; 1 + G + 1 parameters).
     case crossed = "crossed-beta-binomial"
+    /// The crossed family with a shape a_j per group, partially pooled: ln a_j ~ N(μ, τ²), τ chosen
+    /// from a small grid by the Laplace approximation of the marginal likelihood (see
+    /// ``CrossedShapePooling``; 2G + 2 parameters). The default of `t2 passk`.
+    case crossedPooledShape = "crossed-pooled-shape-beta-binomial"
 
     /// Parameters per group, and shared.
     func dimension(groups: Int) -> Int {
@@ -69,6 +73,7 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
         case .zeroInflated: return 3 * groups
         case .sharedShape: return 1 + groups
         case .crossed: return 2 + groups
+        case .crossedPooledShape: return 2 + 2 * groups
         }
     }
 
@@ -78,7 +83,7 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
         switch self {
         case .betaBinomial: return 2
         case .zeroInflated: return 3
-        case .sharedShape, .crossed: return nil
+        case .sharedShape, .crossed, .crossedPooledShape: return nil
         }
     }
 
@@ -89,12 +94,13 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
         case .zeroInflated: return (3 * g, 3 * g + 1, 3 * g + 2, nil)
         case .sharedShape: return (0, 1 + g, nil, nil)
         case .crossed: return (0, 1 + g, nil, 1 + groups)
+        case .crossedPooledShape: return (g, groups + g, nil, 2 * groups)
         }
     }
 
-    /// Whether a problem's counts in different groups are dependent (so folds and bootstrap
-    /// resampling move whole problems across groups).
-    var sharesProblemEffects: Bool { self == .crossed }
+    /// Whether a problem's counts in different groups are dependent (the crossed families: folds
+    /// and bootstrap resampling move whole problems across groups, and `--pool-levels` applies).
+    public var sharesProblemEffects: Bool { self == .crossed || self == .crossedPooledShape }
 
     /// Whether the family can be fitted to `groups`: shared-shape needs two groups, crossed two
     /// groups that share problem ids.
@@ -102,7 +108,7 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
         switch self {
         case .betaBinomial, .zeroInflated: return true
         case .sharedShape: return groups.count >= 2
-        case .crossed: return CrossedBetaBinomial.applies(to: groups)
+        case .crossed, .crossedPooledShape: return CrossedBetaBinomial.applies(to: groups)
         }
     }
 
