@@ -10,11 +10,16 @@ public struct PasskGroupReport: Sendable, Codable {
         public var interval: [Double]?
         /// The power-law baseline −ln pass@k = a·k^−b at this k (nil when it cannot be fitted).
         public var powerLaw: Double?
+        /// The default family's structural alternative — the same pooled shapes with each
+        /// model's problems independent of the others' (``IndependentPooling``) — whose posterior
+        /// makes up half of the interval's draws (nil for the other families).
+        public var independent: Double?
 
-        public init(estimate: Double, interval: [Double]? = nil, powerLaw: Double? = nil) {
+        public init(estimate: Double, interval: [Double]? = nil, powerLaw: Double? = nil, independent: Double? = nil) {
             self.estimate = estimate
             self.interval = interval
             self.powerLaw = powerLaw
+            self.independent = independent
         }
 
         /// The interval's lower end, if any.
@@ -25,6 +30,7 @@ public struct PasskGroupReport: Sendable, Codable {
         enum CodingKeys: String, CodingKey {
             case estimate, interval
             case powerLaw = "power_law"
+            case independent
         }
     }
     public var group: String
@@ -57,8 +63,9 @@ public struct PasskGroupReport: Sendable, Codable {
 
 /// How the intervals of the forecasts were made.
 public enum IntervalMethod: String, Sendable, Codable, Equatable {
-    /// Draws from the Laplace posterior of the parameters, the shape spreads τ mixed by their
-    /// weights (`crossed-pooled-shape-beta-binomial`).
+    /// Draws from the Laplace posteriors of the parameters, the shape spreads τ mixed by their
+    /// weights, half from the crossed model and half from its independent-problems alternative,
+    /// each with the problems' own posterior noise (`crossed-pooled-shape-beta-binomial`).
     case posterior
     /// Problems resampled with replacement and the family refitted (the other families).
     case bootstrap
@@ -241,6 +248,7 @@ public enum PasskAnalysis {
 
         var fit: SuccessFit? = nil
         var estimates: [[Double]] = []
+        var independent: [[Double]]? = nil
         var replicates: [[[Double]]] = []
         var intervalMethod = IntervalMethod.none
         let fks = forecastKs.map(Double.init)
@@ -255,15 +263,29 @@ public enum PasskAnalysis {
                 fit = f
                 if !fks.isEmpty {
                     estimates = SuccessDistributionFitter.forecasts(f, groups: problems, ks: fks)
+                    let alternative = IndependentPooling(groups: problems)
+                    let alternativeFit = alternative.fit()
+                    independent =
+                        alternative.forecastsWithVariance(
+                            alternativeFit.candidates[alternativeFit.best].x,
+                            ks: fks
+                        ).mean
                     if bootstrap > 0 {
-                        replicates = CrossedShapePooling.posteriorForecasts(
+                        let crossedDraws = CrossedShapePooling.posteriorForecasts(
                             pooled,
                             groups: problems,
                             ks: fks,
-                            draws: bootstrap,
+                            draws: (bootstrap + 1) / 2,
                             seed: seed,
                             progress: report("intervals (posterior draws)")
                         )
+                        let independentDraws = alternative.posteriorForecasts(
+                            alternativeFit,
+                            ks: fks,
+                            draws: bootstrap / 2,
+                            seed: seed
+                        )
+                        replicates = zip(crossedDraws, independentDraws).map { $0 + $1 }
                         intervalMethod = .posterior
                     }
                 }
@@ -352,7 +374,8 @@ public enum PasskAnalysis {
                 forecast[String(k)] = .init(
                     estimate: estimates[fi][j],
                     interval: interval,
-                    powerLaw: baselines[gi]?.passAtK(Double(k))
+                    powerLaw: baselines[gi]?.passAtK(Double(k)),
+                    independent: independent?[fi][j]
                 )
             }
             reports.append(

@@ -167,7 +167,10 @@ public enum CrossedShapePooling {
     /// of weight below 1e-3 none); each draw is θ̂_t + L⁻ᵀz with H_t = LLᵀ the penalised Hessian
     /// at θ̂_t (all coordinates; the shared objective's for τ = 0) and z standard normal, seeded
     /// per draw. The draws carry the uncertainty of every group's shape a_j and of τ itself — the
-    /// tail-shape uncertainty that bootstrap refits at one fixed shape leave out.
+    /// tail-shape uncertainty that bootstrap refits at one fixed shape leave out — and each draw's
+    /// forecast gets the problems' own posterior noise
+    /// (``CrossedObjective/forecastsWithVariance(_:ks:)``): the forecast is of pass@k on these
+    /// problems, and which of them a model solves at k ≫ n is uncertain even when θ is known.
     static func posteriorForecasts(
         _ result: Result,
         groups: [[ProblemCount]],
@@ -184,15 +187,7 @@ public enum CrossedShapePooling {
             let c = result.candidates[t]
             let shared = c.spread <= 0
             let x = shared ? [c.x[0]] + Array(c.x[J..<(2 * J + 1)]) : c.x
-            guard var h = c.hessian else { continue }
-            var factor = cholesky(h)
-            var jitter = 1e-8 * max(1, (0..<h.count).map { abs(h[$0][$0]) }.max() ?? 1)
-            while factor == nil, jitter < 1e6 {
-                for i in 0..<h.count { h[i][i] += jitter }
-                factor = cholesky(h)
-                jitter *= 10
-            }
-            guard let factor else { continue }
+            guard let h = c.hessian, let factor = jitteredCholesky(h) else { continue }
             plansBuilt.append((x, factor, shared, count))
         }
         let plans = plansBuilt
@@ -204,18 +199,14 @@ public enum CrossedShapePooling {
         let flat = Parallel.map(jobs.count) { i -> [[Double]] in
             let plan = plans[jobs[i]]
             var rng = SeededGenerator(seed: seed, stream: i)
-            let z = (0..<plan.x.count).map { _ in rng.nextNormal() }
-            // Solve Lᵀ y = z: y has covariance (LLᵀ)⁻¹ = H⁻¹.
-            let l = plan.factor
-            var y = z
-            for r in stride(from: z.count - 1, through: 0, by: -1) {
-                var s = z[r]
-                for k in (r + 1)..<z.count { s -= l[k][r] * y[k] }
-                y[r] = s / l[r][r]
-            }
-            var theta = zip(plan.x, y).map { $0 + $1 }
+            var theta = draw(mean: plan.x, factor: plan.factor, using: &rng)
             if plan.shared { theta = expand(shared: theta, groups: J) }
-            let f = forecaster.forecasts(theta, ks: ks)
+            // The draw's forecast plus the problems' own posterior noise (normal, by the central
+            // limit over the group's problems), kept in [0, 1].
+            let (mean, variance) = forecaster.forecastsWithVariance(theta, ks: ks)
+            let f = zip(mean, variance).map { m, v in
+                zip(m, v).map { min(max($0 + $1.squareRoot() * rng.nextNormal(), 0), 1) }
+            }
             let n = done.withLock { n -> Int in
                 n += 1
                 return n
@@ -226,6 +217,32 @@ public enum CrossedShapePooling {
         var out = [[[Double]]](repeating: [], count: J)
         for f in flat { for g in 0..<J { out[g].append(f[g]) } }
         return out
+    }
+
+    /// The Cholesky factor of a Hessian, with a diagonal jitter (1e-8 of its largest diagonal
+    /// entry, raised tenfold until it works) when it is not quite positive definite.
+    static func jitteredCholesky(_ hessian: [[Double]]) -> [[Double]]? {
+        if let l = cholesky(hessian) { return l }
+        var h = hessian
+        var jitter = 1e-8 * max(1, (0..<h.count).map { abs(h[$0][$0]) }.max() ?? 1)
+        while jitter < 1e8 {
+            for i in 0..<h.count { h[i][i] += jitter }
+            if let l = cholesky(h) { return l }
+            jitter *= 10
+        }
+        return nil
+    }
+
+    /// A draw from N(mean, H⁻¹) with H = LLᵀ: mean + y with Lᵀy = z, z standard normal.
+    static func draw(mean: [Double], factor l: [[Double]], using rng: inout SeededGenerator) -> [Double] {
+        let z = (0..<mean.count).map { _ in rng.nextNormal() }
+        var y = z
+        for r in stride(from: z.count - 1, through: 0, by: -1) {
+            var s = z[r]
+            for k in (r + 1)..<z.count { s -= l[k][r] * y[k] }
+            y[r] = s / l[r][r]
+        }
+        return zip(mean, y).map { $0 + $1 }
     }
 
     /// `total` split in proportion to `weights` (largest remainders).
