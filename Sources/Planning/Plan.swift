@@ -38,7 +38,9 @@ public enum PlanBoundary: String, Sendable, Codable, CaseIterable {
             return "k = 1 is binding: the budget affords no more than one sample per query at the optimum"
         case .largestServableModel: return "N is the largest model the serving hardware's memory holds"
         case .smallestModel: return "N is the smallest model considered; the law would go smaller"
-        case .largestModel: return "N is the largest model considered"
+        case .largestModel:
+            return
+                "N is at the largest model the planner considers (1e13 parameters): the law's optimum lies beyond it, so this plan can score worse than an unbounded one such as Chinchilla's"
         case .fewestTokens: return "D is down to the minimum tokens per parameter"
         case .mostSamples: return "k is at the most samples considered (--max-samples); beyond it the law extrapolates"
         case .overInferenceBudget: return "one sample of this model costs more than the inference budget allows"

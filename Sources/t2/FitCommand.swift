@@ -183,6 +183,7 @@ struct FitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let progress = StderrProgress(command: "t2 fit")
+        progress.starting("reading and checking \(path)")
         defer { progress.finish() }
         Console.output(try render(progress: progress.report))
     }
@@ -279,6 +280,8 @@ final class StderrProgress: Sendable {
     private struct State {
         var lastPrint = Date.distantPast
         var printed = false
+        var finished = false
+        var reported = false
     }
     private let command: String
     private let started = Date()
@@ -287,11 +290,30 @@ final class StderrProgress: Sendable {
 
     init(command: String) { self.command = command }
 
+    /// Says `activity` (e.g. "reading runs.csv") once if nothing else has been reported after a
+    /// second: reading a million-row file takes longer than that before the fit reports anything.
+    func starting(_ activity: String) {
+        let command = self.command
+        let terminal = self.terminal
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [state] in
+            let show = state.withLock { s -> Bool in
+                guard !s.finished, !s.reported else { return false }
+                s.printed = true
+                return true
+            }
+            guard show else { return }
+            let line = "\(command): \(activity)…"
+            FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
+        }
+    }
+
     /// Reports `progress` (thread-safe; prints at most 4 times a second on a terminal, every 5 s otherwise).
     func report(_ progress: FitProgress) {
         let now = Date()
-        guard now.timeIntervalSince(started) >= 1 else { return }
+        let early = now.timeIntervalSince(started) < 1
         let line = state.withLock { s -> String? in
+            s.reported = true
+            guard !early else { return nil }
             let gap = terminal ? 0.25 : 5
             guard now.timeIntervalSince(s.lastPrint) >= gap || progress.done == progress.total else { return nil }
             s.lastPrint = now
@@ -306,7 +328,11 @@ final class StderrProgress: Sendable {
 
     /// Ends the progress line on a terminal.
     func finish() {
-        if terminal, state.withLock({ $0.printed }) { FileHandle.standardError.write(Data("\n".utf8)) }
+        let printed = state.withLock { s -> Bool in
+            s.finished = true
+            return s.printed
+        }
+        if terminal, printed { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }
 

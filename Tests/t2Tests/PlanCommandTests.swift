@@ -368,3 +368,17 @@ struct PlanFitSnapshotTests {
         try Snapshot.check(masked + "\n", named: "fit-chinchilla.txt")
     }
 }
+
+@Suite("t2 plan: a bound that decides the plan is said, not hidden")
+struct PlanBoundTests {
+    @Test("at 1e30 FLOPs the planner stops at N = 1e13: the gap says 'higher' and the note names the bound")
+    func largestModel() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("law.json")
+        try LawFile(form: "chinchilla", parameters: ChinchillaLaw.epochRefit.parameters).write(to: path)
+        let text = try PlanCommandTests.render(["--law", path, "--train-flops", "1e30", "--inference-flops", "0"])
+        #expect(text.contains("higher than Chinchilla's"), "\(text)")
+        #expect(text.contains("largest model the planner considers"), "\(text)")
+        #expect(!text.contains("lower than Chinchilla's"))
+    }
+}

@@ -68,7 +68,7 @@ public struct ChinchillaAnalysis: Sendable {
     /// - Throws: ``FitError`` when too few runs remain to identify the five parameters.
     /// - Throws: ``FitError/notIdentified(source:reason:)`` when the runs cannot separate the
     ///   law's terms (constant loss, one model size or one data size, N and D collinear).
-    /// - Parameter progress: called with the phase (`starts`, `bootstrap`), work done and total.
+    /// - Parameter progress: called with the phase (`starts`, `refine`, `bootstrap`), work done and total.
     public static func run(
         _ runsIn: [Run],
         heldOut: [Run] = [],
@@ -99,7 +99,7 @@ public struct ChinchillaAnalysis: Sendable {
             )
         }
         try checkIdentified(runs, source: source, sharedExponent: options.fit.sharedExponent)
-        let fit = ChinchillaFitter.fit(runs, options: options.fit) { progress?("starts", $0, $1) }
+        let fit = ChinchillaFitter.fit(runs, options: options.fit) { progress?($0, $1, $2) }
         if let reason = unidentifiedFit(fit.law, runs: runs) {
             throw FitError.notIdentified(source: source, reason: reason)
         }

@@ -402,11 +402,12 @@ public enum ChinchillaFitter {
     /// deterministic subsample of that many runs (sorted by compute, every k-th), and the best
     /// distinct endpoints are then refined on all runs: the sweep only has to find the basin, and
     /// the cost of a fit grows with the runs only through the refinement.
-    /// `progress(done, total)` is called as starts finish (from worker threads).
+    /// `progress(phase, done, total)` is called as starts finish (phase `starts`) and as the
+    /// subsample's best endpoints are refined on all runs (`refine`), from worker threads.
     public static func fit(
         _ runs: [Run],
         options: ChinchillaFitOptions = ChinchillaFitOptions(),
-        progress: (@Sendable (Int, Int) -> Void)? = nil
+        progress: (@Sendable (String, Int, Int) -> Void)? = nil
     ) -> ChinchillaFit {
         let problem = ChinchillaProblem(runs: runs, options: options)
         let sweepRuns = subsample(runs, size: options.sweepRuns)
@@ -449,7 +450,7 @@ public enum ChinchillaFitter {
                                     s.buffer[index] = result.status
                                     e.buffer[index] = result.evaluations
                                 }
-                                progress?(min(count, (block + 1) * blockSize), count)
+                                progress?("starts", min(count, (block + 1) * blockSize), count)
                             }
                         }
                     }
@@ -486,7 +487,16 @@ public enum ChinchillaFitter {
             // Each endpoint is the subsample's optimum: move it to the full data's with the sweep's
             // rule, then polish; the (expensive, full-data) candidates run in parallel.
             let starts = candidates.map { endpoints[$0] }
+            let finished = Locked(0)
+            progress?("refine", 0, starts.count)
             let results = Parallel.map(starts.count, threads: options.threads) { i in
+                defer {
+                    let n = finished.withLock { n in
+                        n += 1
+                        return n
+                    }
+                    progress?("refine", n, starts.count)
+                }
                 var solver = LBFGSSolver(dimension: problem.dimension, memory: options.optimizer.memory)
                 let refined = problem.minimize(from: starts[i], solver: &solver, options: options.optimizer)
                 let start = refined.value.isFinite ? refined.x : starts[i]
