@@ -9,7 +9,8 @@ import ScalingLaws
 /// replicates' own optimal plans (for a target, of the cheapest plan reaching it), so they show
 /// how far the recommendation itself moves with the law's uncertainty. `metric` is the interval of
 /// what the replicate laws predict for the recommended plan (pass@k, or the task loss for a
-/// chinchilla law): how sure the law is about what that plan will score.
+/// chinchilla law): how sure the law is about what that plan will score. In dollars the replicates
+/// keep the quantization the plan chose (``DollarPricing/restricted(to:)``); hardware stays free.
 public struct PlanIntervals: Sendable, Equatable, Codable {
     /// Two-sided coverage of every interval, e.g. 0.9 for the 5th–95th percentiles.
     public var confidence: Double

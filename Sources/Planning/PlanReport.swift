@@ -351,7 +351,7 @@ public struct PlanReport: Sendable, Codable {
                 replicates: replicates,
                 budget: request.budget,
                 target: request.target,
-                pricing: request.pricing,
+                pricing: plan.serving.flatMap { request.pricing?.restricted(to: $0) } ?? request.pricing,
                 confidence: request.confidence
             )
             if plan.intervals == nil {
