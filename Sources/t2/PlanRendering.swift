@@ -120,7 +120,7 @@ enum PlanRendering {
         }
         if let u {
             lines.append(
-                "Unconstrained: \(Format.count(u.params)) on \(Format.count(u.tokens)) tokens (\(Format.significant(u.tokensPerParam, 3)) tokens/param), k = \(u.samples): \(metricText(u)) — outside the fitted range, not recommended"
+                "Unconstrained: \(Format.count(u.params)) on \(Format.count(u.tokens)) tokens (\(Format.significant(u.tokensPerParam, 3)) tokens/param), k = \(u.samples): \(metricText(u))\(report.target != nil ? " for \(costText(budget, u.totalCost))" : "") — outside the fitted range, not recommended"
             )
         }
         lines.append(
