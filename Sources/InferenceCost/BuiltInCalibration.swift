@@ -1,6 +1,5 @@
 /// The built-in calibration (JSON, the format `t2 calibrate --out` writes), compiled in.
-/// Fitted on Tests/Fixtures/inference_measurements.csv (= shared/data/inference_measurements.csv,
-/// 79 published measurements). Regenerate after changing the model or the catalog with
+/// Fitted on Tests/Fixtures/inference_measurements.csv (79 published measurements). Regenerate after changing the model or the catalog with
 ///
 ///     swift run t2 calibrate Tests/Fixtures/inference_measurements.csv --out /tmp/cal.json
 ///
