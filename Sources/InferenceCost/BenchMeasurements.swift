@@ -13,7 +13,8 @@ import Tabular
 ///   tokens / TTFT (the server's own prompt time is not in the report; TTFT includes the
 ///   request's round trip).
 ///
-/// Prompt and generated tokens per request are the level's means. Open-loop (`--rate`) levels
+/// Prompt and generated tokens per request are the level's means (the prompt length asked for,
+/// `inputTokens` of the report, when the server sent no usage counts). Open-loop (`--rate`) levels
 /// are skipped: the model prices closed loops. Keys are matched without regard to case or
 /// underscores, so `outputTokenThroughput` and `output_token_throughput` both read.
 public enum BenchMeasurements {
@@ -80,6 +81,8 @@ public enum BenchMeasurements {
             )
         }
         let model = labels.model ?? (value(root, "model") as? String) ?? ""
+        // the prompt length asked for, when the server reported no prompt tokens (no usage in the stream)
+        let requestedInput = number(root, "inputTokens")
         var rows: [Measurement] = []
         for (i, item) in levels.enumerated() {
             guard let level = item as? [String: Any] else { continue }
@@ -89,7 +92,8 @@ public enum BenchMeasurements {
             let c = Int(concurrencyValue)
             let succeeded = number(level, "succeeded") ?? 0
             guard succeeded >= 1 else { continue }
-            let input = ((number(level, "inputTokens") ?? 0) / succeeded).rounded()
+            var input = ((number(level, "inputTokens") ?? 0) / succeeded).rounded()
+            if input < 1, let requestedInput, requestedInput >= 1 { input = requestedInput.rounded() }
             let output = ((number(level, "outputTokens") ?? 0) / succeeded).rounded()
             let ttft = (value(level, "ttft") as? [String: Any]).flatMap { number($0, "meanMs") }
             let itl = (value(level, "itl") as? [String: Any]).flatMap { number($0, "meanMs") }
