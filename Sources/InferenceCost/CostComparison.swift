@@ -128,8 +128,14 @@ public struct ComparisonRatios: Sendable, Equatable, Codable {
         if let p = pctCheaperPerImage {
             parts.append(p >= 0 ? "\(Self.percent(p)) cheaper per image" : "\(Self.percent(-p)) dearer per image")
         }
-        if let p = pctFaster {
-            parts.append(p >= 0 ? "\(Self.percent(p)) faster" : "\(Self.percent(-p / (1 + p / 100))) slower")
+        if let p = pctFaster, let latency = latencyRatio {
+            if p >= 0 {
+                parts.append(p >= 100 ? "\(Self.times(1 / latency)) faster" : "\(Self.percent(p)) faster")
+            } else {
+                parts.append(
+                    latency >= 2 ? "\(Self.times(latency)) slower" : "\(Self.percent((latency - 1) * 100)) slower"
+                )
+            }
         }
         if let r = throughputPerGPURatio { parts.append("\(Self.times(r)) throughput per GPU") }
         if let r = unitsPerDollarRatio {

@@ -281,6 +281,13 @@ public struct CostModel: Sendable {
                     "It serves image models; pick llama.cpp, vllm, sglang, tensorrt-llm or mlx (t2 cost --list engines)"
             )
         }
+        if hardware.isCPU && gpus > 1 {
+            throw CostModelError.invalidValue(
+                name: "gpus",
+                value: String(gpus),
+                expected: "1: a CPU entry describes the whole machine (its sockets, cores and memory channels)"
+            )
+        }
         if engine.multiGPU == .dataParallel && gpus > 1 {
             throw CostModelError.invalidValue(
                 name: "gpus",

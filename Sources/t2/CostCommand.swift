@@ -795,7 +795,7 @@ struct CostCommand: ParsableCommand {
                 ("hardware", "\(e.gpus) × \(e.hardware), engine \(e.engine)"),
                 (
                     "image",
-                    "\(e.resolution), \(e.steps) steps, \(Format.significant(e.latentTokensPerImage, 5)) latent patches"
+                    "\(e.resolution), \(e.steps) steps, \(Int(e.latentTokensPerImage)) latent patches (image tokens)"
                 ),
                 ("load", "\(e.concurrency) image(s) in flight per device; batch \(e.batch) of max \(e.maxBatch)"),
                 ("fits", e.fits ? "yes" : "NO — does not fit"),
