@@ -189,7 +189,7 @@ struct CostCommand: ParsableCommand {
     @Option(
         name: .customLong("validate"),
         help: ArgumentHelp(
-            "Predict every row of a measurements CSV and report the errors (any size: rows are streamed).",
+            "Predict every row of a measurements CSV (any size: rows are streamed), or of a `t2 bench --format json` report labelled with --hardware, --engine, --quant, and report the errors.",
             valueName: "csv"
         )
     )
@@ -653,6 +653,8 @@ struct CostCommand: ParsableCommand {
                 "validating on \(split.rawValue) half \((half ?? .b).rawValue) (seed \(splitSeed)): \(chosen.count) of \(all.count) rows"
             )
             for m in chosen { try handle(m) }
+        } else if let rows = try benchRows(path) {
+            for m in rows { try handle(m) }
         } else {
             try InferenceCost.Measurement.stream(contentsOf: path) { try handle($0) }
         }
@@ -689,6 +691,25 @@ struct CostCommand: ParsableCommand {
 
     /// The start of the streamed `t2.cost-validate/1` document: its schema, then the rows.
     static let validationHeaderJSON = "{\n  \"schema\" : \"\(ValidationReport.schemaName)\",\n  \"rows\" : [\n"
+
+    /// The rows of a `t2 bench --format json` report given to `--validate`, labelled by
+    /// `--hardware`, `--engine`, `--quant` (and `--model`, `--gpus`); nil for a CSV file.
+    func benchRows(_ path: String) throws -> [InferenceCost.Measurement]? {
+        guard path != "-", let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        let head = handle.readData(ofLength: 4096)
+        try? handle.close()
+        guard BenchMeasurements.looksLikeJSON(head) else { return nil }
+        guard let hardware, let engine, let quant else {
+            throw ValidationError(
+                "\(path) is a bench report: say where and how the server ran with --hardware, --engine and --quant (e.g. --hardware local --engine llama-cpp-python --quant q4_1)"
+            )
+        }
+        return try BenchMeasurements.measurements(
+            fromBenchJSON: try InputFile.read(path, limit: 1 << 30),
+            source: path,
+            labels: BenchMeasurements.Labels(hardware: hardware, gpus: gpus, engine: engine, model: model, quant: quant)
+        )
+    }
 
     static func validationFooterJSON(
         _ summary: (medianAbsPctError: [String: Double], counts: [String: Int], unpriceable: Int)
