@@ -21,11 +21,14 @@ let package = Package(
     name: "t2-fuzz",
     platforms: [.macOS(.v15)],
     dependencies: [.package(name: "t2", path: "..")],
-    targets: fuzzTargets.map { entry in
-        .executableTarget(
-            name: entry.target,
-            dependencies: [.product(name: "FuzzEntryPoints", package: "t2")],
-            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
-        )
-    }
+    targets: [
+        // libFuzzer's driver entry (LLVMFuzzerRunDriver), declared for Swift.
+        .target(name: "FuzzDriver")
+    ]
+        + fuzzTargets.map { entry in
+            .executableTarget(
+                name: entry.target,
+                dependencies: ["FuzzDriver", .product(name: "FuzzEntryPoints", package: "t2")]
+            )
+        }
 )

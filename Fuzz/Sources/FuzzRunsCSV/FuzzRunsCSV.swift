@@ -1,8 +1,20 @@
+import Foundation
+import FuzzDriver
 import FuzzEntryPoints
 
-// libFuzzer entry for runs-csv: `scripts/fuzz runs-csv` builds this with -sanitize=fuzzer,address.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    FuzzEntryPoints.runsCSV(Array(UnsafeBufferPointer(start: data, count: size)))
+// libFuzzer target for runs-csv; `scripts/fuzz runs-csv` builds it with -sanitize=fuzzer,address.
+// SwiftPM links every executable's entry point as <Module>_main, so the target has a main of its
+// own that hands control to libFuzzer's driver with the callback below.
+@main
+enum FuzzRunsCSV {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOne))
+    }
+}
+
+private let fuzzOne: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32 = { data, size in
+    FuzzEntryPoints.runsCSV(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
     return 0
 }
