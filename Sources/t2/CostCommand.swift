@@ -768,6 +768,11 @@ struct CostCommand: ParsableCommand {
         return text
     }
 
+    /// A token count: whole numbers without a decimal point.
+    static func tokenCount(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : Format.significant(v, 6)
+    }
+
     static func summaryRows(_ estimate: AnyCostEstimate) -> [(String, String)] {
         func opt(_ v: Double?, _ f: (Double) -> String) -> String { v.map(f) ?? "-" }
         let money: (Double) -> String = { "$" + Format.significant($0, 3) }
@@ -840,7 +845,7 @@ struct CostCommand: ParsableCommand {
                     "$/M image tokens",
                     opt(e.usdPerMillionImageTokens) {
                         money($0)
-                            + " (\(Format.significant(e.imageTokensPerImage, 5)) tokens/image: \(e.imageTokensSource))"
+                            + " (\(Self.tokenCount(e.imageTokensPerImage)) tokens/image: \(e.imageTokensSource))"
                     }
                 ),
                 ("images per $", opt(e.imagesPerDollar) { Format.significant($0, 3) }),
