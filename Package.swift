@@ -161,6 +161,8 @@ let package = Package(
                 "T2TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            // Text snapshots of --help and table renderings, read by path (re-record with T2_RECORD_SNAPSHOTS=1).
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
     ]
