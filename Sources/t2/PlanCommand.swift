@@ -124,6 +124,15 @@ struct PlanCommand: ParsableCommand {
     var engine: String?
 
     @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Dollars: calibration JSON from `t2 calibrate`, so serving costs come from your measurements (default: the built-in calibration).",
+            valueName: "file"
+        )
+    )
+    var calibration: String?
+
+    @Option(
         name: .customLong("train-hardware"),
         help: ArgumentHelp("Dollars: training GPU (catalog name).", valueName: "name")
     )
@@ -245,6 +254,9 @@ struct PlanCommand: ParsableCommand {
         }
         if targetAccuracy != nil, targetLoss != nil {
             throw ValidationError("Give one target: --target-accuracy or --target-loss.")
+        }
+        if calibration != nil, budgetUSD == nil {
+            throw ValidationError("--calibration prices serving in dollars: it needs --budget-usd.")
         }
         if targetAccuracy != nil || targetLoss != nil, sweep != nil {
             throw ValidationError("--sweep varies the budget; it cannot be combined with a target.")
@@ -417,7 +429,12 @@ struct PlanCommand: ParsableCommand {
             trainHardware: trainHardware,
             trainMFU: trainMFU,
             trainUSDPerHour: trainUSDPerHour,
-            minParams: minParams
+            minParams: minParams,
+            costModel: try CostCommand.loadModel(
+                catalog: nil,
+                calibration: calibration,
+                localHardware: CostCommand.usesLocal(hardware, [])
+            )
         )
     }
 
