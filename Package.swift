@@ -35,6 +35,8 @@ let package = Package(
         .library(name: "InferenceCost", targets: ["InferenceCost"]),
         .library(name: "Planning", targets: ["Planning"]),
         .library(name: "LoadTesting", targets: ["LoadTesting"]),
+        .library(name: "Plotting", targets: ["Plotting"]),
+        .library(name: "Reports", targets: ["Reports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -89,12 +91,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // SVG charts in pure Swift: axes (linear, log), lines, points, error bars, bands, bars,
+        // annotations, legends; deterministic output. No dependencies.
+        .target(name: "Plotting", swiftSettings: swiftSettings),
+        // t2's results (their JSON, read leniently) turned into charts, tables and self-contained
+        // HTML pages: what `t2 report` writes and `t2 serve` shows.
+        .target(
+            name: "Reports",
+            dependencies: ["Plotting", "Tabular", "ScalingLaws", "Planning"],
+            swiftSettings: swiftSettings
+        ),
         // The command-line tool: one file per subcommand (parse, call one library entry point,
         // render) and Support/ for output formats and tables. Nothing in it is public.
         .executableTarget(
             name: "t2",
             dependencies: [
-                "Optimization", "Tabular", "ScalingLaws", "InferenceCost", "Planning", "LoadTesting",
+                "Optimization", "Tabular", "ScalingLaws", "InferenceCost", "Planning", "LoadTesting", "Plotting",
+                "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -140,10 +153,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PlottingTests",
+            dependencies: ["Plotting", "Reports", "Tabular", "T2TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "t2Tests",
             dependencies: [
                 "t2", "Optimization", "Tabular", "ScalingLaws", "InferenceCost", "Planning", "LoadTesting",
-                "T2TestSupport",
+                "Plotting", "Reports", "T2TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -23,6 +23,7 @@ struct T2Command: AsyncParsableCommand {
             CalibrateCommand.self,
             BenchCommand.self,
             SampleCommand.self,
+            ReportCommand.self,
         ],
         defaultSubcommand: nil
     )
