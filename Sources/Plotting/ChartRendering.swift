@@ -195,7 +195,13 @@ extension Chart {
         b.raw("<g class=\"series \(kind)\" data-series=\"\(Markup.escape(s.name))\">")
         switch s.style {
         case .line(let d):
-            b.raw(polyline(s.points, xs: xs, ys: ys, color: color, dash: d))
+            let drawable = s.points.filter { usable($0, xs: xs, ys: ys) }
+            if drawable.count == 1 {
+                // A line through one point is nothing: show the point.
+                b.marker(.circle, xs.position(drawable[0].x), ys.position(drawable[0].y), size: 3, color: color)
+            } else {
+                b.raw(polyline(s.points, xs: xs, ys: ys, color: color, dash: d))
+            }
         case .lineAndPoints(let d, let m):
             b.raw(polyline(s.points, xs: xs, ys: ys, color: color, dash: d))
             for p in s.points where usable(p, xs: xs, ys: ys) {
@@ -403,9 +409,12 @@ extension BarChart {
         b.raw("</g>")
         b.raw("<g class=\"axis y-axis categories\" fill=\"#333333\">")
         b.line(left, top, left, bottom, "stroke=\"#444444\"")
+        let fits = Swift.max(4, Int((left - 12) / (11 * 0.58)))
         for (i, c) in categories.enumerated() {
             let cy = top + (Double(i) + 0.5) * groupHeight
-            b.label(left - 6, cy + 4, c, anchor: "end", size: 11, extra: "class=\"tick\"")
+            // Too long for the margin: the start is cut (the table beneath has the whole name).
+            let shown = c.count > fits ? "…" + String(c.suffix(fits - 1)) : c
+            b.label(left - 6, cy + 4, shown, anchor: "end", size: 11, extra: "class=\"tick\"")
         }
         b.raw("</g>")
 

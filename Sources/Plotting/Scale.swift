@@ -90,8 +90,10 @@ public struct Scale: Sendable, Equatable {
                 lo /= 2
                 hi *= 2
             }
-            let l = oneTwoFive(below: lo)
-            var h = oneTwoFive(above: hi)
+            // Under a decade: ends on 1, 1.5, 2, 3, … 9 × 10^k, so the data fill the axis.
+            let narrow = hi / lo < 10
+            let l = narrow ? fine(below: lo) : oneTwoFive(below: lo)
+            var h = narrow ? fine(above: hi) : oneTwoFive(above: hi)
             if h <= l { h = l * 10 }
             return l...h
         }
@@ -108,6 +110,20 @@ public struct Scale: Sendable, Equatable {
     public static func oneTwoFive(above x: Double) -> Double {
         let e = Int(Foundation.floor(Foundation.log10(x)))
         for m in [1.0, 2, 5] where decimal(m, e) >= x * (1 - 1e-12) { return decimal(m, e) }
+        return decimal(1, e + 1)
+    }
+
+    static let fineSteps: [Double] = [1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9]
+
+    static func fine(below x: Double) -> Double {
+        let e = Int(Foundation.floor(Foundation.log10(x)))
+        for m in fineSteps.reversed() where decimal(m, e) <= x * (1 + 1e-12) { return decimal(m, e) }
+        return decimal(1, e)
+    }
+
+    static func fine(above x: Double) -> Double {
+        let e = Int(Foundation.floor(Foundation.log10(x)))
+        for m in fineSteps where decimal(m, e) >= x * (1 - 1e-12) { return decimal(m, e) }
         return decimal(1, e + 1)
     }
 
@@ -152,7 +168,7 @@ public struct Scale: Sendable, Equatable {
         }
         if hi - lo < 1.5 {
             // Less than a decade and a half: 1, 2, 5 in each decade (and 1–9 when very narrow).
-            let multipliers: [Double] = hi - lo < 0.6 ? [1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9] : [1, 2, 5]
+            let multipliers: [Double] = hi - lo < 1 ? fineSteps : [1, 2, 5]
             var ticks: [Double] = []
             for e in (firstDecade - 1)...(lastDecade + 1) {
                 for m in multipliers {

@@ -111,7 +111,10 @@ enum CostCharts {
     static func memoryChart(id: String, _ es: [Estimate]) -> BarChart? {
         let usable = es.filter { $0.weightsGB != nil && $0.neededGB != nil && $0.usableGB != nil }
         guard !usable.isEmpty else { return nil }
-        let names = usable.map { $0.label.isEmpty ? $0.deployment : $0.label }
+        let names = usable.map { e in
+            e.label.isEmpty || e.label.contains(e.deployment)
+                ? (e.label.isEmpty ? e.deployment : e.label) : "\(e.label): \(e.deployment)"
+        }
         let weights = usable.map { $0.weightsGB! / Double($0.gpus) }
         let kv = usable.map { e in Swift.max(0, e.neededGB! - e.weightsGB! / Double(e.gpus)) }
         let free = usable.map { Swift.max(0, $0.usableGB! - $0.neededGB!) }
@@ -215,17 +218,53 @@ enum CostCharts {
                 )
             )
         )
-        let priced = estimates.filter { $0.usdOut != nil }
-        if !priced.isEmpty {
+        let priced = estimates.filter { $0.usdOut != nil && $0.fits }
+        let severalLoads = order.contains { sorted($0).count >= 2 }
+        if !priced.isEmpty && severalLoads {
+            // Price against load: one curve per deployment.
+            var series: [Series] = []
+            for (i, d) in order.enumerated() {
+                let points = sorted(d).filter { $0.usdOut != nil }
+                series.append(
+                    Series(
+                        d + " output",
+                        .lineAndPoints(.solid, Palette.marker(i)),
+                        points.map { DataPoint($0.batch ?? .nan, $0.usdOut ?? .nan) },
+                        color: i
+                    )
+                )
+                series.append(
+                    Series(
+                        d + " input",
+                        .line(.dashed),
+                        points.map { DataPoint($0.batch ?? .nan, $0.usdIn ?? .nan) },
+                        color: i
+                    )
+                )
+            }
+            charts.append(
+                .xy(
+                    Chart(
+                        id: id + "-usd",
+                        title: "Dollars per million tokens against concurrency",
+                        subtitle: "Output tokens (solid) and input tokens (dashed) at the catalog's $/device-hour.",
+                        x: Axis("concurrent requests", scale: .log, format: .count),
+                        y: Axis("$ per million tokens", scale: .log, format: .usd),
+                        series: series
+                    )
+                )
+            )
+        } else if !priced.isEmpty {
+            var names = priced.map { e in
+                e.deployment + (e.batch.map { ", c=\(NumberFormat.number.label($0))" } ?? "")
+            }
+            if Set(names).count < names.count { names = zip(priced, names).map { "\($0.label): \($1)" } }
             charts.append(
                 .bars(
                     BarChart(
                         id: id + "-usd",
                         title: "Dollars per million tokens",
-                        categories: priced.map {
-                            "\($0.label): \($0.deployment)"
-                                + ($0.batch.map { ", c=\(NumberFormat.number.label($0))" } ?? "")
-                        },
+                        categories: names,
                         bars: [
                             BarChart.Bars("output tokens", priced.map(\.usdOut), color: Palette.blue),
                             BarChart.Bars("input tokens", priced.map(\.usdIn), color: 4),
@@ -236,7 +275,18 @@ enum CostCharts {
                 )
             )
         }
-        if let m = memoryChart(id: id, estimates) { charts.append(.bars(m)) }
+        // Memory: one bar per deployment, at the highest load that fits (or as given when none does).
+        var memory: [Estimate] = []
+        for d in order { if let e = sorted(d).last { memory.append(e) } }
+        memory += estimates.filter { e in !e.fits && !memory.contains { $0.deployment == e.deployment } }
+        if severalLoads {
+            memory = memory.map { e in
+                var e = e
+                e.label = e.deployment + (e.batch.map { ", c=\(NumberFormat.number.label($0))" } ?? "")
+                return e
+            }
+        }
+        if let m = memoryChart(id: id, memory) { charts.append(.bars(m)) }
         var notes: [String] = []
         for e in estimates where !e.fits {
             notes.append("\(e.label): \(e.deployment) does not fit in memory; it is left out of the load charts.")

@@ -74,15 +74,18 @@ public struct HTMLPage: Sendable {
         p{margin:.35em 0}.source{color:var(--muted);font-size:.85rem;word-break:break-all}
         nav a{margin-right:1em}a{color:var(--accent)}
         figure{margin:1em 0 1.6em;break-inside:avoid;page-break-inside:avoid}
-        figure svg{display:block;width:100%;height:auto;max-width:100%}
-        .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:0 20px}
+        figure svg{display:block;max-width:100%;height:auto;margin:0 auto}
+        .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,540px),1fr));gap:0 24px}
+        .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,340px),1fr));gap:0 20px}
         .multiples figure{margin:.6em 0}
         .table-wrap{overflow:auto;max-height:24em;border:1px solid var(--rule);border-radius:4px;margin-top:.4em}
         table{border-collapse:collapse;font-size:.82rem;font-variant-numeric:tabular-nums;width:100%}
         th,td{padding:3px 8px;text-align:right;border-bottom:1px solid #eee;white-space:nowrap}
         th:first-child,td:first-child{text-align:left}
         thead th{position:sticky;top:0;background:#f4f4f4}
-        table.facts{width:auto;margin:.6em 0}table.facts td{white-space:normal}
+        .facts-wrap{overflow:auto;max-width:100%;margin:.6em 0}table.facts{width:auto}
+        pre{overflow:auto;max-height:30em;background:#f7f7f7;padding:.6em;font-size:.8rem}
+        code{overflow-wrap:anywhere}
         caption{caption-side:bottom;text-align:left;color:var(--muted);padding:4px 8px}
         .notes{color:var(--muted);font-size:.9rem}.notes li{margin:.2em 0}
         .error{color:var(--bad);border:1px solid var(--bad);border-radius:4px;padding:.6em .8em;background:#fff5f6;white-space:pre-wrap}
@@ -139,11 +142,13 @@ public struct HTMLPage: Sendable {
         var out = "<section id=\"\(Markup.slug(s.id))\">\n<h2>\(Markup.escape(s.heading))</h2>\n"
         if let source = s.source { out += "<p class=\"source\">\(Markup.escape(source))</p>\n" }
         for p in s.summary { out += "<p class=\"answer\">\(Markup.escape(p))</p>\n" }
-        if let facts = s.facts { out += table(facts, className: "facts", wrap: false) }
+        if let facts = s.facts {
+            out += "<div class=\"facts-wrap\">" + table(facts, className: "facts", wrap: false) + "</div>\n"
+        }
         if !s.charts.isEmpty {
-            out += s.smallMultiples ? "<div class=\"multiples\">\n" : ""
+            out += s.smallMultiples ? "<div class=\"multiples\">\n" : "<div class=\"charts\">\n"
             for c in s.charts { out += figure(c) }
-            out += s.smallMultiples ? "</div>\n" : ""
+            out += "</div>\n"
         }
         if !s.notes.isEmpty {
             out += "<ul class=\"notes\">\n"

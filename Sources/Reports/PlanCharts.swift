@@ -484,6 +484,16 @@ enum PlanCharts {
                             color: Palette.vermillion
                         ),
                     ],
+                    table: DataTable(
+                        columns: [xAxis.label, "T² plan", "Chinchilla"],
+                        rows: rows.map { r in
+                            [
+                                xAxis.format.label(r.budget.amount ?? .nan),
+                                value(r.plan).map { y.format.label($0) } ?? "–",
+                                r.chinchilla.flatMap(value).map { y.format.label($0) } ?? "–",
+                            ]
+                        }
+                    ),
                     width: 520,
                     height: 340
                 )

@@ -154,6 +154,20 @@ struct SVGTests {
         #expect(doc.elements.contains { $0.name == "clipPath" })
     }
 
+    @Test("a line through a single drawable point still shows it")
+    func singlePointLine() {
+        let c = Chart(
+            id: "one",
+            title: "one point",
+            x: Axis("x", scale: .log),
+            y: Axis("y"),
+            series: [Series("lonely", .line(.dashed), [DataPoint(10, 1), DataPoint(-1, 2)])]
+        )
+        let doc = SVGInspection(c.svg())
+        #expect(doc.series.count == 1)
+        #expect(doc.elements.contains { $0.name == "circle" && $0.ancestors.last?.contains("series") == true })
+    }
+
     @Test("a standalone SVG document carries the XML prolog and parses")
     func standalone() {
         let text = AnyChart.xy(Self.sample()).svgDocument()
