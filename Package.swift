@@ -44,6 +44,10 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // t2 serve's HTTP server; no traits (no swift-configuration, no full-Foundation extras).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Numerical kernels: L-BFGS with a strong-Wolfe line search, root finding, special
@@ -101,13 +105,27 @@ let package = Package(
             dependencies: ["Plotting", "Tabular", "ScalingLaws", "Planning"],
             swiftSettings: swiftSettings
         ),
+        // t2 serve: the web app (pages, forms, uploads, the JSON API) on Hummingbird. It runs t2's
+        // commands through a `CommandRunner` that the executable provides, so that every answer is
+        // what the command line prints.
+        .target(
+            name: "Serving",
+            dependencies: [
+                "Plotting", "Reports",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The command-line tool: one file per subcommand (parse, call one library entry point,
         // render) and Support/ for output formats and tables. Nothing in it is public.
         .executableTarget(
             name: "t2",
             dependencies: [
                 "Optimization", "Tabular", "ScalingLaws", "InferenceCost", "Planning", "LoadTesting", "Plotting",
-                "Reports",
+                "Reports", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -154,7 +172,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PlottingTests",
-            dependencies: ["Plotting", "Reports", "Tabular", "T2TestSupport"],
+            dependencies: ["Plotting", "Reports", "Serving", "Tabular", "T2TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -24,6 +24,7 @@ struct T2Command: AsyncParsableCommand {
             BenchCommand.self,
             SampleCommand.self,
             ReportCommand.self,
+            ServeCommand.self,
         ],
         defaultSubcommand: nil
     )
