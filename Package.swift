@@ -37,6 +37,8 @@ let package = Package(
         .library(name: "LoadTesting", targets: ["LoadTesting"]),
         .library(name: "Plotting", targets: ["Plotting"]),
         .library(name: "Reports", targets: ["Reports"]),
+        // For the libFuzzer targets in Fuzz/ (scripts/fuzz); not an API for users.
+        .library(name: "FuzzEntryPoints", targets: ["FuzzEntryPoints"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -132,6 +134,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // One entry per parser that reads user input, driven by the libFuzzer targets in Fuzz/ and
+        // replayed over their corpora and crash regressions by FuzzRegressionTests.
+        .target(
+            name: "FuzzEntryPoints",
+            dependencies: ["Tabular", "ScalingLaws", "InferenceCost", "LoadTesting"],
+            swiftSettings: swiftSettings
+        ),
+
         // Shared by the test targets: fixtures, scratch directories, running the built t2, the
         // real llama.cpp server's address.
         .target(name: "T2TestSupport", path: "Tests/T2TestSupport", swiftSettings: swiftSettings),
@@ -173,6 +183,11 @@ let package = Package(
         .testTarget(
             name: "PlottingTests",
             dependencies: ["Plotting", "Reports", "Serving", "Tabular", "T2TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FuzzRegressionTests",
+            dependencies: ["FuzzEntryPoints", "T2TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
