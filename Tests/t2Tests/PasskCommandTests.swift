@@ -77,6 +77,9 @@ struct PasskCommandTests {
             let parameters = try #require(g["parameters"] as? [String: Double])
             shapes.insert(try #require(parameters["a"]))
             #expect(parameters["b"] != nil && parameters["problem_shape"] != nil)
+            // Every key is snake_case (docs/json.md), the distribution's too.
+            let distribution = try #require(g["distribution"] as? [String: Any])
+            #expect(Set(distribution.keys) == ["family", "a", "b", "zero_mass", "problem_shape"])
             let forecast = try #require(g["forecast"] as? [String: [String: Any]])
             #expect(Set(forecast.keys) == ["1000", "10000"])
             for f in forecast.values {
@@ -340,6 +343,17 @@ struct PasskCommandTests {
         let negative = try file("m,a,10,1\nm,b,10,-2\n")
         var m = Self.failure([negative])
         #expect(m.contains(negative + ":3") && m.contains("'correct'") && m.contains("negative"))
+        #expect(m.contains("whole number from 0 to the samples drawn"), "says what to write: \(m)")
+        let word = try file("m,a,ten,1\n")
+        m = Self.failure([word])
+        #expect(
+            m.contains(word + ":2") && m.contains("'samples'") && m.contains("'ten' is not a count")
+                && m.contains("whole number ≥ 1"),
+            "\(m)"
+        )
+        let blank = try file("m,a,10,\n")
+        m = Self.failure([blank])
+        #expect(m.contains(blank + ":2") && m.contains("'correct'") && m.contains("is empty"), "\(m)")
         let above = try file("m,a,10,11\n")
         m = Self.failure([above])
         #expect(m.contains(above + ":2") && m.contains("exceeds samples"))

@@ -127,8 +127,9 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// The fitted distribution of one group.
+/// The fitted distribution of one group (JSON: `family`, `a`, `b`, `zero_mass`, `problem_shape`).
 public struct SuccessDistribution: Sendable, Equatable, Codable {
+    /// The family this distribution belongs to.
     public var family: SuccessFamily
     /// Beta shape a (left tail; pass@k ~ 1 − C·k^−a at large k).
     public var a: Double
@@ -139,6 +140,13 @@ public struct SuccessDistribution: Sendable, Equatable, Codable {
     /// Crossed family: the problem-difficulty shape α (e^u ~ Gamma(α), shared by all groups); nil otherwise.
     public var problemShape: Double?
 
+    enum CodingKeys: String, CodingKey {
+        case family, a, b
+        case zeroMass = "zero_mass"
+        case problemShape = "problem_shape"
+    }
+
+    /// A distribution of `family` with Beta shapes `a`, `b`, zero mass π and problem shape α.
     public init(family: SuccessFamily, a: Double, b: Double, zeroMass: Double = 0, problemShape: Double? = nil) {
         self.family = family
         self.a = a

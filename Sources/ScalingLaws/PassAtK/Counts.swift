@@ -12,6 +12,7 @@ public struct ProblemCount: Sendable, Equatable {
     /// 1-based line in its file (0 for counts made in code).
     public var line: Int
 
+    /// The counts of one problem (`line`: where it was read, 0 for counts made in code).
     public init(problem: String, samples: Int, correct: Int, line: Int = 0) {
         self.problem = problem
         self.samples = samples
@@ -31,6 +32,7 @@ public struct CountGroup: Sendable, Equatable {
     /// The per-problem counts, in file order.
     public var problems: [ProblemCount]
 
+    /// A group named `name` with optional N and D and its problems' counts.
     public init(name: String, params: Double? = nil, tokens: Double? = nil, problems: [ProblemCount]) {
         self.name = name
         self.params = params
@@ -152,14 +154,18 @@ public enum CountsReader {
                     throw table.cellError(
                         row: row,
                         column: paramsColumn!,
-                        "params \(p) differs from \(q) earlier in group '\(name)'"
+                        "params \(p) differs from \(q) earlier in group '\(name)'",
+                        hint:
+                            "A group is one model: give all its rows the same params and tokens, or a different model name"
                     )
                 }
                 if let t = tokens, let u = groups[g].tokens, t != u {
                     throw table.cellError(
                         row: row,
                         column: tokensColumn!,
-                        "tokens \(t) differs from \(u) earlier in group '\(name)'"
+                        "tokens \(t) differs from \(u) earlier in group '\(name)'",
+                        hint:
+                            "A group is one model: give all its rows the same params and tokens, or a different model name"
                     )
                 }
                 groups[g].problems.append(count)
@@ -181,13 +187,21 @@ public enum CountsReader {
     }
 
     private static func checkedCount(_ table: CSVTable, row: Int, column: Int, minimum: Int) throws -> Int {
-        let value = try table.double(row: row, column: column)
-        if value < 0 {
+        let hint =
+            minimum >= 1
+            ? "Write the number of samples drawn for the problem, a whole number ≥ 1"
+            : "Write the number of correct samples, a whole number from 0 to the samples drawn"
+        let text = table.text(row: row, column: column)
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
             throw table.cellError(
                 row: row,
                 column: column,
-                "\(table.text(row: row, column: column)) is negative; counts are ≥ 0"
+                text.isEmpty ? "is empty" : "'\(text)' is not a count",
+                hint: hint
             )
+        }
+        if value < 0 {
+            throw table.cellError(row: row, column: column, "\(text) is negative; counts are ≥ 0", hint: hint)
         }
         return try table.integer(row: row, column: column, minimum: minimum)
     }

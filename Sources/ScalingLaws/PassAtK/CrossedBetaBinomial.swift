@@ -50,9 +50,11 @@ import RealModule
 public enum CrossedBetaBinomial {
     /// Quadrature nodes z_g over the problem effect u.
     public static let nodes: [Double] = (0..<nodeCount).map { lowestNode + nodeSpacing * Double($0) }
+    /// How many nodes.
     public static let nodeCount = 121
     /// z_0 and the spacing of the nodes (z_{120} = 8).
     public static let lowestNode = -40.0
+    /// The spacing of the nodes.
     public static let nodeSpacing = 0.4
     /// e^{−z_g}: β_jg = b_j·e^{−z_g}.
     static let expNegNodes: [Double] = nodes.map { Double.exp(-$0) }

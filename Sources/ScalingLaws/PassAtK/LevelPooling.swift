@@ -39,11 +39,13 @@ public struct LevelPrior: Sendable, Codable, Equatable {
 
 /// The pooled forecasts: for each group with no correct sample, pass@k (and an interval) per k.
 public struct PooledLevels: Sendable {
+    /// The fitted level prior.
     public var prior: LevelPrior
     /// `forecasts[g]` for group g of the input (nil for groups that have a fitted level).
     public var forecasts: [[(estimate: Double, low: Double, high: Double)]?]
 }
 
+/// Empirical-Bayes pooling of the crossed family's levels b_j across groups (`--pool-levels`).
 public enum LevelPooling {
     /// The level grid step (ln b).
     static let step = 0.1

@@ -3,6 +3,7 @@ import Optimization
 
 /// One group's pass@k analysis: empirical curve, fitted distribution, forecasts, baseline.
 public struct PasskGroupReport: Sendable, Codable {
+    /// One forecast of pass@k at a k given by `--forecast`.
     public struct Forecast: Sendable, Codable, Equatable {
         /// pass@k from the fitted distribution.
         public var estimate: Double
@@ -15,6 +16,7 @@ public struct PasskGroupReport: Sendable, Codable {
         /// makes up half of the interval's draws (nil for the other families).
         public var independent: Double?
 
+        /// A forecast with its optional interval, power-law baseline and independent alternative.
         public init(estimate: Double, interval: [Double]? = nil, powerLaw: Double? = nil, independent: Double? = nil) {
             self.estimate = estimate
             self.interval = interval
@@ -33,17 +35,24 @@ public struct PasskGroupReport: Sendable, Codable {
             case independent
         }
     }
+    /// The group's name (the `model` column, exactly as in the file; `all` without one).
     public var group: String
+    /// How many problems the group counts.
     public var problems: Int
     /// Empirical pass@k (Chen et al.'s unbiased estimator) keyed by k; 0 at every k for a group
     /// with no correct sample.
     public var passAtK: [String: Double]
+    /// The fitted distribution (nil for a group with no correct sample).
     public var distribution: SuccessDistribution?
     /// The distribution's named parameters (a, b, zero_mass, problem_shape), flat.
     public var parameters: [String: Double]?
+    /// Standard errors of `parameters` (delta method, observed information), where computable.
     public var standardErrors: [String: Double]?
+    /// Forecasts keyed by k (empty for a group with no correct sample unless `--pool-levels`).
     public var forecast: [String: Forecast]
+    /// The power-law baseline −ln pass@k = a·k^−b fitted to the empirical curve (nil when all zero).
     public var powerLaw: PowerLawBaseline?
+    /// Why the group has no fit or a prior-driven forecast (nil otherwise).
     public var note: String?
     /// True when the forecast comes from the level prior of `--pool-levels`, not from the group's
     /// own counts (a group with no correct sample); nil otherwise.
@@ -77,6 +86,7 @@ public enum IntervalMethod: String, Sendable, Codable, Equatable {
 public struct PasskReport: Sendable, Codable {
     /// `t2.passk/1`.
     public var schema = "t2.passk/1"
+    /// One report per group, in file order.
     public var groups: [PasskGroupReport]
     /// Families ranked by 10-fold held-out log-likelihood (best first), with the standard error of
     /// each one's gap to the best and its parameter count (`--family auto` only).
@@ -89,7 +99,9 @@ public struct PasskReport: Sendable, Codable {
     public var confidence: Double
     /// How the intervals were made, and from how many replicates or draws.
     public var intervals: IntervalMethod
+    /// Posterior draws or bootstrap replicates behind the intervals (0 without intervals).
     public var bootstrap: Int
+    /// The seed of folds, bootstrap and posterior draws.
     public var seed: UInt64
     /// What the reader must know about the forecasts (e.g. the tail assumption, skipped groups).
     public var notes: [String]
@@ -122,9 +134,12 @@ public enum FamilyChoice: Sendable, Equatable {
 public struct PasskProgress: Sendable, Equatable {
     /// What is being done, in words ("reading", "fitting shapes", "intervals", …).
     public var stage: String
+    /// Units of the stage done so far.
     public var completed: Int
+    /// Units in the stage (1 for a stage without parts).
     public var total: Int
 
+    /// A progress report: `completed` of `total` units of `stage`.
     public init(stage: String, completed: Int, total: Int) {
         self.stage = stage
         self.completed = completed

@@ -36,7 +36,8 @@ public struct ShapePrior: Sendable, Codable, Equatable {
 /// correct samples. The compromise is a normal prior ln a_j ~ N(μ, τ²): τ → 0 gives back the shared
 /// shape, τ → ∞ independent shapes, and the data choose τ.
 ///
-/// For each τ of a small grid (0, 0.25, 0.5, 1, 2, 4) the penalised likelihood
+/// For each τ of a small grid (``spreadGrid``: 0.25, 0.5, 1, 2, 4; a grid may hold τ = 0, the
+/// shared shape) the penalised likelihood
 ///
 ///     F_τ(θ) = −ℓ(θ) + Σ_j (ln a_j − μ)² / (2τ²)
 ///

@@ -5,6 +5,7 @@ import RealModule
 
 /// A fitted family over all groups of a counts file.
 public struct SuccessFit: Sendable {
+    /// The family fitted.
     public var family: SuccessFamily
     /// One distribution per group, in group order.
     public var distributions: [SuccessDistribution]
@@ -18,6 +19,7 @@ public struct SuccessFit: Sendable {
     /// The fitted shape prior (`crossed-pooled-shape-beta-binomial` only).
     public var shapePrior: ShapePrior?
 
+    /// A fit of `family` with these fields.
     public init(
         family: SuccessFamily,
         distributions: [SuccessDistribution],
@@ -37,6 +39,7 @@ public struct SuccessFit: Sendable {
 
 /// One family's held-out score in ``SuccessDistributionFitter/select(groups:candidates:folds:seed:)``.
 public struct FamilyScore: Sendable, Codable, Equatable {
+    /// The family scored.
     public var family: SuccessFamily
     /// Σ over folds of the held-out log-likelihood.
     public var heldOutLogLikelihood: Double
@@ -55,7 +58,9 @@ public struct FamilyScore: Sendable, Codable, Equatable {
 
 /// The families' held-out scores (best first) and the family chosen by the one-standard-error rule.
 public struct FamilySelection: Sendable {
+    /// Every candidate's score, best first.
     public var scores: [FamilyScore]
+    /// The family chosen by the one-standard-error rule.
     public var chosen: SuccessFamily
 }
 
@@ -475,9 +480,12 @@ public enum SuccessDistributionFitter {
 /// −ln pass@k = a·k^(−b), fitted by least squares on ln(−ln pass@k) = ln a − b·ln k over the
 /// empirical curve (points with 0 < pass@k < 1).
 public struct PowerLawBaseline: Sendable, Equatable, Codable {
+    /// The scale a of −ln pass@k = a·k^(−b).
     public var a: Double
+    /// The exponent b of −ln pass@k = a·k^(−b).
     public var b: Double
 
+    /// The baseline with these coefficients.
     public init(a: Double, b: Double) {
         self.a = a
         self.b = b
