@@ -97,6 +97,7 @@ public enum CountsReader {
     /// Linear in the rows (a file of 10⁵ rows reads in well under a second).
     ///
     /// - Parameters:
+    ///   - table: the counts file, read by `CSVTable` (errors name its file, line and column).
     ///   - groupColumn: the grouping column (default `model`); groups are "all" when the file lacks it.
     ///   - progress: called now and then with the fraction of rows read.
     public static func read(

@@ -12,7 +12,7 @@ public struct PasskGroupReport: Sendable, Codable {
         /// The power-law baseline −ln pass@k = a·k^−b at this k (nil when it cannot be fitted).
         public var powerLaw: Double?
         /// The default family's structural alternative — the same pooled shapes with each
-        /// model's problems independent of the others' (``IndependentPooling``) — whose posterior
+        /// model's problems independent of the others' (`IndependentPooling`) — whose posterior
         /// makes up half of the interval's draws (nil for the other families).
         public var independent: Double?
 
@@ -156,11 +156,14 @@ public enum PasskAnalysis {
 
     /// Analyses `groups`.
     /// - Parameters:
+    ///   - groups: the counts, one group per model (``CountsReader``); a group with no correct
+    ///     sample gets its empirical pass@k (0) and no fit.
     ///   - ks: k for the empirical curve; nil = powers of 2 and 10 up to each group's smallest n.
     ///     Any k > n for a problem throws naming the group and problem.
     ///   - forecastKs: k to forecast from the fitted distribution (1 … ``maximumForecastK``).
     ///   - family: how to choose the family (``FamilyChoice``).
     ///   - bootstrap: replicates (bootstrap) or draws (posterior) for the intervals; 0 = none.
+    ///   - seed: seeds the folds, bootstrap replicates and posterior draws.
     ///   - confidence: the intervals' coverage, in (0, 1).
     ///   - poolLevels: forecast groups with no correct sample from the crossed families'
     ///     empirical-Bayes level prior (``LevelPooling``), reported as prior-driven.

@@ -49,7 +49,7 @@ public struct ShapePrior: Sendable, Codable, Equatable {
 ///
 /// (τ = 0: −F_0 at the shared fit). The τ with the largest value gives the point forecasts; the
 /// spreads' posterior weights (a flat prior on the grid) mix their parameter posteriors for the
-/// intervals (``posteriorForecasts(_:groups:ks:draws:seed:)``).
+/// intervals (`posteriorForecasts`).
 public enum CrossedShapePooling {
     /// The τ fits stop at a relative decrease of 1e-10 (~1e-6 nats on the Pythia file, far below
     /// the differences between spreads' marginal likelihoods) with 20 correction pairs.
