@@ -223,6 +223,27 @@ struct ShapePoolingTests {
     }
 }
 
+extension ShapePoolingTests {
+    @Test("progress: no stage reports more done than its total, and the τ grid ends at its total")
+    func progressCounts() throws {
+        let groups = try CountsReader.read(CSVTable(contentsOf: Fixtures.path("pythia_math_counts.csv")))
+        let seen = Locked<[PasskProgress]>([])
+        _ = try PasskAnalysis.run(
+            groups: Array(groups.prefix(3)),
+            ks: [1, 10],
+            forecastKs: [1000],
+            bootstrap: 20,
+            seed: 0
+        ) { p in seen.withLock { $0.append(p) } }
+        let reports = seen.withLock { $0 }
+        let over = reports.filter { $0.completed > $0.total }
+        #expect(over.isEmpty, "\(over)")
+        let grid = reports.filter { $0.stage.hasPrefix("fitting shapes") }
+        #expect(!grid.isEmpty && grid.map(\.completed).max() == grid.first?.total)
+        #expect(reports.contains { $0.stage.hasPrefix("intervals") })
+    }
+}
+
 /// The backtest of scripts/passk-backtest on the two real data sets, in Swift with its own seeded
 /// draws: 100 samples per problem drawn without replacement from the full counts, pass@10,000
 /// forecast by the default family and compared with the unbiased estimate on the full counts.

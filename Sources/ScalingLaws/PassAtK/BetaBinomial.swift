@@ -7,7 +7,7 @@ import RealModule
 ///     ln P(c | n, a, b) = ln C(n, c) + ln B(c + a, n − c + b) − ln B(a, b)
 ///                       = ln C(n, c) + D(a, c) + D(b, n − c) − D(a + b, n),
 ///
-/// with D(x, k) = ln Γ(x + k) − ln Γ(x) (``Special/logPochhammer(_:_:)``), exact and stable for n in
+/// with D(x, k) = ln Γ(x + k) − ln Γ(x) (`Optimization.Special.logPochhammer`), exact and stable for n in
 /// the millions and for b up to 1e300 (a pure log-gamma difference loses every digit past b ≈ 1e15).
 /// Gradient (digamma ψ):
 ///
@@ -165,7 +165,7 @@ public struct SuccessDistribution: Sendable, Equatable, Codable {
 
     /// Expected pass@k for a problem drawn from the distribution: (1 − π)·(1 − B(a, b + k)/B(a, b)),
     /// averaged over the problem effect for the crossed family (a new problem; the crossed family's
-    /// forecasts for the group's own problems are posterior means, ``SuccessDistributionFitter/forecasts``).
+    /// forecasts for the group's own problems are posterior means, ``SuccessDistributionFitter/forecasts(_:groups:ks:weights:)``).
     public func passAtK(_ k: Double) -> Double {
         (1 - zeroMass)
             * overProblemEffect { lw, b in Double.exp(lw) * BetaBinomial.passAtK(a: a, b: b, k: k) }.reduce(0, +)

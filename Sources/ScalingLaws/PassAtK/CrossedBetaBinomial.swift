@@ -29,7 +29,7 @@ import RealModule
 ///     ℓ = Σ_i ω_i · LSE_g [ ln w_g + Σ_j ln BB(c_ij | n_ij, a, b_j e^{−z_g}) ],
 ///     ln BB(c | n, a, β) = ln C(n, c) + D(a, c) + D(β, n − c) − D(a + β, n),
 ///
-/// D(x, k) = ln Γ(x + k) − ln Γ(x) (``Special/logPochhammer(_:_:)``, stable for β up to e^100; the
+/// D(x, k) = ln Γ(x + k) − ln Γ(x) (`Optimization.Special.logPochhammer`, stable for β up to e^100; the
 /// grid takes β to e^50 and plain log-gamma differences return inf − inf there), ω_i a problem's
 /// weight (0 holds it out, bootstrap multiplicities). With P_ig the posterior of node g given
 /// problem i's counts (the softmax of the bracket) and C_jcg = Σ_i ω_i P_ig over the problems where

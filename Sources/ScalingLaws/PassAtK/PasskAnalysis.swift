@@ -161,7 +161,7 @@ public enum PasskAnalysis {
     ///   - ks: k for the empirical curve; nil = powers of 2 and 10 up to each group's smallest n.
     ///     Any k > n for a problem throws naming the group and problem.
     ///   - forecastKs: k to forecast from the fitted distribution (1 … ``maximumForecastK``).
-    ///   - family: how to choose the family (``FamilyChoice``).
+    ///   - choice: how to choose the family (``FamilyChoice``; argument label `family`).
     ///   - bootstrap: replicates (bootstrap) or draws (posterior) for the intervals; 0 = none.
     ///   - seed: seeds the folds, bootstrap replicates and posterior draws.
     ///   - confidence: the intervals' coverage, in (0, 1).

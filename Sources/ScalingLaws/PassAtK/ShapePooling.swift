@@ -106,7 +106,9 @@ public enum CrossedShapePooling {
             standardErrors: false,
             options: options
         )
-        progress?(1, grid.count)
+        // The shared fit, then one unit per positive spread (τ = 0 is the shared fit itself).
+        let units = 1 + grid.filter { $0 > 0 }.count
+        progress?(1, units)
         let start = expand(shared: shared.x, groups: J)
         let done = Locked(1)
         let candidates = Parallel.map(grid.count) { t -> Candidate in
@@ -116,7 +118,7 @@ public enum CrossedShapePooling {
                     n += tau > 0 ? 1 : 0
                     return n
                 }
-                progress?(n, grid.count)
+                progress?(n, units)
             }
             if tau <= 0 {
                 let objective = CrossedObjective(groups: groups, weights: weights)
