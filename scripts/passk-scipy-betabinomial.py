@@ -8,7 +8,7 @@ per model. Models with no correct sample are skipped (their MLE does not exist).
 "scipy script that point-fits a beta-binomial per model" of issue 11: no intervals, no pooling, no
 choice of family — the least a user would run.
 
-Usage: scripts/passk-scipy-betabinomial.py COUNTS.csv [--forecast 1000,10000]
+Usage: scripts/passk-scipy-betabinomial.py COUNTS.csv [--forecast 1000,10000] [--likelihood betabinom|betaln]
 Needs python3 with numpy and scipy.
 """
 import argparse, collections, csv, math, sys
@@ -21,6 +21,8 @@ from scipy.stats import betabinom
 ap = argparse.ArgumentParser()
 ap.add_argument("counts")
 ap.add_argument("--forecast", default="1000,10000")
+ap.add_argument("--likelihood", choices=["betabinom", "betaln"], default="betabinom",
+                help="betabinom: scipy.stats.betabinom.logpmf (default); betaln: the same likelihood written with\n                scipy.special.betaln, without the constant binomial term (a faster, stricter reference)")
 args = ap.parse_args()
 ks = [int(k) for k in args.forecast.split(",")]
 
@@ -40,6 +42,8 @@ for model, rows in groups.items():
 
     def nll(x):
         a, b = np.exp(x)
+        if args.likelihood == "betaln":
+            return -(betaln(c + a, n - c + b) - betaln(a, b)).sum()
         return -betabinom.logpmf(c, n, a, b).sum()
 
     best = None
