@@ -45,7 +45,7 @@ struct PasskCommand: ParsableCommand {
 
     @Option(
         help: """
-            Distribution family: crossed-pooled-shape-beta-binomial (default), crossed-beta-binomial, \
+            Distribution family: crossed-pooled-shape-beta-binomial, crossed-beta-binomial, \
             shared-shape-beta-binomial, beta-binomial, zero-inflated-beta-binomial, or auto (10-fold \
             held-out likelihood).
             """
@@ -55,12 +55,12 @@ struct PasskCommand: ParsableCommand {
     @Option(
         help: """
             Replicates for the forecast intervals, 0 … 100000 (0 = no intervals): posterior draws for \
-            the default family, bootstrap refits (problems resampled) for the others. Default 200.
+            the default family, bootstrap refits (problems resampled) for the others.
             """
     )
     var bootstrap: Int = 200
 
-    @Option(help: "Coverage of the forecast intervals, strictly between 0 and 1. Default 0.9.")
+    @Option(help: "Coverage of the forecast intervals, strictly between 0 and 1.")
     var confidence: Double = 0.9
 
     @Flag(
@@ -73,7 +73,7 @@ struct PasskCommand: ParsableCommand {
     )
     var poolLevels = false
 
-    @Option(help: "Seed for folds, bootstrap and posterior draws. Default 0.")
+    @Option(help: "Seed for folds, bootstrap and posterior draws.")
     var seed: UInt64 = 0
 
     @OptionGroup var output: OutputOptions
