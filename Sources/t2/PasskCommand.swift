@@ -233,7 +233,7 @@ struct PasskCommand: ParsableCommand {
         }
         if let prior = r.shapePrior {
             out.append(
-                "shape prior: ln a_j ~ N(\(Format.fixed(prior.mean, 2)), τ = \(Format.significant(prior.spread, 2))²), τ by Laplace marginal likelihood over \(prior.grid.map { Format.significant($0, 2) }.joined(separator: ", "))"
+                "shape prior: ln a_j ~ N(μ = \(Format.fixed(prior.mean, 2)), τ²) with τ = \(Format.significant(prior.spread, 2)), chosen by Laplace marginal likelihood over \(prior.grid.map { Format.significant($0, 2) }.joined(separator: ", "))"
             )
         }
         let fks = Set(r.groups.flatMap { $0.forecast.keys }).compactMap(Int.init).sorted()
