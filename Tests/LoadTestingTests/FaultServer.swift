@@ -38,6 +38,8 @@ final class FaultServer: Sendable {
         case empty
         /// Answers "… Answer: 5" (for sampling tests).
         case answer
+        /// 200 with one `data:` line that never ends: 12 MiB without a line break, then the end.
+        case endless
         case mixed
 
         static let faults: [Behaviour] = [
@@ -221,6 +223,12 @@ private final class FaultHandler: ChannelInboundHandler {
         case .empty:
             head(context)
             send(context, roleChunk + "data: [DONE]\n\n")
+            end(context)
+        case .endless:
+            head(context)
+            send(context, chunk(" a") + "\n\n" + "data: {\"choices\":[{\"delta\":{\"content\":\"")
+            let piece = String(repeating: "x", count: 1 << 16)
+            for _ in 0..<192 { send(context, piece) }
             end(context)
         case .mixed:
             break

@@ -61,24 +61,24 @@ struct RealServerTests {
         #expect(levels.count == 2)
         for level in levels {
             let name = level["load"]?.stringValue ?? "?"
-            #expect(level["succeeded"]?.intValue == 4, "\(name): \(level["errorExamples"].map { "\($0)" } ?? "")")
+            #expect(level["succeeded"]?.intValue == 4, "\(name): \(level["error_examples"].map { "\($0)" } ?? "")")
             #expect(level["failed"]?.intValue == 0)
             for metric in ["ttft", "itl", "tpot", "e2e"] {
-                for stat in ["meanMs", "p50Ms", "p90Ms", "p99Ms"] {
+                for stat in ["mean_ms", "p50_ms", "p90_ms", "p99_ms"] {
                     let v = level[metric]?[stat]?.doubleValue
                     #expect(v != nil && v! > 0, "\(name) \(metric).\(stat)")
                 }
             }
             for key in [
-                "requestThroughput", "outputTokenThroughput", "goodput", "usdPerMillionOutputTokens",
-                "clientCPUSeconds",
+                "request_throughput", "output_token_throughput", "goodput", "usd_per_million_output_tokens",
+                "client_cpu_s",
             ] {
                 #expect((level[key]?.doubleValue ?? 0) > 0, "\(name) \(key)")
             }
-            #expect((level["outputTokens"]?.intValue ?? 0) >= 4)
-            #expect(level["tokenCountSource"]?.stringValue?.isEmpty == false)
+            #expect((level["output_tokens"]?.intValue ?? 0) >= 4)
+            #expect(level["token_count_source"]?.stringValue?.isEmpty == false)
             // TTFT < E2E for every level; a stream of ≥2 tokens has TPOT < E2E.
-            #expect(level["ttft"]!["meanMs"]!.doubleValue! < level["e2e"]!["meanMs"]!.doubleValue!)
+            #expect(level["ttft"]!["mean_ms"]!.doubleValue! < level["e2e"]!["mean_ms"]!.doubleValue!)
         }
 
         guard case .array(let predictions)? = json["predictions"] else {
@@ -90,7 +90,7 @@ struct RealServerTests {
             #expect(p["load"] == level["load"])
             #expect(p["fits"] == .bool(true))
             #expect(p["deployment"]?.stringValue?.contains("smollm2-135m q4_1 on m3-max-40c-64gb") == true)
-            for key in ["ttftMs", "itlMs", "outputTokenThroughput", "usdPerMillionOutputTokens"] {
+            for key in ["ttft_ms", "itl_ms", "output_token_throughput", "usd_per_million_output_tokens"] {
                 #expect((p[key]?.doubleValue ?? 0) > 0, "prediction \(key)")
             }
         }
@@ -105,7 +105,7 @@ struct RealServerTests {
         let measured = timings.filter { $0.runs > 1 }
         let serverMsPerToken = measured.reduce(0) { $0 + $1.ms } / Double(measured.reduce(0) { $0 + $1.runs })
         let clientTPOT =
-            levels.map { $0["tpot"]!["meanMs"]!.doubleValue! * Double($0["tpot"]!["count"]!.intValue!) }.reduce(0, +)
+            levels.map { $0["tpot"]!["mean_ms"]!.doubleValue! * Double($0["tpot"]!["count"]!.intValue!) }.reduce(0, +)
             / Double(levels.map { $0["tpot"]!["count"]!.intValue! }.reduce(0, +))
         let relative = abs(clientTPOT - serverMsPerToken) / serverMsPerToken
         print(
@@ -185,11 +185,21 @@ struct RealServerTests {
             "pass@k must rise with k on the real model: \(curve)"
         )
         // Resuming a finished run sends nothing and keeps the file.
-        let (again, _, _) = try t2([
+        let (again, _, againErr) = try t2([
             "sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8",
-            "--label", "smollm2-135m", "--params", "135000000", "--out", out,
+            "--max-tokens", "32", "--temperature", "0.8", "--label", "smollm2-135m", "--params", "135000000",
+            "--out", out,
         ])
-        #expect(again == 0)
+        #expect(again == 0, "\(againErr)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == text)
+        // Resuming with other settings is refused (the log records them), and nothing changes.
+        let (mismatch, _, mismatchErr) = try t2([
+            "sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8",
+            "--max-tokens", "64", "--temperature", "0.8", "--label", "smollm2-135m", "--params", "135000000",
+            "--out", out,
+        ])
+        #expect(mismatch == 1)
+        #expect(mismatchErr.contains("--max-tokens 64 vs 32"), "\(mismatchErr)")
         #expect(try String(contentsOfFile: out, encoding: .utf8) == text)
     }
 }

@@ -1,6 +1,9 @@
 import ArgumentParser
+import Foundation
 import InferenceCost
 import LoadTesting
+import T2TestSupport
+import Tabular
 import Testing
 
 @testable import t2
@@ -9,6 +12,24 @@ import Testing
 struct BenchCommandTests {
     func parse(_ args: [String]) throws -> BenchCommand {
         try BenchCommand.parse(["--url", "http://127.0.0.1:8080", "--model", "m"] + args)
+    }
+
+    @Test("load levels: gamma arrivals with burstiness, ramps, a concurrency cap")
+    func openLoopShapes() throws {
+        let gamma = try parse(["--rate", "gamma:8", "--burstiness", "0.5", "--max-concurrency", "4"]).loadPatterns()
+        #expect(gamma == [.rate(RateLoad(rate: 8, arrivals: .gamma(burstiness: 0.5), maxConcurrency: 4))])
+        let ramp = try parse(["--rate", "poisson:1..20", "--duration", "60"]).loadPatterns()
+        #expect(ramp == [.rate(RateLoad(rate: 1, arrivals: .poisson, endRate: 20, rampSeconds: 60))])
+        #expect(ramp[0].description == "rate=1.0→20.0/s over 60.0s poisson")
+        #expect(try parse(["--shard", "1/3"]).shardValue() == Shard(index: 1, count: 3))
+        // --shards n takes the index from JOB_COMPLETION_INDEX, as a Kubernetes Indexed Job sets it.
+        #expect(
+            try Shard.fromEnvironment(count: 4, environment: ["JOB_COMPLETION_INDEX": "2"]) == Shard(index: 2, count: 4)
+        )
+        #expect(throws: LoadTestingError.self) { try Shard.fromEnvironment(count: 4, environment: [:]) }
+        #expect(throws: LoadTestingError.self) {
+            try Shard.fromEnvironment(count: 4, environment: ["JOB_COMPLETION_INDEX": "4"])
+        }
     }
 
     @Test("load levels: concurrency list, constant and Poisson rates; default concurrency 1")
@@ -32,6 +53,13 @@ struct BenchCommandTests {
             ["--concurrency", "0"], ["--concurrency", "a,b"], ["--rate", "poisson:-1"], ["--endpoint", "embeddings"],
             ["--slo", "ttft=soon"], ["--requests", "0"], ["--usd-per-hour", "-2"], ["--output-tokens", "0"],
             ["--gpus", "0"],
+            // Issue 15: values that used to crash or allocate gigabytes are refused up front.
+            ["--timeout", "inf"], ["--timeout", "1e10"], ["--duration", "inf"], ["--duration", "1e11"],
+            ["--temperature", "nan"], ["--usd-per-hour", "inf"], ["--input-tokens", "1000000000"],
+            ["--input-tokens", "uniform:5,1"], ["--output-tokens", "normal:nan,3"], ["--threads", "100000"],
+            ["--rate", "1..5"], ["--rate", "gamma:5", "--burstiness", "0"], ["--max-goodput"],
+            ["--sweep", "--concurrency", "1,2"], ["--measurements-out", "m.csv"], ["--turns", "0"],
+            ["--samples-per-query", "2", "--sample-mode", "x"], ["--shard", "3/3"], ["--url", "http://a:1,https://b"],
         ]
     )
     func rejects(args: [String]) {
@@ -138,5 +166,77 @@ struct BenchCommandTests {
         #expect(text.contains("concurrency=4"))
         #expect(text.contains("http_429 1 (HTTP 429: slow down)"))
         #expect(text.contains("tokens: server usage"))
+    }
+
+    @Test("a run in which every request failed exits 1 and names the error kinds")
+    func allFailedExitsOne() throws {
+        let dir = try ScratchDirectory("t2-bench")
+        // Port 9 (discard) on the loopback: nothing listens, every connection is refused.
+        let result = try T2Binary.run([
+            "bench", "--url", "http://127.0.0.1:9", "--model", "m", "--requests", "3", "--timeout", "2",
+            "--out", dir.file("r.json"),
+        ])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("every request failed (3 requests): connect 3"), "\(result.stderr)")
+        // The results file is still written, complete.
+        let json = try JSONValue.parse(Array(try #require(dir.read("r.json")).utf8))
+        #expect(json["complete"] == .bool(true))
+        #expect(json["schema"]?.stringValue == "t2.bench/1")
+    }
+
+    @Test("an --out that cannot be written fails before any request is sent")
+    func unwritableOut() throws {
+        let dir = try ScratchDirectory("t2-bench")
+        let start = Date()
+        let result = try T2Binary.run([
+            "bench", "--url", "http://127.0.0.1:9", "--model", "m", "--requests", "1000", "--out",
+            dir.file("missing/r.json"),
+        ])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("does not exist"), "\(result.stderr)")
+        #expect(Date().timeIntervalSince(start) < 20)
+        // A directory as --out is refused the same way.
+        let asDirectory = try T2Binary.run(["bench", "--url", "http://127.0.0.1:9", "--model", "m", "--out", dir.path])
+        #expect(asDirectory.status == 1 && asDirectory.stderr.contains("is a directory"), "\(asDirectory.stderr)")
+    }
+
+    @Test("bad values exit 64 with a message that says what to type")
+    func usageErrors() throws {
+        for (args, words) in [
+            (["--timeout", "inf"], "--timeout"), (["--duration", "1e11"], "--duration"),
+            (["--temperature", "nan"], "temperature"), (["--input-tokens", "1000000000"], "--input-tokens"),
+        ] {
+            let result = try T2Binary.run(["bench", "--url", "http://127.0.0.1:9", "--model", "m"] + args)
+            #expect(result.status == 64, "\(args): \(result.stderr)")
+            #expect(result.stderr.contains(words), "\(args): \(result.stderr)")
+        }
+    }
+
+    @Test("the CSV keeps a model name with a comma and quotes in one field")
+    func csvQuoting() throws {
+        var r = RequestRecord(index: 0, scheduledNanos: 0, startNanos: 0, endNanos: 300_000_000)
+        r.tokenEventNanos = [100_000_000, 200_000_000]
+        r.completionTokens = 2
+        let level = LevelSummary(
+            LevelResult(pattern: .concurrency(1), records: [r], clientCPUSeconds: 0, interrupted: false),
+            slo: nil,
+            usdPerHour: nil
+        )
+        let report = BenchReport(
+            url: "http://127.0.0.1:1",
+            model: "llama, \"8b\"",
+            endpoint: "chat",
+            inputTokens: 8,
+            outputTokens: 2,
+            seed: 0,
+            warmupRequests: 0,
+            levels: [level],
+            complete: true,
+            interrupted: false
+        )
+        let table = try CSVTable(string: report.csv(), source: "bench.csv")
+        #expect(table.header == BenchReport.csvHeader)
+        #expect(table.text(row: 0, column: 0) == "llama, \"8b\"")
+        #expect(table.text(row: 0, column: 1) == "concurrency=1")
     }
 }
