@@ -288,6 +288,9 @@ public enum CapacitySearch {
             }
             if rate == 0 { break }
         }
+        if passing == nil, let lowest = failing, !stop.hasPrefix("no rate") {
+            stop = "no rate down to \(String(format: "%.3g", lowest)) req/s met the objectives (\(stop))"
+        }
         var result = CapacityResult(
             mode: "max-goodput",
             stopReason: stop,

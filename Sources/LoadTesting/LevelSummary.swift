@@ -456,8 +456,8 @@ public struct LevelSummary: Codable, Sendable {
         } else {
             tokenCountSource = "server usage, stream events for \(t.requestsWithoutUsage) requests without usage"
         }
+        self.usdPerHour = usdPerHour
         if let usdPerHour, usdPerHour > 0, outputTokenThroughput > 0 {
-            self.usdPerHour = usdPerHour
             usdPerMillionOutputTokens = usdPerHour / (outputTokenThroughput * 3600) * 1e6
             if totalTokenThroughput > 0 { usdPerMillionTotalTokens = usdPerHour / (totalTokenThroughput * 3600) * 1e6 }
         }
@@ -561,6 +561,8 @@ public struct QueryTotals: Codable, Sendable {
     /// the prompt tokens the server reports it took from its prefix cache. Nil when unknown (k
     /// requests to a server that does not report cached tokens).
     public var prefillTokensSaved: Int?
+    /// n = k queries whose stream carried fewer than k choices (the server ignored `n`).
+    public var shortQueries = 0
 
     public init(k: Int, mode: SampleMode) {
         self.k = k
@@ -577,6 +579,7 @@ public struct QueryTotals: Codable, Sendable {
         case inputTokens = "input_tokens"
         case outputTokens = "output_tokens"
         case prefillTokensSaved = "prefill_tokens_saved"
+        case shortQueries = "short_queries"
     }
 
     /// Adds one query from its requests' records.
@@ -584,6 +587,10 @@ public struct QueryTotals: Codable, Sendable {
         queries += 1
         guard !records.isEmpty, records.allSatisfy(\.succeeded) else { return }
         if mode == SampleMode.separate.rawValue, records.count < k { return }
+        if mode == SampleMode.n.rawValue, records[0].choicesSeen < k {
+            shortQueries += 1
+            return
+        }
         complete += 1
         let start = records.map(\.startNanos).min()!
         let end = records.map(\.endNanos).max()!
@@ -609,6 +616,7 @@ public struct QueryTotals: Codable, Sendable {
         inputTokens += o.inputTokens
         outputTokens += o.outputTokens
         if let s = o.prefillTokensSaved { prefillTokensSaved = (prefillTokensSaved ?? 0) + s }
+        shortQueries += o.shortQueries
     }
 }
 
@@ -663,6 +671,8 @@ public struct QuerySummary: Codable, Sendable {
     public var meanInputTokens: Double?
     public var meanOutputTokens: Double?
     public var prefillTokensSaved: Int?
+    /// n = k queries answered with fewer than k choices: the server ignores `n`.
+    public var shortQueries: Int
 
     init(_ q: QueryTotals, windowSeconds: Double) {
         k = q.k
@@ -675,9 +685,11 @@ public struct QuerySummary: Codable, Sendable {
         meanInputTokens = q.complete > 0 ? Double(q.inputTokens) / Double(q.complete) : nil
         meanOutputTokens = q.complete > 0 ? Double(q.outputTokens) / Double(q.complete) : nil
         prefillTokensSaved = q.prefillTokensSaved
+        shortQueries = q.shortQueries
     }
 
     enum CodingKeys: String, CodingKey {
+        case shortQueries = "short_queries"
         case k
         case mode
         case queries

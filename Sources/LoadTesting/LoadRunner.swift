@@ -323,8 +323,9 @@ public struct LoadRunner: Sendable {
         accumulator: LevelAccumulator,
         records: Locked<[RequestRecord]>?
     ) async {
-        let streams = shard.map { Shard.split(concurrency, $0) } ?? concurrency
-        guard streams > 0 else { return }
+        // Every shard runs at least one stream (a concurrency below the number of shards runs
+        // one stream per shard: `t2 bench` refuses that combination).
+        let streams = shard.map { max(1, Shard.split(concurrency, $0)) } ?? concurrency
         let next = Locked(0)
         let deadline = stop.durationSeconds.map { MonotonicClock.now() &+ UInt64($0 * 1e9) }
         let limit = stop.requests.map(share)

@@ -111,6 +111,8 @@ public struct RequestRecord: Sendable {
     public var turn: Int?
     /// Choices asked for (`n`); 1 for an ordinary request.
     public var choices: Int = 1
+    /// Distinct choices that carried a token (a server that ignores `n` sends one).
+    public var choicesSeen: Int = 0
 
     public init(index: Int, scheduledNanos: UInt64, startNanos: UInt64, endNanos: UInt64) {
         self.index = index

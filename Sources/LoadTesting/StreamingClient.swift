@@ -427,7 +427,8 @@ final class SSEStreamHandler: ChannelDuplexHandler {
             // interleave choices, usually one per event). Text is collected for choice 0.
             var token = false
             for choice in choices {
-                let first = (choice["index"]?.intValue ?? 0) == 0
+                let index = choice["index"]?.intValue ?? 0
+                let first = index == 0
                 if let delta = choice["delta"] {
                     if let s = delta["content"]?.stringValue, !s.isEmpty {
                         token = true
@@ -440,6 +441,9 @@ final class SSEStreamHandler: ChannelDuplexHandler {
                 } else if let s = choice["text"]?.stringValue, !s.isEmpty {
                     token = true
                     if stream.pending.collectText && first { stream.text += s }
+                }
+                if token, index >= 0, index < 4096 {
+                    stream.record.choicesSeen = max(stream.record.choicesSeen, index + 1)
                 }
                 if let reason = choice["finish_reason"]?.stringValue { stream.record.finishReason = reason }
             }

@@ -593,7 +593,13 @@ struct BenchCommand: AsyncParsableCommand {
         }
         _ = try schedule(objectives: objectives)
         _ = try workloadShape()
-        _ = try shardValue()
+        if let shard = try shardValue() {
+            for case .concurrency(let c) in try loadPatterns() where c < shard.count {
+                throw ValidationError(
+                    "--concurrency \(c) over \(shard.count) shards leaves some shards without a stream; give at least one stream per shard (the concurrency is the whole run's)"
+                )
+            }
+        }
     }
 
     // MARK: running
@@ -828,6 +834,11 @@ struct BenchCommand: AsyncParsableCommand {
                 text +=
                     "; prefill saved \(q.prefillTokensSaved.map(String.init) ?? "unknown (the server reports no cached tokens)")"
                 lines.append(text)
+                if q.shortQueries > 0 {
+                    lines.append(
+                        "  \(q.shortQueries) queries came back with fewer than \(q.k) choices: the server ignores n; use --sample-mode separate"
+                    )
+                }
             }
             if let turns = l.turns {
                 lines.append(
