@@ -15,8 +15,14 @@ public struct AdaptiveSettings: Sendable, Equatable {
     public var minimum: Int
     /// The most samples one problem can get.
     public var maxPerProblem: Int
-    /// Samples handed out per round (nil: a quarter of the problems, at least 16).
+    /// Samples handed out per round (nil: a quarter of the problems, at least 16 and at least a
+    /// tenth of the samples spent so far, so the number of rounds grows with the log of the budget).
     public var roundSize: Int?
+
+    /// The size of the next round.
+    public func roundSize(problems: Int, spent: Int) -> Int {
+        roundSize ?? max(16, problems / 4, spent / 10)
+    }
 
     public init(
         budget: Int,
@@ -259,7 +265,7 @@ final class AdaptiveScheduler: SampleScheduler, @unchecked Sendable {
                 s.stopped = "precision reached"
                 return
             }
-            let size = settings.roundSize ?? max(16, s.n.count / 4)
+            let size = settings.roundSize(problems: s.n.count, spent: total)
             extra = s.allocator.allocate(n: s.n, c: s.c, size: min(size, settings.budget - total), cap: caps)
         }
         // Never beyond the budget.
@@ -342,5 +348,110 @@ final class AdaptiveScheduler: SampleScheduler, @unchecked Sendable {
             s.allocator.fitPrior(n: s.n, c: s.c)
             return s.allocator.status(n: s.n, c: s.c, rounds: s.rounds, stopReason: s.stopped ?? "interrupted")
         }
+    }
+}
+
+/// Adaptive against uniform allocation on recorded counts, each problem's recorded samples
+/// drawn without replacement as a simulated server (`t2 sample simulate`).
+public enum AdaptiveSimulation {
+    /// One point of a run: samples spent and the interval of pass@k at the target k then.
+    public struct Point: Sendable, Equatable {
+        public var samples: Int
+        public var estimate: Double
+        public var low: Double
+        public var high: Double
+        public var width: Double { high - low }
+    }
+
+    /// A simulated server: problem i answers from its recorded n and c, without replacement.
+    struct Server {
+        var left: [(n: Int, c: Int)]
+        var rng: SeededGenerator
+
+        mutating func draw(_ i: Int) -> Bool {
+            let (n, c) = left[i]
+            guard n > 0 else { return false }
+            let correct = Double(rng.next() % UInt64(n)) < Double(c)
+            left[i] = (n - 1, c - (correct ? 1 : 0))
+            return correct
+        }
+    }
+
+    /// The full data's pass@k (the unbiased estimator, mean over problems): the truth the
+    /// simulated runs estimate.
+    public static func truth(counts: [(n: Int, c: Int)], k: Int) -> Double {
+        var total = 0.0
+        for (n, c) in counts {
+            if n - c < k {
+                total += 1
+                continue
+            }
+            var product = 1.0
+            for i in (n - c + 1)..<(n + 1) { product *= 1 - Double(k) / Double(i) }
+            total += 1 - product
+        }
+        return total / Double(max(1, counts.count))
+    }
+
+    /// Uniform allocation: the interval after K samples per problem, for each K in `steps`.
+    public static func uniform(
+        counts: [(n: Int, c: Int)],
+        steps: [Int],
+        targetK: Int,
+        confidence: Double = 0.9,
+        seed: UInt64
+    ) -> [Point] {
+        var server = Server(left: counts, rng: SeededGenerator(seed: seed))
+        var n = Array(repeating: 0, count: counts.count)
+        var c = Array(repeating: 0, count: counts.count)
+        var allocator = AdaptiveAllocator(
+            settings: AdaptiveSettings(budget: Int.max / 2, targetK: targetK, precision: 0, confidence: confidence)
+        )
+        var points: [Point] = []
+        for k in steps.sorted() {
+            for i in counts.indices {
+                while n[i] < min(k, counts[i].n) {
+                    n[i] += 1
+                    c[i] += server.draw(i) ? 1 : 0
+                }
+            }
+            allocator.fitPrior(n: n, c: c)
+            let s = allocator.status(n: n, c: c, rounds: 0, stopReason: "")
+            points.append(Point(samples: n.reduce(0, +), estimate: s.estimate, low: s.low, high: s.high))
+        }
+        return points
+    }
+
+    /// Adaptive allocation until `settings.precision` or `settings.budget`: one point per round.
+    public static func adaptive(counts: [(n: Int, c: Int)], settings: AdaptiveSettings, seed: UInt64) -> [Point] {
+        var server = Server(left: counts, rng: SeededGenerator(seed: seed))
+        var n = Array(repeating: 0, count: counts.count)
+        var c = Array(repeating: 0, count: counts.count)
+        var allocator = AdaptiveAllocator(settings: settings)
+        let caps = counts.map { min($0.n, settings.maxPerProblem) }
+        for i in counts.indices {
+            while n[i] < min(settings.minimum, caps[i]) {
+                n[i] += 1
+                c[i] += server.draw(i) ? 1 : 0
+            }
+        }
+        var points: [Point] = []
+        while true {
+            allocator.fitPrior(n: n, c: c)
+            let s = allocator.status(n: n, c: c, rounds: points.count, stopReason: "")
+            points.append(Point(samples: n.reduce(0, +), estimate: s.estimate, low: s.low, high: s.high))
+            let spent = n.reduce(0, +)
+            if s.width <= settings.precision || spent >= settings.budget { break }
+            let size = min(settings.roundSize(problems: counts.count, spent: spent), settings.budget - spent)
+            let extra = allocator.allocate(n: n, c: c, size: size, cap: caps)
+            guard extra.contains(where: { $0 > 0 }) else { break }
+            for i in extra.indices {
+                for _ in 0..<extra[i] {
+                    n[i] += 1
+                    c[i] += server.draw(i) ? 1 : 0
+                }
+            }
+        }
+        return points
     }
 }
