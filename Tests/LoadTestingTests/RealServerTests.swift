@@ -204,6 +204,87 @@ struct RealServerTests {
     }
 }
 
+extension RealServerTests {
+    /// The counts that a merged report must share with a one-process run of the same level.
+    static func counts(_ level: JSONValue) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for key in ["requests", "succeeded", "failed", "input_tokens", "output_tokens"] {
+            out[key] = level[key]?.intValue ?? -1
+        }
+        return out
+    }
+
+    @Test("3 processes with --shards 3 and JOB_COMPLETION_INDEX, merged, equal a one-process run's counts")
+    func shardedBench() throws {
+        let url = try RealServer.requireURL()
+        let dir = try ScratchDirectory("t2-real-shards")
+        let common = [
+            "bench", "--url", url, "--model", RealServer.model, "--concurrency", "3", "--requests", "6",
+            "--input-tokens", "24", "--output-tokens", "4", "--ignore-eos", "--seed", "3", "--format", "json",
+        ]
+        // The shards run at the same time, as the pods of an Indexed Job would.
+        let processes = try (0..<3).map { i in
+            try T2Binary.start(
+                common + ["--shards", "3", "--out", dir.file("shard-\(i).json")],
+                environment: ["JOB_COMPLETION_INDEX": "\(i)"]
+            )
+        }
+        for p in processes { p.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let merged = try T2Binary.run(
+            ["bench", "merge"] + (0..<3).map { dir.file("shard-\($0).json") } + [
+                "--format", "json", "--out", dir.file("merged.json"),
+            ]
+        )
+        #expect(merged.status == 0, "\(merged.stderr)")
+        let single = try T2Binary.run(common + ["--out", dir.file("single.json")])
+        #expect(single.status == 0, "\(single.stderr)")
+        let m = try JSONValue.parse(Array(merged.stdout.utf8))
+        let s = try JSONValue.parse(Array(single.stdout.utf8))
+        let mergedLevel = try #require(m["levels"]?[0])
+        let singleLevel = try #require(s["levels"]?[0])
+        print("shards merged: \(Self.counts(mergedLevel)) vs one process: \(Self.counts(singleLevel))")
+        #expect(Self.counts(mergedLevel) == Self.counts(singleLevel))
+        #expect(mergedLevel["succeeded"]?.intValue == 6)
+        #expect(m["shards_merged"] == .array([.number(0), .number(1), .number(2)]))
+        #expect(mergedLevel["ttft"]?["count"]?.intValue == 6)
+    }
+
+    @Test("--max-goodput: a bounded bisection with its trials; multi-turn history on the real server")
+    func capacityAndConversations() throws {
+        let url = try RealServer.requireURL()
+        let dir = try ScratchDirectory("t2-real-capacity")
+        let search = try T2Binary.run([
+            "bench", "--url", url, "--model", RealServer.model, "--max-goodput", "--slo", "e2e=20s",
+            "--rate", "poisson:0.5", "--requests", "3", "--max-trials", "3", "--input-tokens", "16",
+            "--output-tokens", "4", "--usd-per-hour", "0.1", "--format", "json", "--out", dir.file("c.json"),
+        ])
+        #expect(search.status == 0, "\(search.stderr)")
+        let report = try JSONValue.parse(Array(search.stdout.utf8))
+        let capacity = try #require(report["capacity"])
+        #expect(capacity["mode"]?.stringValue == "max-goodput")
+        guard case .array(let levels)? = report["levels"] else {
+            Issue.record("no levels")
+            return
+        }
+        #expect(capacity["trials"]?.intValue == levels.count && levels.count <= 3)
+        print("max goodput: \(capacity)")
+        if let level = capacity["capacity_level"]?.intValue {
+            #expect((capacity["usd_per_million_output_tokens"]?.doubleValue ?? 0) > 0)
+            #expect((levels[level]["slo_attainment"]?.doubleValue ?? 0) >= 0.9)
+        }
+
+        let talk = try T2Binary.run([
+            "bench", "--url", url, "--model", RealServer.model, "--turns", "2", "--requests", "2",
+            "--input-tokens", "16", "--output-tokens", "6", "--format", "json",
+        ])
+        #expect(talk.status == 0, "\(talk.stderr)")
+        let level = try #require(JSONValue.parse(Array(talk.stdout.utf8))["levels"]?[0])
+        #expect(level["succeeded"]?.intValue == 4)
+        #expect(level["turns"]?[1]?["requests"]?.intValue == 2)
+    }
+}
+
 /// Tolerances for the real-server cross-check (see docs/bench.md).
 enum RealServerTolerance {
     /// Client TPOT vs llama.cpp's logged decode ms/token: the client also sees the HTTP server's
