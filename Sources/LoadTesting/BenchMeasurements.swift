@@ -11,7 +11,8 @@ import Tabular
 /// `decode_tokens_per_s` (1000 / mean TPOT) and `prefill_tokens_per_s` (prompt tokens per second
 /// of the server's own prompt time when it reports `timings`, else mean input tokens / mean
 /// TTFT, which also holds the first decode step and the network). Token columns are the level's
-/// mean input and output tokens per request.
+/// mean input and output tokens per request (input: the synthetic length asked for when the
+/// server reports no usage, as llama-cpp-python's server does; the source column says so).
 public enum BenchMeasurements {
     /// What the rows say was measured.
     public struct Labels: Sendable, Equatable {
@@ -43,7 +44,13 @@ public enum BenchMeasurements {
         let run = String(report.runID.prefix(8))
         for (index, level) in report.levels.enumerated() where level.succeeded > 0 {
             let concurrency = level.concurrency ?? max(1, Int(level.achievedConcurrency.rounded()))
-            let input = Int((Double(level.inputTokens) / Double(level.succeeded)).rounded())
+            // Without server usage the prompt length is the synthetic one asked for (the source says so).
+            var source = labels.source
+            var input = Int((Double(level.inputTokens) / Double(level.succeeded)).rounded())
+            if input == 0, let asked = report.inputTokens {
+                input = asked
+                source += " (input tokens as requested: the server sent no usage)"
+            }
             let output = Int((Double(level.outputTokens) / Double(level.succeeded)).rounded())
             var rows: [(String, Double)] = []
             if let ttft = level.ttft?.meanMs, ttft > 0, input > 0 { rows.append(("ttft_ms", ttft)) }
@@ -68,7 +75,7 @@ public enum BenchMeasurements {
                 let out = metric == "prefill_tokens_per_s" ? 0 : max(1, output)
                 let inTokens = metric == "decode_tokens_per_s" ? 0 : input
                 csv.append([
-                    "bench-\(run)-\(index)-c\(concurrency)-\(metric)", labels.source, labels.hardware,
+                    "bench-\(run)-\(index)-c\(concurrency)-\(metric)", source, labels.hardware,
                     String(labels.gpus),
                     labels.engine, labels.model, labels.quant, String(concurrency), String(inTokens), String(out),
                     metric,

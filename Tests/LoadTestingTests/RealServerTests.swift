@@ -2,6 +2,7 @@ import Foundation
 import LoadTesting
 import Optimization
 import T2TestSupport
+import Tabular
 import Testing
 
 /// Integration tests against the real llama.cpp server (llama-cpp-python + SmolLM2-135M) that
@@ -49,6 +50,8 @@ struct RealServerTests {
             // t2 cost's prediction beside the measurement (the plumbing: this test server is a CPU,
             // not a catalog device, so the figures are not expected to match the measurement).
             "--hardware", "m3-max-40c-64gb", "--cost-model", "smollm2-135m", "--quant", "q4_1",
+            // Each level as rows of t2 calibrate's measurements CSV (issue 16).
+            "--measurements-out", dir.appendingPathComponent("m.csv").path,
         ])
         #expect(status == 0, "t2 bench failed: \(stderr)")
         let json = try JSONValue.parse(Array(stdout.utf8))
@@ -81,6 +84,15 @@ struct RealServerTests {
             #expect(level["ttft"]!["mean_ms"]!.doubleValue! < level["e2e"]!["mean_ms"]!.doubleValue!)
         }
 
+        let measurements = try CSVTable(contentsOf: dir.appendingPathComponent("m.csv").path)
+        let metric = try measurements.requireColumn("metric")
+        let concurrency = try measurements.requireColumn("concurrency")
+        let rows = (0..<measurements.count).map {
+            "\(measurements.text(row: $0, column: metric))@\(measurements.text(row: $0, column: concurrency))"
+        }
+        for expected in ["itl_ms@1", "decode_tokens_per_s@1", "output_tokens_per_s@1", "itl_ms@2", "ttft_ms@2"] {
+            #expect(rows.contains(expected), "\(rows)")
+        }
         guard case .array(let predictions)? = json["predictions"] else {
             Issue.record("no predictions")
             return

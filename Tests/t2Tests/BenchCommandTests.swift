@@ -21,7 +21,8 @@ struct BenchCommandTests {
         let ramp = try parse(["--rate", "poisson:1..20", "--duration", "60"]).loadPatterns()
         #expect(ramp == [.rate(RateLoad(rate: 1, arrivals: .poisson, endRate: 20, rampSeconds: 60))])
         #expect(ramp[0].description == "rate=1.0→20.0/s over 60.0s poisson")
-        #expect(try parse(["--shard", "1/3"]).shardValue() == Shard(index: 1, count: 3))
+        #expect(try parse(["--shard", "1/3", "--concurrency", "3"]).shardValue() == Shard(index: 1, count: 3))
+        #expect(throws: (any Error).self) { try parse(["--shard", "1/3"]) }
         // --shards n takes the index from JOB_COMPLETION_INDEX, as a Kubernetes Indexed Job sets it.
         #expect(
             try Shard.fromEnvironment(count: 4, environment: ["JOB_COMPLETION_INDEX": "2"]) == Shard(index: 2, count: 4)
@@ -238,5 +239,93 @@ struct BenchCommandTests {
         #expect(table.header == BenchReport.csvHeader)
         #expect(table.text(row: 0, column: 0) == "llama, \"8b\"")
         #expect(table.text(row: 0, column: 1) == "concurrency=1")
+    }
+
+    /// A two-level report (concurrency 1 and 2) with known figures.
+    static func twoLevelReport() -> BenchReport {
+        func level(_ c: Int, tokens: Int) -> LevelSummary {
+            var records: [RequestRecord] = []
+            for i in 0..<4 {
+                let start = UInt64(i) * 1_000_000_000
+                var r = RequestRecord(index: i, scheduledNanos: start, startNanos: start, endNanos: start + 900_000_000)
+                r.tokenEventNanos = (0..<tokens).map { start + 100_000_000 + UInt64($0) * 20_000_000 * UInt64(c) }
+                r.completionTokens = tokens
+                r.promptTokens = 50
+                records.append(r)
+            }
+            return LevelSummary(
+                LevelResult(pattern: .concurrency(c), records: records, clientCPUSeconds: 0, interrupted: false),
+                slo: nil,
+                usdPerHour: nil
+            )
+        }
+        return BenchReport(
+            url: "http://127.0.0.1:1",
+            model: "m",
+            endpoint: "chat",
+            inputTokens: 50,
+            outputTokens: 16,
+            seed: 0,
+            warmupRequests: 0,
+            levels: [level(1, tokens: 16), level(2, tokens: 16)],
+            complete: true,
+            interrupted: false
+        )
+    }
+
+    @Test("--measurements-out rows are t2 calibrate's schema, labelled, with decode and prefill at concurrency 1")
+    func measurementsOut() throws {
+        let labels = BenchMeasurements.Labels(
+            hardware: "rtx-4090",
+            gpus: 1,
+            engine: "llama.cpp",
+            model: "llama-3.1-8b, \"base\"",
+            quant: "q4_k_m",
+            source: "t2 bench http://127.0.0.1:1"
+        )
+        let dir = try ScratchDirectory("t2-measurements")
+        let path = try dir.write("m.csv", BenchMeasurements.csv(Self.twoLevelReport(), labels: labels))
+        let rows = try Measurement.read(contentsOf: path)
+        let byMetric = Dictionary(grouping: rows, by: { "\($0.metric.rawValue)@\($0.concurrency)" })
+        #expect(
+            Set(byMetric.keys) == [
+                "ttft_ms@1", "itl_ms@1", "output_tokens_per_s@1", "decode_tokens_per_s@1", "prefill_tokens_per_s@1",
+                "ttft_ms@2", "itl_ms@2", "output_tokens_per_s@2",
+            ]
+        )
+        let itl1 = try #require(byMetric["itl_ms@1"]?.first)
+        #expect(abs(itl1.value - 20) < 0.01)  // TPOT: 20 ms per token at concurrency 1
+        #expect(abs(try #require(byMetric["decode_tokens_per_s@1"]?.first).value - 50) < 0.05)
+        #expect(abs(try #require(byMetric["itl_ms@2"]?.first).value - 40) < 0.01)
+        #expect(abs(try #require(byMetric["ttft_ms@1"]?.first).value - 100) < 0.01)
+        #expect(itl1.model == "llama-3.1-8b, \"base\"" && itl1.hardware == "rtx-4090" && itl1.inputTokens == 50)
+        #expect(itl1.outputTokens == 16)
+    }
+
+    @Test("--calibration: the prediction beside the measurement uses the calibrated cost model")
+    func calibratedPrediction() throws {
+        let dir = try ScratchDirectory("t2-bench-calibration")
+        let calibration = dir.file("cal.json")
+        let calibrate = try T2Binary.run(["calibrate", Fixtures.measurements, "--out", calibration])
+        #expect(calibrate.status == 0, "\(calibrate.stderr)")
+        let plain = try #require(
+            try parse(["--hardware", "rtx-4090", "--cost-model", "llama-3.1-8b"]).costPredictor()
+        )
+        let calibrated = try #require(
+            try parse(["--hardware", "rtx-4090", "--cost-model", "llama-3.1-8b", "--calibration", calibration])
+                .costPredictor()
+        )
+        let level = Self.twoLevelReport().levels[0]
+        let a = plain.predict(level)
+        let b = calibrated.predict(level)
+        #expect(b.deployment.contains("calibrated") && !a.deployment.contains("calibrated"))
+        #expect(b.itlMs != nil && b.ttftMs != nil)
+        #expect(throws: (any Error).self) {
+            try parse([
+                "--hardware", "rtx-4090", "--cost-model", "llama-3.1-8b", "--calibration", dir.file("none.json"),
+            ])
+            .costPredictor()
+        }
+        #expect(throws: (any Error).self) { try parse(["--calibration", calibration]) }
     }
 }
