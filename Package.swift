@@ -35,6 +35,8 @@ let package = Package(
         .library(name: "InferenceCost", targets: ["InferenceCost"]),
         .library(name: "Planning", targets: ["Planning"]),
         .library(name: "LoadTesting", targets: ["LoadTesting"]),
+        // For the libFuzzer targets in Fuzz/ (scripts/fuzz); not an API for users.
+        .library(name: "FuzzEntryPoints", targets: ["FuzzEntryPoints"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -101,6 +103,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // One entry per parser that reads user input, driven by the libFuzzer targets in Fuzz/ and
+        // replayed over their corpora and crash regressions by FuzzRegressionTests.
+        .target(
+            name: "FuzzEntryPoints",
+            dependencies: ["Tabular", "ScalingLaws", "InferenceCost", "LoadTesting"],
+            swiftSettings: swiftSettings
+        ),
+
         // Shared by the test targets: fixtures, scratch directories, running the built t2, the
         // real llama.cpp server's address.
         .target(name: "T2TestSupport", path: "Tests/T2TestSupport", swiftSettings: swiftSettings),
@@ -137,6 +147,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FuzzRegressionTests",
+            dependencies: ["FuzzEntryPoints", "T2TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

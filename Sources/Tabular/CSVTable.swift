@@ -48,28 +48,14 @@ public struct CSVTable: Sendable {
     /// The 1-based file line on which each row starts (header = 1).
     public let lineNumbers: [Int]
 
-    /// Reads `path`. Throws a ``TabularError`` if the file is missing, unreadable, empty, or a row
-    /// has a different number of fields than the header.
+    /// Reads `path` (a file, a pipe, `/dev/null`, or `-` for standard input; a UTF-8 byte-order
+    /// mark is dropped). Throws a ``TabularError`` if the file is missing, unreadable, empty, or a
+    /// row has a different number of fields than the header.
     public init(contentsOf path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw TabularError(
-                file: path,
-                problem: "no such file",
-                hint: "Check the path (relative paths are resolved from \(FileManager.default.currentDirectoryPath))"
-            )
-        }
-        guard !isDirectory.boolValue else {
-            throw TabularError(file: path, problem: "is a directory, not a CSV file")
-        }
-        let data: Data
+        let text: String
         do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw TabularError(file: path, problem: "cannot be read (\(error.localizedDescription))")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+            text = try InputFile.text(path)
+        } catch let error as TabularError where error.problem == "is not UTF-8 text" {
             throw TabularError(file: path, problem: "is not UTF-8 text", hint: "Save it as UTF-8 CSV")
         }
         try self.init(string: text, source: path)

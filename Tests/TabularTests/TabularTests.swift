@@ -170,3 +170,26 @@ struct InputFileTests {
         }
     }
 }
+
+@Suite("CSVTable reads what users hand it")
+struct CSVTableInputTests {
+    @Test("/dev/null is an empty file, not a permission problem")
+    func devNull() throws {
+        do {
+            _ = try CSVTable(contentsOf: "/dev/null")
+            Issue.record("an empty file has no header")
+        } catch {
+            #expect(error.localizedDescription.contains("/dev/null:1: is empty; expected a header row"))
+        }
+    }
+
+    @Test("a BOM before the header does not become part of the first column's name")
+    func bom() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("bom.csv")
+        try Data([0xEF, 0xBB, 0xBF] + Array("params,loss\n1e8,3.1\n".utf8)).write(to: URL(fileURLWithPath: path))
+        let table = try CSVTable(contentsOf: path)
+        #expect(table.header == ["params", "loss"])
+        #expect(try table.double(row: 0, column: 0) == 1e8)
+    }
+}
