@@ -328,4 +328,30 @@ struct BenchCommandTests {
         }
         #expect(throws: (any Error).self) { try parse(["--calibration", calibration]) }
     }
+
+    @Test("the Kubernetes manifests' commands parse (with the shard index the Job would set)")
+    func manifests() throws {
+        let root = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent()
+        for (file, command) in [("bench-indexed-job.yaml", "bench"), ("sample-indexed-job.yaml", "sample")] {
+            let text = try String(
+                contentsOf: root.appendingPathComponent("deploy/kubernetes/\(file)"),
+                encoding: .utf8
+            )
+            // The folded `args` block: the lines after `- >-` up to the next key.
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let start = try #require(lines.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "- >-" })
+            let body = lines[(start + 1)...].prefix { $0.hasPrefix("              ") }
+            var words = body.joined(separator: " ").split(separator: " ").map(String.init)
+            #expect(words.prefix(2) == ["t2", command], "\(file)")
+            words = words.dropFirst(2).map { $0.replacingOccurrences(of: "$JOB_COMPLETION_INDEX", with: "0") }
+            let shards = try #require(words.firstIndex(of: "--shards"))
+            words[shards] = "--shard"
+            words[shards + 1] = "0/" + words[shards + 1]
+            if command == "bench" {
+                #expect(throws: Never.self, "\(file)") { _ = try BenchCommand.parse(words) }
+            } else {
+                #expect(throws: Never.self, "\(file)") { _ = try SampleCommand.parse(words) }
+            }
+        }
+    }
 }
