@@ -35,6 +35,8 @@ let package = Package(
         .library(name: "InferenceCost", targets: ["InferenceCost"]),
         .library(name: "Planning", targets: ["Planning"]),
         .library(name: "LoadTesting", targets: ["LoadTesting"]),
+        .library(name: "Plotting", targets: ["Plotting"]),
+        .library(name: "Reports", targets: ["Reports"]),
         // For the libFuzzer targets in Fuzz/ (scripts/fuzz); not an API for users.
         .library(name: "FuzzEntryPoints", targets: ["FuzzEntryPoints"]),
     ],
@@ -44,6 +46,10 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // t2 serve's HTTP server; no traits (no swift-configuration, no full-Foundation extras).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Numerical kernels: L-BFGS with a strong-Wolfe line search, root finding, special
@@ -91,12 +97,37 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // SVG charts in pure Swift: axes (linear, log), lines, points, error bars, bands, bars,
+        // annotations, legends; deterministic output. No dependencies.
+        .target(name: "Plotting", swiftSettings: swiftSettings),
+        // t2's results (their JSON, read leniently) turned into charts, tables and self-contained
+        // HTML pages: what `t2 report` writes and `t2 serve` shows.
+        .target(
+            name: "Reports",
+            dependencies: ["Plotting", "Tabular", "ScalingLaws", "Planning"],
+            swiftSettings: swiftSettings
+        ),
+        // t2 serve: the web app (pages, forms, uploads, the JSON API) on Hummingbird. It runs t2's
+        // commands through a `CommandRunner` that the executable provides, so that every answer is
+        // what the command line prints.
+        .target(
+            name: "Serving",
+            dependencies: [
+                "Plotting", "Reports",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The command-line tool: one file per subcommand (parse, call one library entry point,
         // render) and Support/ for output formats and tables. Nothing in it is public.
         .executableTarget(
             name: "t2",
             dependencies: [
-                "Optimization", "Tabular", "ScalingLaws", "InferenceCost", "Planning", "LoadTesting",
+                "Optimization", "Tabular", "ScalingLaws", "InferenceCost", "Planning", "LoadTesting", "Plotting",
+                "Reports", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -150,6 +181,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PlottingTests",
+            dependencies: ["Plotting", "Reports", "Serving", "Tabular", "T2TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "FuzzRegressionTests",
             dependencies: ["FuzzEntryPoints", "T2TestSupport"],
             swiftSettings: swiftSettings
@@ -158,9 +194,11 @@ let package = Package(
             name: "t2Tests",
             dependencies: [
                 "t2", "Optimization", "Tabular", "ScalingLaws", "InferenceCost", "Planning", "LoadTesting",
-                "T2TestSupport",
+                "Plotting", "Reports", "T2TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            // Text snapshots of --help and table renderings, read by path (re-record with T2_RECORD_SNAPSHOTS=1).
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -5,6 +5,7 @@
 //
 //   cd Benchmarks && swift package benchmark            # all
 //   cd Benchmarks && swift package benchmark --target FitBenchmarks
+//   cd Benchmarks && swift package benchmark --target ReportBenchmarks
 import PackageDescription
 
 let package = Package(
@@ -43,6 +44,18 @@ let package = Package(
                 .product(name: "InferenceCost", package: "t2"),
             ],
             path: "Benchmarks/PlanBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "ReportBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Reports", package: "t2"),
+                .product(name: "Planning", package: "t2"),
+                .product(name: "ScalingLaws", package: "t2"),
+                .product(name: "Tabular", package: "t2"),
+            ],
+            path: "Benchmarks/ReportBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]

@@ -1,18 +1,23 @@
 import Foundation
 import Optimization
+import Tabular
 
-/// Fitted efficiency parameters (written by `t2 calibrate`, read by `t2 cost --calibration`).
+/// Fitted efficiency parameters (written by `t2 calibrate`, read by `t2 cost --calibration`):
+/// the `t2.calibration/1` document.
 ///
 /// ```json
-/// {"parameters": {"llama.cpp/apple/memEff": 0.85, "quant/gguf-k/dequantOps": 10.6, "overlap": 2.1, …},
+/// {"schema": "t2.calibration/1",
+///  "parameters": {"llama.cpp/apple/memEff": 0.85, "quant/gguf-k/dequantOps": 10.6, "overlap": 2.1, …},
 ///  "data": {"path": "…csv", "rows": 79, "used": 79}, "objective": 0.31, "status": "converged (function)",
 ///  "median_abs_pct_error": {"all": 4.2, …}, "notes": ["…"]}
 /// ```
 ///
 /// Keys: `<engine>/<hardware class>/{memEff,computeEff,stepOverheadMs}`,
 /// `quant/<family>/{dequantOps,prefillEff}`, `overlap`, `allReduceUs`. A key absent here takes
-/// the catalog default.
+/// the catalog default. Values must lie in each parameter's range (``CostModel/parameterRange(_:)``).
 public struct Calibration: Codable, Sendable, Equatable {
+    /// `t2.calibration/1`.
+    public var schema: String? = Calibration.schemaName
     public var parameters: [String: Double]
     public var data: CalibrationData?
     public var objective: Double?
@@ -20,6 +25,10 @@ public struct Calibration: Codable, Sendable, Equatable {
     public var medianAbsPctError: [String: Double]?
     public var notes: [String]?
 
+    /// The schema string of a calibration file.
+    public static let schemaName = "t2.calibration/1"
+
+    /// What the calibration was fitted on.
     public struct CalibrationData: Codable, Sendable, Equatable {
         public var path: String
         /// Rows in the file (or the half used).
@@ -28,10 +37,22 @@ public struct Calibration: Codable, Sendable, Equatable {
         public var used: Int
         /// `rows`/`hardware` half `a`/`b` with seed, when a split was used.
         public var split: String?
+
+        public init(path: String, rows: Int, used: Int, split: String? = nil) {
+            self.path = path
+            self.rows = rows
+            self.used = used
+            self.split = split
+        }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case parameters, data, objective, status, notes
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case schema
+        case parameters
+        case data
+        case objective
+        case status
+        case notes
         case medianAbsPctError = "median_abs_pct_error"
     }
 
@@ -55,7 +76,8 @@ public struct Calibration: Codable, Sendable, Equatable {
     public static let defaults = Calibration(parameters: [:], notes: ["catalog defaults"])
 
     /// The calibration compiled into t2: fitted on `Tests/Fixtures/inference_measurements.csv`
-    /// (79 published measurements) by `t2 calibrate`; see docs/cost-model.md.
+    /// (79 published measurements of language models) and, for the image engines, on
+    /// `Tests/Fixtures/image_measurements.csv`, by `t2 calibrate`; see docs/cost-model.md.
     public static let builtIn: Calibration = {
         do {
             return try decode(Data(BuiltInCalibration.json.utf8), source: "built-in calibration")
@@ -64,50 +86,144 @@ public struct Calibration: Codable, Sendable, Equatable {
         }
     }()
 
-    static func decode(_ data: Data, source: String) throws -> Calibration {
+    /// Decodes a calibration document: unknown top-level keys, values that are not finite and
+    /// values outside a parameter's range are refused with the key named.
+    public static func decode(_ data: Data, source: String) throws -> Calibration {
+        if let top = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let key = top.keys.sorted().first(where: { name in !CodingKeys.allCases.contains { $0.rawValue == name } })
+        {
+            throw CatalogError.unknownKey(
+                key,
+                allowed: CodingKeys.allCases.map(\.rawValue),
+                source: source,
+                entry: "top level",
+                what: "a calibration file"
+            )
+        }
         let calibration: Calibration
         do {
             calibration = try JSONDecoder().decode(Calibration.self, from: data)
         } catch let error as DecodingError {
             throw CatalogError(decoding: error, source: source)
         }
-        for (key, value) in calibration.parameters where !(value.isFinite && value >= 0) {
+        if let schema = calibration.schema, schema != schemaName {
             throw CatalogError(
                 source: source,
-                entry: "parameters.\(key)",
-                problem: "\(value) is not a finite value ≥ 0",
-                hint: "Recreate the file with `t2 calibrate`"
+                entry: "schema",
+                problem: "'\(schema)' is not a calibration (expected '\(schemaName)')",
+                hint: "Give the file `t2 calibrate --out` wrote"
             )
+        }
+        for key in calibration.parameters.keys.sorted() {
+            let value = calibration.parameters[key]!
+            guard value.isFinite else {
+                throw CatalogError(
+                    source: source,
+                    entry: "parameters.\(key)",
+                    problem: "\(value) is not a finite number",
+                    hint: "Recreate the file with `t2 calibrate`"
+                )
+            }
+            if let range = CostModel.parameterRange(key), !range.contains(value) {
+                throw CatalogError(
+                    source: source,
+                    entry: "parameters.\(key)",
+                    problem: "\(value) is outside \(range.description) (\(range.meaning))",
+                    hint: "Recreate the file with `t2 calibrate`, or correct the value"
+                )
+            }
         }
         return calibration
     }
 
-    /// Reads a calibration file; errors name the file and the key.
+    /// Reads a calibration file (`-`: standard input); errors name the file and the key.
     public static func read(contentsOf path: String) throws -> Calibration {
-        guard FileManager.default.fileExists(atPath: path) else {
+        let data: Data
+        do { data = try InputFile.read(path, limit: 64 << 20) } catch let error as TabularError {
             throw CatalogError(
                 source: path,
-                problem: "no such file",
-                hint: "Create one with `t2 calibrate MEASUREMENTS.csv --out \(path)`"
+                problem: error.problem,
+                hint: error.hint ?? "Create one with `t2 calibrate MEASUREMENTS.csv --out \(path)`"
             )
         }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CatalogError(source: path, problem: "cannot be read (\(error.localizedDescription))")
-        }
-        return try decode(data, source: path)
+        let body = data.starts(with: [0xEF, 0xBB, 0xBF]) ? Data(data.dropFirst(3)) : data
+        return try decode(body, source: path)
     }
 
     /// Checks that every parameter names something the catalog knows (so a typo is not ignored).
     public func check(against model: CostModel, source: String) throws {
         for key in parameters.keys.sorted() where model.defaultParameter(key) == nil {
+            let known = model.knownParameterKeys()
+            let nearest = nearestNames(to: key, in: known, limit: 1).first
             throw CatalogError(
                 source: source,
                 entry: "parameters.\(key)",
                 problem: "is not a parameter of this catalog (engine, hardware class or quantization family unknown)",
-                hint: "Keys look like 'llama.cpp/apple/memEff', 'quant/gguf-k/dequantOps', 'overlap'"
+                hint: (nearest.map { "Did you mean '\($0)'? " } ?? "")
+                    + "Keys look like 'llama.cpp/apple/memEff', 'quant/gguf-k/dequantOps', 'overlap'"
             )
         }
+    }
+}
+
+/// The allowed values of one calibration parameter.
+public struct ParameterRange: Sendable, Equatable {
+    public var lower: Double
+    public var upper: Double
+    /// Whether `lower` itself is allowed.
+    public var includesLower: Bool
+    /// What the parameter is, for error messages.
+    public var meaning: String
+
+    /// Whether `value` is allowed.
+    public func contains(_ value: Double) -> Bool {
+        (includesLower ? value >= lower : value > lower) && value <= upper
+    }
+
+    /// `(0, 1]` or `[1, 100]`.
+    public var description: String {
+        func f(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
+        return "\(includesLower ? "[" : "(")\(f(lower)), \(f(upper))]"
+    }
+}
+
+extension CostModel {
+    /// The range of a calibration parameter by its last key component; nil for names that are
+    /// not parameters.
+    public static func parameterRange(_ key: String) -> ParameterRange? {
+        let field = key.split(separator: "/").last.map(String.init) ?? key
+        switch field {
+        case "memEff":
+            return ParameterRange(lower: 0, upper: 1, includesLower: false, meaning: "a fraction of peak bandwidth")
+        case "computeEff":
+            return ParameterRange(lower: 0, upper: 1, includesLower: false, meaning: "a fraction of peak FLOP/s")
+        case "stepOverheadMs":
+            return ParameterRange(lower: 0, upper: 60_000, includesLower: true, meaning: "milliseconds per step")
+        case "dequantOps":
+            return ParameterRange(lower: 0, upper: 1000, includesLower: true, meaning: "vector ops per weight")
+        case "prefillEff":
+            return ParameterRange(lower: 0, upper: 10, includesLower: false, meaning: "a multiplier on computeEff")
+        case "overlap":
+            return ParameterRange(lower: 1, upper: 100, includesLower: true, meaning: "the soft-max exponent p ≥ 1")
+        case "allReduceUs":
+            return ParameterRange(lower: 0, upper: 1e6, includesLower: true, meaning: "microseconds per all-reduce")
+        default:
+            return nil
+        }
+    }
+
+    /// Every parameter key of this catalog (for suggestions).
+    public func knownParameterKeys() -> [String] {
+        var keys = ["overlap", "allReduceUs"]
+        for family in catalog.quantFamilies {
+            keys += ["quant/\(family.name)/dequantOps", "quant/\(family.name)/prefillEff"]
+        }
+        for engine in catalog.engines {
+            for cls in engine.profiles.keys {
+                keys += ["memEff", "computeEff", "stepOverheadMs"].map { "\(engine.name)/\(cls)/\($0)" }
+            }
+        }
+        return keys
     }
 }
 
@@ -130,20 +246,51 @@ extension CostModel {
     ///     Σ_rows δ²(√(1 + (r/δ)²) − 1) + ½λ·Σ_params (x − x_default)²,   r = ln(predicted / measured)
     ///
     /// over x = logit(efficiency) for `memEff`/`computeEff` (kept in (0, 1)), x = ln(p − 1) for
-    /// `overlap` (p ≥ 1) and x = ln(value) otherwise; gradients by central differences. Parameters fitted: the (engine, class)
-    /// triples of the rows, `dequantOps`/`prefillEff` of quantization families that dequantize,
-    /// `overlap`, and `allReduceUs` when a row uses tensor parallelism. Rows that cannot be
-    /// priced are skipped (and counted). Returns the calibration (its medians are on `rows`).
+    /// `overlap` (p ≥ 1) and x = ln(value) otherwise; gradients by central differences.
+    /// Parameters fitted: the (engine, class) triples of the rows, `dequantOps`/`prefillEff` of
+    /// quantization families that dequantize, `overlap` (language-model rows), and `allReduceUs`
+    /// when a row uses tensor parallelism. Rows that cannot be priced are skipped (and counted).
+    ///
+    /// Cost: rows with the same deployment and load (``Measurement`` signature) share one
+    /// prediction per evaluation, a parameter's finite difference re-predicts only the rows it
+    /// affects, and predictions run on all cores — near-linear in the rows. `progress`, when
+    /// given, is called after every evaluation of the objective with its count and value.
+    /// Returns the calibration (its medians are on `rows`).
     public func calibrate(
         _ rows: [Measurement],
         source: String = "measurements",
-        options: CalibrationOptions = CalibrationOptions()
+        options: CalibrationOptions = CalibrationOptions(),
+        progress: (@Sendable (_ evaluation: Int, _ objective: Double) -> Void)? = nil
     ) throws -> Calibration {
         let base = CostModel(catalog: catalog, calibration: .defaults)
+        // Group rows by signature: one prepared row (and one prediction) per group.
+        var groupIndex: [String: Int] = [:]
         var prepared: [PreparedRow] = []
+        var logValues: [[Double]] = []
+        var failed: [String: Bool] = [:]
         var skipped: [String] = []
+        var used = 0
         for m in rows {
-            do { prepared.append(try base.prepare(m)) } catch { skipped.append(m.id) }
+            let key = m.signature
+            if let g = groupIndex[key] {
+                logValues[g].append(Foundation.log(m.value))
+                used += 1
+                continue
+            }
+            if failed[key] == true {
+                skipped.append(m.id)
+                continue
+            }
+            do {
+                let p = try base.prepare(m)
+                groupIndex[key] = prepared.count
+                prepared.append(p)
+                logValues.append([Foundation.log(m.value)])
+                used += 1
+            } catch {
+                failed[key] = true
+                skipped.append(m.id)
+            }
         }
         guard !prepared.isEmpty else {
             throw CostModelError.noUsableMeasurements(
@@ -156,14 +303,16 @@ extension CostModel {
         var fitted = Set<String>()
         for p in prepared {
             fitted.formUnion(p.keys[0...2])
-            if let family = try? catalog.quantFamily(named: p.keys[3].split(separator: "/")[1].description),
-                family.dequantOps > 0
-            {
-                fitted.insert(p.keys[3])
-                fitted.insert(p.keys[4])
+            if case .text = p.kind {
+                if let family = try? catalog.quantFamily(named: p.keys[3].split(separator: "/")[1].description),
+                    family.dequantOps > 0
+                {
+                    fitted.insert(p.keys[3])
+                    fitted.insert(p.keys[4])
+                }
+                fitted.insert("overlap")
+                if p.setup.parallelism > 1 { fitted.insert("allReduceUs") }
             }
-            fitted.insert("overlap")
-            if p.setup.parallelism > 1 { fitted.insert("allReduceUs") }
         }
         let keys = fitted.filter { (base.defaultParameter($0) ?? 0) > 0 }.sorted()
         let isFraction = keys.map { $0.hasSuffix("/memEff") || $0.hasSuffix("/computeEff") }
@@ -176,66 +325,91 @@ extension CostModel {
             toX(min(base.defaultParameter($1)!, isFraction[$0] ? 0.999 : .infinity), $0)
         }
         let index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
-        // Per row: for each of the 7 efficiency keys, the index into x (or -1) and the fixed value.
+        // Per group: for each of the 7 efficiency keys, the index into x (or -1) and the fixed value.
         let slots: [[Int]] = prepared.map { p in p.keys.map { index[$0] ?? -1 } }
         let fixed: [[Double]] = prepared.map { p in p.keys.map { base.defaultParameter($0) ?? .nan } }
-        let measurements = prepared.map(\.measurement)
-        let shapes = prepared.map(\.shape)
-        let setups = prepared.map(\.setup)
+        // The groups each parameter affects (finite differences re-predict only those).
+        var affectedGroups = [[Int]](repeating: [], count: keys.count)
+        for (g, s) in slots.enumerated() {
+            for i in Set(s) where i >= 0 { affectedGroups[i].append(g) }
+        }
+        let affected = affectedGroups
+        let allGroups = Array(0..<prepared.count)
+        let groups = prepared
+        let values = logValues
         let delta = options.huberDelta
         let lambda = options.priorWeight
+        let fractionFlags = isFraction
+        let exponentFlags = isExponent
 
-        @Sendable func values(_ x: UnsafeBufferPointer<Double>, _ i: Int) -> Double {
-            isFraction[i]
-                ? 1 / (1 + Foundation.exp(-x[i])) : isExponent[i] ? 1 + Foundation.exp(x[i]) : Foundation.exp(x[i])
+        @Sendable func parameter(_ x: [Double], _ i: Int) -> Double {
+            fractionFlags[i]
+                ? 1 / (1 + Foundation.exp(-x[i]))
+                : exponentFlags[i] ? 1 + Foundation.exp(x[i]) : Foundation.exp(x[i])
         }
-        @Sendable func residual(_ x: UnsafeBufferPointer<Double>, row r: Int) -> Double {
-            var v = [Double](repeating: 0, count: 7)
-            for j in 0..<7 { v[j] = slots[r][j] >= 0 ? values(x, slots[r][j]) : fixed[r][j] }
-            var setup = setups[r]
-            setup.efficiency = Efficiency(
-                memEff: v[0],
-                computeEff: v[1],
-                stepOverhead: v[2] / 1000,
-                dequantOps: v[3],
-                prefillEff: v[4],
-                overlap: v[5],
-                allReduceLatency: v[6] / 1e6
+        @Sendable func groupLoss(_ x: [Double], _ g: Int) -> Double {
+            let s = slots[g]
+            let f = fixed[g]
+            func v(_ j: Int) -> Double { s[j] >= 0 ? parameter(x, s[j]) : f[j] }
+            let efficiency = Efficiency(
+                memEff: v(0),
+                computeEff: v(1),
+                stepOverhead: v(2) / 1000,
+                dequantOps: v(3),
+                prefillEff: v(4),
+                overlap: v(5),
+                allReduceLatency: v(6) / 1e6
             )
-            let m = measurements[r]
-            let predicted = m.metric.value(
-                of: Roofline.evaluate(
-                    shapes[r],
-                    setup,
-                    concurrency: m.concurrency,
-                    inputTokens: m.inputTokens,
-                    outputTokens: m.outputTokens
-                )
-            )
-            return Foundation.log(predicted / m.value)
-        }
-        @Sendable func loss(_ x: UnsafeBufferPointer<Double>) -> Double {
+            let predicted = groups[g].predict(efficiency)
+            guard predicted.isFinite, predicted > 0 else { return .infinity }
+            let lp = Foundation.log(predicted)
             var total = 0.0
-            for r in 0..<measurements.count {
-                let res = residual(x, row: r)
-                guard res.isFinite else { return .infinity }
-                total += delta * delta * ((1 + (res / delta) * (res / delta)).squareRoot() - 1)
+            for value in values[g] {
+                let r = (lp - value) / delta
+                total += delta * delta * ((1 + r * r).squareRoot() - 1)
             }
+            return total
+        }
+        @Sendable func dataLoss(_ x: [Double], _ subset: [Int]) -> Double {
+            let chunks = max(1, min(subset.count / 64, Parallel.defaultThreads * 4))
+            if chunks == 1 { return subset.reduce(0) { $0 + groupLoss(x, $1) } }
+            let size = (subset.count + chunks - 1) / chunks
+            let parts = Parallel.map(chunks) { c -> Double in
+                var total = 0.0
+                for k in (c * size)..<min(subset.count, (c + 1) * size) { total += groupLoss(x, subset[k]) }
+                return total
+            }
+            return parts.reduce(0, +)
+        }
+        @Sendable func priorLoss(_ x: [Double]) -> Double {
+            var total = 0.0
             for i in 0..<prior.count { total += 0.5 * lambda * (x[i] - prior[i]) * (x[i] - prior[i]) }
             return total
         }
-        let objective = ClosureObjective { x, gradient in
-            let f = loss(x)
-            var probe = Array(x)
+        let evaluations = Locked(0)
+        let objective = ClosureObjective { xBuffer, gradient in
+            let x = Array(xBuffer)
+            let f = dataLoss(x, allGroups) + priorLoss(x)
+            if let progress {
+                let n = evaluations.withLock { count -> Int in
+                    count += 1
+                    return count
+                }
+                progress(n, f)
+            }
+            guard f.isFinite else {
+                for i in 0..<gradient.count { gradient[i] = 0 }
+                return .infinity
+            }
             let h = 1e-6
-            for i in 0..<probe.count {
-                let saved = probe[i]
-                probe[i] = saved + h
-                let up = probe.withUnsafeBufferPointer(loss)
-                probe[i] = saved - h
-                let down = probe.withUnsafeBufferPointer(loss)
-                probe[i] = saved
-                gradient[i] = (up - down) / (2 * h)
+            var probe = x
+            for i in 0..<x.count {
+                probe[i] = x[i] + h
+                let up = dataLoss(probe, affected[i])
+                probe[i] = x[i] - h
+                let down = dataLoss(probe, affected[i])
+                probe[i] = x[i]
+                gradient[i] = (up - down) / (2 * h) + lambda * (x[i] - prior[i])
             }
             return f
         }
@@ -250,20 +424,24 @@ extension CostModel {
             )
         )
         var parameters: [String: Double] = [:]
-        result.x.withUnsafeBufferPointer { x in
-            for (i, key) in keys.enumerated() { parameters[key] = values(x, i) }
-        }
+        for (i, key) in keys.enumerated() { parameters[key] = parameter(result.x, i) }
         var calibration = Calibration(
             parameters: parameters,
-            data: Calibration.CalibrationData(path: source, rows: rows.count, used: prepared.count, split: nil),
+            data: Calibration.CalibrationData(path: source, rows: rows.count, used: used, split: nil),
             objective: result.value,
             status: result.status.rawValue,
             medianAbsPctError: nil,
             notes: skipped.isEmpty
-                ? nil : ["rows not priceable, left out of the fit: \(skipped.joined(separator: ", "))"]
+                ? nil
+                : [
+                    "rows not priceable, left out of the fit: \(skipped.prefix(20).joined(separator: ", "))"
+                        + (skipped.count > 20 ? " and \(skipped.count - 20) more" : "")
+                ]
         )
         let fittedModel = CostModel(catalog: catalog, calibration: calibration)
-        calibration.medianAbsPctError = fittedModel.validate(rows).medianAbsPctError
+        var validator = Validator(model: fittedModel)
+        for m in rows { _ = validator.add(m) }
+        calibration.medianAbsPctError = validator.summary().medianAbsPctError
         return calibration
     }
 }

@@ -44,9 +44,14 @@ public struct Deployment: Sendable, Equatable {
     }
 }
 
-/// What a deployment costs and how fast it runs. Speeds are nil when it does not fit;
-/// prices are nil without a $/hour (the catalog's or `usdPerHour`).
+/// What a deployment costs and how fast it runs (the `t2.cost/1` document of a language model).
+/// Speeds are nil when it does not fit; prices are nil without a $/hour (the catalog's or
+/// `usdPerHour`).
 public struct CostEstimate: Sendable, Codable, Equatable {
+    /// `t2.cost/1`.
+    public var schema = CostEstimate.schemaName
+    /// `text` (this type) or `image` (``ImageCostEstimate``).
+    public var modality = "text"
     public var model: String
     public var params: Double
     public var activeParams: Double
@@ -98,6 +103,47 @@ public struct CostEstimate: Sendable, Codable, Equatable {
     /// Power (W) ÷ aggregate output tokens/s.
     public var joulesPerOutputToken: Double?
     public var powerW: Double?
+
+    /// The schema string of a cost estimate.
+    public static let schemaName = "t2.cost/1"
+
+    enum CodingKeys: String, CodingKey {
+        case schema
+        case modality
+        case model
+        case params
+        case activeParams = "active_params"
+        case quant
+        case hardware
+        case engine
+        case gpus
+        case concurrency
+        case inputTokens = "input_tokens"
+        case outputTokens = "output_tokens"
+        case kvCache = "kv_cache"
+        case computePrecision = "compute_precision"
+        case fits
+        case weightsGB = "weights_gb"
+        case kvCacheMBPerToken = "kv_cache_mb_per_token"
+        case memoryNeededPerGPUGB = "memory_needed_per_gpu_gb"
+        case memoryUsablePerGPUGB = "memory_usable_per_gpu_gb"
+        case maxConcurrency = "max_concurrency"
+        case batch
+        case ttftMs = "ttft_ms"
+        case itlMs = "itl_ms"
+        case decodeTokensPerSecond = "decode_tokens_per_s"
+        case prefillTokensPerSecond = "prefill_tokens_per_s"
+        case outputTokensPerSecond = "output_tokens_per_s"
+        case outputTokensPerSecondPerGPU = "output_tokens_per_s_per_gpu"
+        case decodeBound = "decode_bound"
+        case usdPerHour = "usd_per_hour"
+        case priceSource = "price_source"
+        case usdPerMillionOutputTokens = "usd_per_million_output_tokens"
+        case usdPerMillionInputTokens = "usd_per_million_input_tokens"
+        case flopsPerDollar = "flops_per_dollar"
+        case joulesPerOutputToken = "joules_per_output_token"
+        case powerW = "power_w"
+    }
 }
 
 /// The cost model: a catalog plus a calibration. `estimate` prices one deployment; `pricer`
@@ -194,6 +240,9 @@ public struct CostModel: Sendable {
         return try catalog.kvCache(named: engine.defaultKVCache)
     }
 
+    /// The most devices one deployment may have.
+    public static let largestDeviceCount = 100_000
+
     /// Resolves (quant, hardware, engine, GPUs) into the numbers the roofline needs; checks values.
     public func resolve(
         quant: QuantizationFormat,
@@ -203,8 +252,12 @@ public struct CostModel: Sendable {
         kvCache requested: KVCachePrecision? = nil,
         usdPerHour: Double? = nil
     ) throws -> (ResolvedSetup, KVCachePrecision) {
-        guard gpus >= 1 else {
-            throw CostModelError.invalidValue(name: "gpus", value: String(gpus), expected: "at least 1 device")
+        guard gpus >= 1, gpus <= CostModel.largestDeviceCount else {
+            throw CostModelError.invalidValue(
+                name: "gpus",
+                value: String(gpus),
+                expected: "1 to \(CostModel.largestDeviceCount) devices"
+            )
         }
         if gpus > 1 && engine.multiGPU == .none {
             throw CostModelError.invalidValue(
@@ -220,16 +273,39 @@ public struct CostModel: Sendable {
                 expected: "a price > 0 ($ per GPU-hour)"
             )
         }
+        if engine.servesImages {
+            throw CostModelError.wrongModality(
+                name: engine.name,
+                expected: "an engine for language models",
+                hint:
+                    "It serves image models; pick llama.cpp, vllm, sglang, tensorrt-llm or mlx (t2 cost --list engines)"
+            )
+        }
+        if hardware.isCPU && gpus > 1 {
+            throw CostModelError.invalidValue(
+                name: "gpus",
+                value: String(gpus),
+                expected: "1: a CPU entry describes the whole machine (its sockets, cores and memory channels)"
+            )
+        }
+        if engine.multiGPU == .dataParallel && gpus > 1 {
+            throw CostModelError.invalidValue(
+                name: "gpus",
+                value: String(gpus),
+                expected: "1: engine '\(engine.name)' runs one copy per device; price one device"
+            )
+        }
         let efficiency = try self.efficiency(engine: engine, hardware: hardware, quant: quant)
         let kv = try kvCache(for: engine, quant: quant, requested: requested)
         let g = Double(gpus)
         let price = usdPerHour ?? hardware.usdPerHour
+        let precision = engine.profiles[hardware.hardwareClass]?.computePrecision ?? quant.computePrecision
         let setup = ResolvedSetup(
             bytesPerWeight: quant.bitsPerWeight / 8,
             bytesPerEmbeddingWeight: (quant.embeddingBits ?? quant.bitsPerWeight) / 8,
             kvBytesPerElement: kv.bytesPerElement,
             bandwidth: hardware.bandwidthGBps * 1e9,
-            peakFLOPS: hardware.peakFLOPS(quant.computePrecision),
+            peakFLOPS: hardware.peakFLOPS(precision),
             vectorFLOPS: hardware.peakFLOPS("vector"),
             linkBandwidth: (hardware.interconnectGBps ?? 32) * 1e9,
             gpus: g,
@@ -245,10 +321,29 @@ public struct CostModel: Sendable {
         return (setup, kv)
     }
 
+    /// The most prompt or generated tokens per request the cost model prices (no model has a
+    /// context near it; larger values would only overflow the arithmetic).
+    public static let largestTokenCount = 100_000_000
+
+    /// The most concurrent requests (or images in flight) the cost model prices.
+    public static let largestConcurrency = 10_000_000
+
     /// Checks the load values of a deployment.
     static func checkLoad(concurrency: Concurrency, inputTokens: Int, outputTokens: Int) throws {
-        if case .fixed(let n) = concurrency, n < 1 {
-            throw CostModelError.invalidValue(name: "concurrency", value: String(n), expected: "≥ 1 or 'max'")
+        if case .fixed(let n) = concurrency, n < 1 || n > largestConcurrency {
+            throw CostModelError.invalidValue(
+                name: "concurrency",
+                value: String(n),
+                expected: "1 to \(largestConcurrency) concurrent requests, or 'max'"
+            )
+        }
+        for (name, value) in [("input-tokens", inputTokens), ("output-tokens", outputTokens)]
+        where value > largestTokenCount {
+            throw CostModelError.invalidValue(
+                name: name,
+                value: String(value),
+                expected: "at most \(largestTokenCount) tokens per request"
+            )
         }
         guard inputTokens >= 0 else {
             throw CostModelError.invalidValue(
@@ -372,7 +467,8 @@ public struct CostModel: Sendable {
             guard let price, let tokensPerSecond, tokensPerSecond > 0 else { return nil }
             return price / (tokensPerSecond * 3600) * 1e6
         }
-        let peak = d.hardware.peakFLOPS(d.quant.computePrecision) * Double(d.gpus)
+        let precision = d.engine.profiles[d.hardware.hardwareClass]?.computePrecision ?? d.quant.computePrecision
+        let peak = d.hardware.peakFLOPS(precision) * Double(d.gpus)
         return CostEstimate(
             model: d.model.name,
             params: shape.params,
@@ -385,7 +481,7 @@ public struct CostModel: Sendable {
             inputTokens: d.inputTokens,
             outputTokens: d.outputTokens,
             kvCache: kv.name,
-            computePrecision: d.hardware.effectivePrecision(d.quant.computePrecision),
+            computePrecision: d.hardware.effectivePrecision(precision),
             fits: r.fits,
             weightsGB: r.weightBytes / 1e9,
             kvCacheMBPerToken: r.kvBytesPerToken / 1e6,

@@ -14,8 +14,15 @@ public enum Metric: String, CaseIterable, Sendable, Codable {
     case ttftMs = "ttft_ms"
     /// Mean inter-token latency, ms.
     case itlMs = "itl_ms"
+    /// Image models: time from request to image at the given batch (concurrency), s.
+    case secondsPerImage = "seconds_per_image"
+    /// Image models: images per second of the whole deployment.
+    case imagesPerSecond = "images_per_s"
 
-    /// The model's prediction of this metric.
+    /// Whether the metric is of an image model.
+    public var isImage: Bool { self == .secondsPerImage || self == .imagesPerSecond }
+
+    /// The model's prediction of this (text) metric; NaN for image metrics.
     public func value(of r: RooflineResult) -> Double {
         switch self {
         case .decodeTokensPerSecond: return r.decodeTokensPerSecond
@@ -23,12 +30,24 @@ public enum Metric: String, CaseIterable, Sendable, Codable {
         case .outputTokensPerSecond: return r.outputTokensPerSecond
         case .ttftMs: return r.ttft * 1000
         case .itlMs: return r.itl * 1000
+        case .secondsPerImage, .imagesPerSecond: return .nan
+        }
+    }
+
+    /// The model's prediction of this (image) metric; NaN for text metrics.
+    public func value(of r: ImageRooflineResult) -> Double {
+        switch self {
+        case .secondsPerImage: return r.secondsPerImage
+        case .imagesPerSecond: return r.imagesPerSecond
+        default: return .nan
         }
     }
 }
 
-/// One row of a measurements file (`id,source,hardware,gpus,engine,model,quant,concurrency,
-/// input_tokens,output_tokens,metric,value`, as `shared/data/inference_measurements.csv`).
+/// One row of a measurements file: `id,hardware,gpus,engine,model,quant,concurrency,
+/// input_tokens,output_tokens,metric,value` (other columns, such as `source`, are kept out of
+/// the way), plus, for image models, the optional columns `resolution` (`1024x1024`) and `steps`
+/// (the model's defaults when absent or empty).
 public struct Measurement: Sendable, Equatable {
     public var id: String
     public var hardware: String
@@ -41,6 +60,10 @@ public struct Measurement: Sendable, Equatable {
     public var outputTokens: Int
     public var metric: Metric
     public var value: Double
+    /// Image models: the image size.
+    public var resolution: ImageResolution?
+    /// Image models: denoising steps.
+    public var steps: Int?
     /// 1-based line in the file.
     public var line: Int
 
@@ -56,6 +79,8 @@ public struct Measurement: Sendable, Equatable {
         outputTokens: Int,
         metric: Metric,
         value: Double,
+        resolution: ImageResolution? = nil,
+        steps: Int? = nil,
         line: Int = 0
     ) {
         self.id = id
@@ -69,73 +94,201 @@ public struct Measurement: Sendable, Equatable {
         self.outputTokens = outputTokens
         self.metric = metric
         self.value = value
+        self.resolution = resolution
+        self.steps = steps
         self.line = line
     }
 
-    /// Reads a measurements CSV; errors name file, line and column.
-    public static func read(contentsOf path: String) throws -> [Measurement] {
-        try parse(try CSVTable(contentsOf: path))
+    /// The required columns, in the order `t2 bench --measurements-out` writes them.
+    public static let columns = [
+        "id", "hardware", "gpus", "engine", "model", "quant", "concurrency", "input_tokens", "output_tokens",
+        "metric", "value",
+    ]
+
+    /// What the deployment and load of the row are, without its id and value: rows with the
+    /// same signature have the same prediction.
+    var signature: String {
+        [
+            Catalog.key(hardware), String(gpus), Catalog.key(engine), Catalog.key(model), Catalog.key(quant),
+            concurrency.description, String(inputTokens), String(outputTokens), metric.rawValue,
+            resolution?.description ?? "", steps.map(String.init) ?? "",
+        ].joined(separator: "|")
     }
 
-    /// Parses a measurements table.
+    /// Reads a measurements CSV whole; errors name file, line and column. Ids must be unique.
+    public static func read(contentsOf path: String) throws -> [Measurement] {
+        var rows: [Measurement] = []
+        var seen = Set<String>()
+        try stream(contentsOf: path) { row in
+            guard seen.insert(row.id).inserted else {
+                throw TabularError(
+                    file: path,
+                    line: row.line,
+                    column: "id",
+                    problem: "id '\(row.id)' appears twice",
+                    hint: "Ids must be unique"
+                )
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// Reads a measurements CSV one row at a time (bounded memory), calling `body` with each.
+    /// Does not check that ids are unique (``read(contentsOf:)`` does).
+    public static func stream(contentsOf path: String, _ body: (Measurement) throws -> Void) throws {
+        let reader = try CSVStreamReader(path: path)
+        let columns = try RowParser(header: reader.header, source: path)
+        while let record = try reader.next() {
+            try body(try columns.parse(record.fields, line: record.line))
+        }
+    }
+
+    /// Parses a measurements table (ids must be unique).
     public static func parse(_ table: CSVTable) throws -> [Measurement] {
-        let purpose =
-            "A measurements file has columns id,hardware,gpus,engine,model,quant,concurrency,input_tokens,output_tokens,metric,value"
-        let c = try [
-            "id", "hardware", "gpus", "engine", "model", "quant", "concurrency", "input_tokens", "output_tokens",
-            "metric", "value",
-        ]
-        .map { try table.requireColumn($0, purpose: purpose) }
+        let columns = try RowParser(header: table.header, source: table.source)
         var rows: [Measurement] = []
         var seen = Set<String>()
         for r in 0..<table.count {
-            let id = table.text(row: r, column: c[0])
-            guard !id.isEmpty else { throw table.cellError(row: r, column: c[0], "is empty; every row needs an id") }
-            guard seen.insert(id).inserted else {
-                throw table.cellError(row: r, column: c[0], "id '\(id)' appears twice", hint: "Ids must be unique")
-            }
-            let concurrencyText = table.text(row: r, column: c[6])
-            guard let concurrency = Concurrency(concurrencyText) else {
+            let row = try columns.parse(table.rows[r], line: table.line(ofRow: r))
+            guard seen.insert(row.id).inserted else {
                 throw table.cellError(
                     row: r,
-                    column: c[6],
+                    column: columns.index[0],
+                    "id '\(row.id)' appears twice",
+                    hint: "Ids must be unique"
+                )
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// Column indices of a measurements header and the parsing of one row.
+    struct RowParser {
+        let header: [String]
+        let source: String
+        let index: [Int]
+        let resolutionColumn: Int?
+        let stepsColumn: Int?
+
+        init(header: [String], source: String) throws {
+            self.header = header
+            self.source = source
+            let purpose =
+                "A measurements file has columns \(Measurement.columns.joined(separator: ",")) (and resolution, steps for image models)"
+            index = try Measurement.columns.map { name in
+                guard let i = header.firstIndex(of: name) else {
+                    throw TabularError(
+                        file: source,
+                        line: 1,
+                        column: name,
+                        problem: "missing required column '\(name)'",
+                        hint: "\(purpose). The file has columns: \(header.joined(separator: ", "))"
+                    )
+                }
+                return i
+            }
+            resolutionColumn = header.firstIndex(of: "resolution")
+            stepsColumn = header.firstIndex(of: "steps")
+        }
+
+        func error(_ line: Int, _ column: Int, _ problem: String, hint: String? = nil) -> TabularError {
+            TabularError(file: source, line: line, column: header[column], problem: problem, hint: hint)
+        }
+
+        func number(_ fields: [String], _ column: Int, line: Int) throws -> Double {
+            let raw = fields[column]
+            guard !raw.isEmpty else { throw error(line, column, "is empty; expected a number") }
+            guard let value = Double(raw) else { throw error(line, column, "'\(raw)' is not a number") }
+            guard value.isFinite else { throw error(line, column, "'\(raw)' is not a finite number") }
+            return value
+        }
+
+        func integer(_ fields: [String], _ column: Int, line: Int, minimum: Int, maximum: Int) throws -> Int {
+            let value = try number(fields, column, line: line)
+            guard value == value.rounded() else {
+                throw error(line, column, "'\(fields[column])' is not a whole number")
+            }
+            guard value >= Double(minimum) else {
+                throw error(line, column, "\(fields[column]) must be at least \(minimum)")
+            }
+            guard value <= Double(maximum) else {
+                throw error(line, column, "\(fields[column]) must be at most \(maximum)")
+            }
+            return Int(value)
+        }
+
+        func parse(_ fields: [String], line: Int) throws -> Measurement {
+            let c = index
+            let id = fields[c[0]]
+            guard !id.isEmpty else { throw error(line, c[0], "is empty; every row needs an id") }
+            let concurrencyText = fields[c[6]]
+            guard let concurrency = Concurrency(concurrencyText) else {
+                throw error(
+                    line,
+                    c[6],
                     "'\(concurrencyText)' is not a concurrency",
                     hint: "Use a whole number ≥ 1 or 'max'"
                 )
             }
-            let metricText = table.text(row: r, column: c[9])
+            if case .fixed(let n) = concurrency, n > CostModel.largestConcurrency {
+                throw error(line, c[6], "\(n) is more than \(CostModel.largestConcurrency) concurrent requests")
+            }
+            let metricText = fields[c[9]]
             guard let metric = Metric(rawValue: metricText) else {
-                throw table.cellError(
-                    row: r,
-                    column: c[9],
+                throw error(
+                    line,
+                    c[9],
                     "unknown metric '\(metricText)'",
                     hint: "Use one of: \(Metric.allCases.map(\.rawValue).joined(separator: ", "))"
                 )
             }
-            rows.append(
-                Measurement(
-                    id: id,
-                    hardware: table.text(row: r, column: c[1]),
-                    gpus: try table.integer(row: r, column: c[2], minimum: 1),
-                    engine: table.text(row: r, column: c[3]),
-                    model: table.text(row: r, column: c[4]),
-                    quant: table.text(row: r, column: c[5]),
-                    concurrency: concurrency,
-                    inputTokens: try table.integer(row: r, column: c[7]),
-                    outputTokens: try table.integer(row: r, column: c[8]),
-                    metric: metric,
-                    value: try table.positiveDouble(row: r, column: c[10]),
-                    line: table.line(ofRow: r)
-                )
+            let value = try number(fields, c[10], line: line)
+            guard value > 0 else { throw error(line, c[10], "\(fields[c[10]]) must be greater than 0") }
+            let input = try integer(fields, c[7], line: line, minimum: 0, maximum: CostModel.largestTokenCount)
+            let output = try integer(fields, c[8], line: line, minimum: 0, maximum: CostModel.largestTokenCount)
+            var resolution: ImageResolution?
+            if let r = resolutionColumn, !fields[r].isEmpty {
+                guard let parsed = ImageResolution(fields[r]) else {
+                    throw error(
+                        line,
+                        r,
+                        "'\(fields[r])' is not a resolution",
+                        hint: "Write WIDTHxHEIGHT, e.g. 1024x1024"
+                    )
+                }
+                resolution = parsed
+            }
+            var steps: Int?
+            if let s = stepsColumn, !fields[s].isEmpty {
+                steps = try integer(fields, s, line: line, minimum: 1, maximum: CostModel.largestStepCount)
+            }
+            if !metric.isImage {
+                if metric == .prefillTokensPerSecond || metric == .ttftMs, input == 0 {
+                    throw error(line, c[7], "is 0, but \(metric.rawValue) needs a prompt")
+                }
+                if metric != .prefillTokensPerSecond && metric != .ttftMs, output == 0 {
+                    throw error(line, c[8], "is 0, but \(metric.rawValue) needs generated tokens")
+                }
+            }
+            return Measurement(
+                id: id,
+                hardware: fields[c[1]],
+                gpus: try integer(fields, c[2], line: line, minimum: 1, maximum: CostModel.largestDeviceCount),
+                engine: fields[c[3]],
+                model: fields[c[4]],
+                quant: fields[c[5]],
+                concurrency: concurrency,
+                inputTokens: input,
+                outputTokens: output,
+                metric: metric,
+                value: value,
+                resolution: resolution,
+                steps: steps,
+                line: line
             )
-            if metric == .prefillTokensPerSecond || metric == .ttftMs, rows[rows.count - 1].inputTokens == 0 {
-                throw table.cellError(row: r, column: c[7], "is 0, but \(metric.rawValue) needs a prompt")
-            }
-            if metric != .prefillTokensPerSecond && metric != .ttftMs, rows[rows.count - 1].outputTokens == 0 {
-                throw table.cellError(row: r, column: c[8], "is 0, but \(metric.rawValue) needs generated tokens")
-            }
         }
-        return rows
     }
 }
 
@@ -187,13 +340,38 @@ public struct ValidationRow: Sendable, Codable, Equatable {
     public var reason: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, metric, hardware, model, quant, engine, measured, predicted, status, reason
+        case id
+        case metric
+        case hardware
+        case model
+        case quant
+        case engine
+        case measured
+        case predicted
+        case status
+        case reason
         case errorPct = "error_pct"
+    }
+
+    /// The CSV header of ``csvFields``.
+    public static let csvHeader = [
+        "id", "metric", "hardware", "model", "quant", "engine", "measured", "predicted", "error_pct", "status",
+        "reason",
+    ]
+
+    /// The row as CSV fields (numbers with 6 significant digits).
+    public var csvFields: [String] {
+        func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "" }
+        return [
+            id, metric, hardware, model, quant, engine, f(measured), f(predicted), f(errorPct), status, reason ?? "",
+        ]
     }
 }
 
-/// Predicted vs measured for a set of measurements.
+/// Predicted vs measured for a set of measurements (`t2.cost-validate/1`).
 public struct ValidationReport: Sendable, Codable, Equatable {
+    /// `t2.cost-validate/1`.
+    public var schema = ValidationReport.schemaName
     public var rows: [ValidationRow]
     /// Median |error| in percent per metric and `all`, over priceable rows.
     public var medianAbsPctError: [String: Double]
@@ -201,9 +379,22 @@ public struct ValidationReport: Sendable, Codable, Equatable {
     public var counts: [String: Int]
     public var unpriceable: Int
 
+    /// The schema string of a validation report.
+    public static let schemaName = "t2.cost-validate/1"
+
     enum CodingKeys: String, CodingKey {
-        case rows, unpriceable, counts
+        case schema
+        case rows
+        case unpriceable
+        case counts
         case medianAbsPctError = "median_abs_pct_error"
+    }
+
+    public init(rows: [ValidationRow], medianAbsPctError: [String: Double], counts: [String: Int], unpriceable: Int) {
+        self.rows = rows
+        self.medianAbsPctError = medianAbsPctError
+        self.counts = counts
+        self.unpriceable = unpriceable
     }
 }
 
@@ -216,17 +407,80 @@ func median(_ values: [Double]) -> Double {
 }
 
 extension CostModel {
-    /// A measurement resolved against the catalog: shape, setup, and the parameter keys its
-    /// efficiencies come from (for calibration).
-    struct PreparedRow {
+    /// A measurement resolved against the catalog: what to evaluate, on which setup, and the
+    /// parameter keys its efficiencies come from (for calibration).
+    struct PreparedRow: Sendable {
+        enum Kind: Sendable {
+            case text(ModelShape)
+            case image(ImageWorkload, halfPrecisionFLOPS: Double)
+        }
         var measurement: Measurement
-        var shape: ModelShape
+        var kind: Kind
         var setup: ResolvedSetup
         var keys: [String]
+
+        /// The prediction with `efficiency` in place of the setup's.
+        func predict(_ efficiency: Efficiency) -> Double {
+            var s = setup
+            s.efficiency = efficiency
+            return predict(on: s)
+        }
+
+        /// The prediction on `s`.
+        func predict(on s: ResolvedSetup) -> Double {
+            let m = measurement
+            switch kind {
+            case .text(let shape):
+                return m.metric.value(
+                    of: Roofline.evaluate(
+                        shape,
+                        s,
+                        concurrency: m.concurrency,
+                        inputTokens: m.inputTokens,
+                        outputTokens: m.outputTokens
+                    )
+                )
+            case .image(let workload, let half):
+                return m.metric.value(
+                    of: ImageRoofline.evaluate(workload, s, halfPrecisionFLOPS: half, concurrency: m.concurrency)
+                )
+            }
+        }
     }
 
     /// Resolves a measurement (throws for unknown names or unsupported combinations).
     func prepare(_ m: Measurement) throws -> PreparedRow {
+        if m.metric.isImage || catalog.isImageModel(m.model) {
+            guard m.metric.isImage else {
+                throw CostModelError.wrongModality(
+                    name: m.model,
+                    expected: "a language model",
+                    hint: "Image models are measured with seconds_per_image or images_per_s"
+                )
+            }
+            let d = try imageDeployment(
+                model: m.model,
+                quant: m.quant,
+                hardware: m.hardware,
+                engine: m.engine,
+                gpus: m.gpus,
+                concurrency: m.concurrency,
+                resolution: m.resolution,
+                steps: m.steps
+            )
+            let (workload, setup, half) = try resolveImage(d)
+            let keys = CostModel.parameterKeys(
+                engine: d.engine.name,
+                hardwareClass: d.hardware.hardwareClass,
+                family: d.quant.family
+            )
+            return PreparedRow(
+                measurement: m,
+                kind: .image(workload, halfPrecisionFLOPS: half),
+                setup: setup,
+                keys: keys
+            )
+        }
         let model = try catalog.model(named: m.model)
         let quant = try catalog.quantization(named: m.quant)
         let hardware = try catalog.hardware(named: m.hardware)
@@ -238,29 +492,45 @@ extension CostModel {
             hardwareClass: hardware.hardwareClass,
             family: quant.family
         )
-        return PreparedRow(measurement: m, shape: ModelShape(model), setup: setup, keys: keys)
+        return PreparedRow(measurement: m, kind: .text(ModelShape(model)), setup: setup, keys: keys)
     }
 
     /// The model's prediction for one measurement's metric and load.
     public func predict(_ m: Measurement) throws -> Double {
         let p = try prepare(m)
-        return m.metric.value(
-            of: Roofline.evaluate(
-                p.shape,
-                p.setup,
-                concurrency: m.concurrency,
-                inputTokens: m.inputTokens,
-                outputTokens: m.outputTokens
-            )
-        )
+        return p.predict(on: p.setup)
     }
 
     /// Predicts every row; rows with unknown names are kept and marked `unpriceable`.
     public func validate(_ measurements: [Measurement]) -> ValidationReport {
-        var rows: [ValidationRow] = []
-        var errors: [String: [Double]] = [:]
-        var unpriceable = 0
-        for m in measurements {
+        var validator = Validator(model: self)
+        let rows = measurements.map { validator.add($0) }
+        let summary = validator.summary()
+        return ValidationReport(
+            rows: rows,
+            medianAbsPctError: summary.medianAbsPctError,
+            counts: summary.counts,
+            unpriceable: summary.unpriceable
+        )
+    }
+
+    /// Validates measurements one at a time in bounded memory: each row is predicted as it
+    /// comes (deployments resolved once per distinct signature, up to 10,000 kept), and only
+    /// the absolute errors are kept for the medians (8 bytes a row).
+    public struct Validator {
+        let model: CostModel
+        private var prepared: [String: Result<PreparedRow, any Error>] = [:]
+        private var errors: [String: [Double]] = [:]
+        /// Rows seen so far.
+        public private(set) var rows = 0
+        /// Rows that could not be priced so far.
+        public private(set) var unpriceable = 0
+
+        public init(model: CostModel) { self.model = model }
+
+        /// Predicts `m` and records its error.
+        public mutating func add(_ m: Measurement) -> ValidationRow {
+            rows += 1
             var row = ValidationRow(
                 id: m.id,
                 metric: m.metric.rawValue,
@@ -274,8 +544,18 @@ extension CostModel {
                 status: "ok",
                 reason: nil
             )
+            let key = m.signature
+            let resolved: Result<PreparedRow, any Error>
+            if let cached = prepared[key] {
+                resolved = cached
+            } else {
+                resolved = Result { try model.prepare(m) }
+                if prepared.count >= 10_000 { prepared.removeAll(keepingCapacity: true) }
+                prepared[key] = resolved
+            }
             do {
-                let predicted = try predict(m)
+                let p = try resolved.get()
+                let predicted = p.predict(on: p.setup)
                 guard predicted.isFinite, predicted > 0 else {
                     throw CostModelError.invalidValue(
                         name: "prediction",
@@ -293,13 +573,12 @@ extension CostModel {
                 row.reason = error.localizedDescription
                 unpriceable += 1
             }
-            rows.append(row)
+            return row
         }
-        return ValidationReport(
-            rows: rows,
-            medianAbsPctError: errors.mapValues(median),
-            counts: errors.mapValues(\.count),
-            unpriceable: unpriceable
-        )
+
+        /// The medians and counts so far.
+        public func summary() -> (medianAbsPctError: [String: Double], counts: [String: Int], unpriceable: Int) {
+            (errors.mapValues(median), errors.mapValues(\.count), unpriceable)
+        }
     }
 }

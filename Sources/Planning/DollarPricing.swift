@@ -143,4 +143,18 @@ public struct DollarPricing: Sendable {
         }
         self.curves = curves
     }
+
+    private init(training: TrainingPricing, serving: any InferencePricing, curves: [ServingCurve]) {
+        self.training = training
+        self.serving = serving
+        self.curves = curves
+    }
+
+    /// The same prices with only the quantization of `option` left to choose (hardware stays free
+    /// within it); itself when no curve serves that option. Plan intervals use it, so that each
+    /// bootstrap replicate is planned on the quantization the plan chose, not on every one again.
+    public func restricted(to option: ServingOption) -> DollarPricing {
+        let kept = curves.filter { $0.candidates.contains(option) }
+        return kept.isEmpty ? self : DollarPricing(training: training, serving: serving, curves: kept)
+    }
 }

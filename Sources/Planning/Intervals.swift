@@ -2,78 +2,140 @@ import Foundation
 import Optimization
 import ScalingLaws
 
-/// Percentile intervals on the optimal plan across bootstrap replicates of the law.
+/// Percentile intervals of a plan over bootstrap replicates of its law (JSON `plan.intervals`).
+///
+/// Each replicate law is planned with the same budget, search range and options as the point
+/// plan: `params`, `tokens`, `tokens_per_param`, `k` and `cost` are the intervals of the
+/// replicates' own optimal plans (for a target, of the cheapest plan reaching it), so they show
+/// how far the recommendation itself moves with the law's uncertainty. `metric` is the interval of
+/// what the replicate laws predict for the recommended plan (pass@k, or the task loss for a
+/// chinchilla law): how sure the law is about what that plan will score. In dollars the replicates
+/// keep the quantization the plan chose (``DollarPricing/restricted(to:)``); hardware stays free.
 public struct PlanIntervals: Sendable, Equatable, Codable {
-    /// A [lower, upper] interval.
-    public struct Interval: Sendable, Equatable, Codable {
-        public var lower: Double
-        public var upper: Double
-    }
-    /// Coverage, e.g. 0.95 for the 2.5th–97.5th percentiles.
-    public var level: Double
-    public var params: Interval
-    public var tokens: Interval
-    public var tokensPerParam: Interval
-    public var samples: Interval
+    /// Two-sided coverage of every interval, e.g. 0.9 for the 5th–95th percentiles.
+    public var confidence: Double
     /// Replicates planned.
     public var replicates: Int
-    /// Replicates skipped because they could not be planned with (e.g. a rising accuracy link).
+    /// Replicates that could not be planned (an unplannable law, or no plan in the search range).
     public var skipped: Int
+    /// N* as `[low, high]`.
+    public var params: [Double]
+    /// D* as `[low, high]`.
+    public var tokens: [Double]
+    /// D*/N* as `[low, high]`.
+    public var tokensPerParam: [Double]
+    /// k* (integer samples per query) as `[low, high]`.
+    public var k: [Double]
+    /// The replicate laws' prediction for the recommended plan, `[low, high]`.
+    public var metric: [Double]
+    /// What `metric` is: `pass_at_k` or `task_loss`.
+    public var metricKind: String
+    /// The replicates' plans' total cost in the budget's unit (FLOPs or dollars), `[low, high]`.
+    public var cost: [Double]
+
+    public init(
+        confidence: Double,
+        replicates: Int,
+        skipped: Int,
+        params: [Double],
+        tokens: [Double],
+        tokensPerParam: [Double],
+        k: [Double],
+        metric: [Double],
+        metricKind: String,
+        cost: [Double]
+    ) {
+        self.confidence = confidence
+        self.replicates = replicates
+        self.skipped = skipped
+        self.params = params
+        self.tokens = tokens
+        self.tokensPerParam = tokensPerParam
+        self.k = k
+        self.metric = metric
+        self.metricKind = metricKind
+        self.cost = cost
+    }
 
     enum CodingKeys: String, CodingKey {
-        case level, params, tokens
+        case confidence
+        case replicates
+        case skipped
+        case params
+        case tokens
         case tokensPerParam = "tokens_per_param"
-        case samples, replicates, skipped
+        case k
+        case metric
+        case metricKind = "metric_kind"
+        case cost
     }
 }
 
 extension Planner {
-    /// Re-plans `budget` under each bootstrap replicate (law parameters from `t2 fit --bootstrap`)
-    /// and returns percentile intervals on N, D, D/N and k. Nil when no replicate can be planned.
-    public func intervals(
-        replicates: [[String: Double]],
-        form: String,
-        budget: PlanBudget,
-        pricing: DollarPricing? = nil,
-        level: Double = 0.95
-    ) -> PlanIntervals? {
-        var n: [Double] = []
-        var d: [Double] = []
-        var r: [Double] = []
-        var k: [Double] = []
-        var skipped = 0
-        for parameters in replicates {
-            do {
-                let law = try PlanningLaw(
-                    file: LawFile(form: form, parameters: parameters),
-                    source: "bootstrap replicate"
-                )
-                var planner = self
-                planner.law = law
-                let p = try planner.plan(budget, pricing: pricing).plan
-                n.append(p.params)
-                d.append(p.tokens)
-                r.append(p.tokensPerParam)
-                k.append(Double(p.samples))
-            } catch {
-                skipped += 1
-            }
+    /// This planner with `law` in place of its own (same bounds, range, data repetition and
+    /// options); the Chinchilla allocation follows a chinchilla-form law.
+    public func replacingLaw(_ law: ScalingLaw) throws -> Planner {
+        var p = self
+        var planning = try PlanningLaw(law)
+        if case let .chinchilla(l) = law { p.chinchillaAllocation = l }
+        if let r = self.law.repetition {
+            planning.repetition = DataRepetition(
+                uniqueTokens: r.uniqueTokens,
+                allocation: p.chinchillaAllocation,
+                tokensDecay: r.tokensDecay,
+                paramsDecay: r.paramsDecay
+            )
         }
-        guard !n.isEmpty else { return nil }
-        let lo = (1 - level) / 2
-        let hi = 1 - lo
-        func interval(_ values: [Double]) -> PlanIntervals.Interval {
-            let v = values.sorted()
-            return PlanIntervals.Interval(lower: Bootstrap.quantile(v, lo), upper: Bootstrap.quantile(v, hi))
+        p.law = planning
+        return p
+    }
+
+    /// Re-plans under each replicate law (in parallel) and returns percentile intervals at
+    /// `confidence` around `point`, the plan made with the fitted law; nil when fewer than two
+    /// replicates can be planned. With a `target` each replicate finds its own cheapest plan.
+    public func intervals(
+        around point: Plan,
+        replicates: [ScalingLaw],
+        budget: PlanBudget,
+        target: PlanTarget? = nil,
+        pricing: DollarPricing? = nil,
+        confidence: Double = 0.9
+    ) -> PlanIntervals? {
+        let shift = point.serving?.lossPenalty ?? 0
+        let results: [(plan: Plan, metric: Double)?] = Parallel.map(replicates.count, block: 4) { i in
+            guard let planner = try? self.replacingLaw(replicates[i]) else { return nil }
+            let plan: Plan?
+            if let target {
+                plan = try? planner.cheapestPlan(reaching: target, budget: budget, pricing: pricing)
+            } else {
+                plan = try? planner.optimalPlan(budget, pricing: pricing)
+            }
+            guard let plan else { return nil }
+            let predicted = planner.law.predict(
+                params: point.params,
+                tokens: point.tokens,
+                samples: Double(point.samples),
+                shift: shift
+            )
+            return (plan, predicted.passAtK ?? predicted.taskLoss)
+        }
+        let planned = results.compactMap { $0 }
+        guard planned.count >= 2 else { return nil }
+        func interval(_ values: [Double]) -> [Double] {
+            guard let r = Bootstrap.percentileInterval(values, confidence: confidence) else { return [.nan, .nan] }
+            return [r.lowerBound, r.upperBound]
         }
         return PlanIntervals(
-            level: level,
-            params: interval(n),
-            tokens: interval(d),
-            tokensPerParam: interval(r),
-            samples: interval(k),
-            replicates: n.count,
-            skipped: skipped
+            confidence: confidence,
+            replicates: planned.count,
+            skipped: replicates.count - planned.count,
+            params: interval(planned.map(\.plan.params)),
+            tokens: interval(planned.map(\.plan.tokens)),
+            tokensPerParam: interval(planned.map(\.plan.tokensPerParam)),
+            k: interval(planned.map { Double($0.plan.samples) }),
+            metric: interval(planned.map(\.metric)),
+            metricKind: law.predictsAccuracy ? "pass_at_k" : "task_loss",
+            cost: interval(planned.map(\.plan.totalCost))
         )
     }
 }

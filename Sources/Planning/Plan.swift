@@ -23,6 +23,11 @@ public enum PlanBoundary: String, Sendable, Codable, CaseIterable {
     /// D is the most training tokens available (`Planner.maxTokens`, `--max-train-tokens`); the
     /// budget may not be spent in full.
     case mostTokens = "most_tokens"
+    /// D is at the most tokens per parameter considered (the search range's D/N bound).
+    case mostTokensPerParam = "most_tokens_per_param"
+    /// The plan sits on an edge of the search range (the law's fitted range widened by the
+    /// stated factor): the law would go further; the unconstrained optimum is reported beside it.
+    case fittedRangeEdge = "fitted_range_edge"
 
     /// A sentence for the report.
     public var explanation: String {
@@ -33,13 +38,19 @@ public enum PlanBoundary: String, Sendable, Codable, CaseIterable {
             return "k = 1 is binding: the budget affords no more than one sample per query at the optimum"
         case .largestServableModel: return "N is the largest model the serving hardware's memory holds"
         case .smallestModel: return "N is the smallest model considered; the law would go smaller"
-        case .largestModel: return "N is the largest model considered"
+        case .largestModel:
+            return
+                "N is at the largest model the planner considers (1e13 parameters): the law's optimum lies beyond it, so this plan can score worse than an unbounded one such as Chinchilla's"
         case .fewestTokens: return "D is down to the minimum tokens per parameter"
         case .mostSamples: return "k is at the most samples considered (--max-samples); beyond it the law extrapolates"
         case .overInferenceBudget: return "one sample of this model costs more than the inference budget allows"
         case .mostTokens:
             return
                 "D is all the training data available (--max-train-tokens): more data would lower the loss; the rest of the budget goes to N and k as far as they help"
+        case .mostTokensPerParam: return "D/N is at the most tokens per parameter considered"
+        case .fittedRangeEdge:
+            return
+                "the plan sits on the edge of the search range (the law's fitted range widened by the stated factor); the law would go further, into data it was not fitted on (see the unconstrained optimum; --allow-extrapolation searches there)"
         }
     }
 }
@@ -78,6 +89,20 @@ public struct Plan: Sendable, Equatable, Codable {
     public var serving: ServingOption?
     /// Constraints that decided the plan.
     public var boundaries: [PlanBoundary]
+    /// Unique training tokens U, when the plan prices repeated data (`--unique-tokens`).
+    public var uniqueTokens: Double?
+    /// Epochs over the unique data, D/U.
+    public var epochs: Double?
+    /// The data the law is evaluated at, D′ (Muennighoff et al. 2023; D′ = D for one epoch or less).
+    public var effectiveTokens: Double?
+    /// The parameters the law is evaluated at, N′ (below N only for models larger than U tokens
+    /// can use, N > N_opt(U)).
+    public var effectiveParams: Double?
+    /// Whether (N, D) lies inside the search range: the law's fitted range widened by the stated
+    /// factor (nil when the law carries no fitted range).
+    public var inFittedRange: Bool?
+    /// Bootstrap intervals of the plan over the law's replicates (the recommended plan only).
+    public var intervals: PlanIntervals?
 
     /// D / N.
     public var tokensPerParam: Double { tokens / params }
@@ -122,6 +147,12 @@ public struct Plan: Sendable, Equatable, Codable {
         case usdPerMillionInputTokens = "usd_per_million_input_tokens"
         case totalCost = "total_cost"
         case serving, boundaries
+        case uniqueTokens = "unique_tokens"
+        case epochs
+        case effectiveTokens = "effective_tokens"
+        case effectiveParams = "effective_params"
+        case inFittedRange = "in_fitted_range"
+        case intervals
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -143,6 +174,12 @@ public struct Plan: Sendable, Equatable, Codable {
         try c.encode(totalCost, forKey: .totalCost)
         try c.encodeIfPresent(serving, forKey: .serving)
         try c.encode(boundaries, forKey: .boundaries)
+        try c.encodeIfPresent(uniqueTokens, forKey: .uniqueTokens)
+        try c.encodeIfPresent(epochs, forKey: .epochs)
+        try c.encodeIfPresent(effectiveTokens, forKey: .effectiveTokens)
+        try c.encodeIfPresent(effectiveParams, forKey: .effectiveParams)
+        try c.encodeIfPresent(inFittedRange, forKey: .inFittedRange)
+        try c.encodeIfPresent(intervals, forKey: .intervals)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -163,6 +200,12 @@ public struct Plan: Sendable, Equatable, Codable {
         totalCost = try c.decode(Double.self, forKey: .totalCost)
         serving = try c.decodeIfPresent(ServingOption.self, forKey: .serving)
         boundaries = try c.decode([PlanBoundary].self, forKey: .boundaries)
+        uniqueTokens = try c.decodeIfPresent(Double.self, forKey: .uniqueTokens)
+        epochs = try c.decodeIfPresent(Double.self, forKey: .epochs)
+        effectiveTokens = try c.decodeIfPresent(Double.self, forKey: .effectiveTokens)
+        effectiveParams = try c.decodeIfPresent(Double.self, forKey: .effectiveParams)
+        inFittedRange = try c.decodeIfPresent(Bool.self, forKey: .inFittedRange)
+        intervals = try c.decodeIfPresent(PlanIntervals.self, forKey: .intervals)
     }
 }
 
@@ -194,7 +237,7 @@ public enum PlanTarget: Sendable, Equatable {
     case loss(Double)
 
     /// The task-loss threshold.
-    var taskLoss: Double {
+    public var taskLoss: Double {
         switch self {
         case let .accuracy(a): return -Foundation.log(a)
         case let .loss(l): return l

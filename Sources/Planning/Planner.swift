@@ -34,6 +34,12 @@ public struct Planner: Sendable {
     /// binds, the plan trains on all of it and spends the rest of the budget on N or k, or leaves
     /// it unspent (``PlanBoundary/mostTokens``). Default: unlimited.
     public var maxTokens: Double = .infinity
+    /// The most training tokens per parameter considered (D ≤ this·N); where it binds, D stays at
+    /// this·N and the plan says so (``PlanBoundary/mostTokensPerParam``). Default: unlimited. Set
+    /// by ``constrained(to:)`` from a law's fitted range.
+    public var maxTokensPerParam: Double = .infinity
+    /// The fewest training tokens considered (D ≥ this). Default 0. Set by ``constrained(to:)``.
+    public var minTokens: Double = 0
     /// Grid points over ln N before Brent refines.
     public var gridPoints: Int = 32
 
@@ -49,19 +55,69 @@ public struct Planner: Sendable {
         if case let .chinchilla(l) = law.law { chinchillaAllocation = l } else { chinchillaAllocation = .epochRefit }
     }
 
+    /// The planner with its search box shrunk to `range` (N, D and D/N within the range's bounds,
+    /// and within this planner's own bounds).
+    public func constrained(to range: FittedRange) -> Planner {
+        var p = self
+        p.minParams = max(minParams, range.params.lowerBound)
+        p.maxParams = min(maxParams, range.params.upperBound)
+        p.minTokensPerParam = max(minTokensPerParam, range.tokensPerParam.lowerBound)
+        p.maxTokensPerParam = min(maxTokensPerParam, range.tokensPerParam.upperBound)
+        p.minTokens = max(minTokens, range.tokens.lowerBound)
+        p.maxTokens = min(maxTokens, range.tokens.upperBound)
+        return p
+    }
+
+    /// Unique training tokens: repeated data priced by Muennighoff et al. 2023 (``DataRepetition``),
+    /// with the compute-optimal model size for U tokens taken from ``chinchillaAllocation``.
+    /// Nil (the default): every token is fresh.
+    public var uniqueTokens: Double? {
+        get { law.repetition?.uniqueTokens }
+        set {
+            law.repetition = newValue.map { DataRepetition(uniqueTokens: $0, allocation: chinchillaAllocation) }
+        }
+    }
+
+    /// The most tokens D a model of `n` parameters may train on.
+    @inline(__always)
+    func tokenCap(_ n: Double) -> Double { min(maxTokens, maxTokensPerParam * n) }
+
+    /// The fewest tokens D a model of `n` parameters may train on.
+    @inline(__always)
+    func tokenFloor(_ n: Double) -> Double { max(minTokensPerParam * n, minTokens) }
+
+    /// "1 token per parameter" (or "5e+05 tokens" when a token floor binds) for messages.
+    func tokenFloorText(_ n: Double) -> String {
+        minTokens > minTokensPerParam * n
+            ? "\(PlanError.scientific(minTokens)) tokens"
+            : "\(PlanError.scientific(minTokensPerParam)) token per parameter"
+    }
+
+    /// Fills in the data-repetition fields of a plan (when ``uniqueTokens`` is set).
+    func annotate(_ plan: inout Plan) {
+        guard let r = law.repetition else { return }
+        plan.uniqueTokens = r.uniqueTokens
+        plan.epochs = r.epochs(tokens: plan.tokens)
+        plan.effectiveTokens = r.effectiveTokens(plan.tokens)
+        plan.effectiveParams = r.effectiveParams(plan.params)
+    }
+
     // MARK: - Public entry points
 
     /// The optimal plan for `budget`, beside the Chinchilla plan. Dollar budgets need `pricing`.
     public func plan(_ budget: PlanBudget, pricing: DollarPricing? = nil) throws -> PlanComparison {
+        let plan = try optimalPlan(budget, pricing: pricing)
+        return PlanComparison(budget: budget, plan: plan, chinchilla: chinchillaOnly(budget, pricing: pricing) ?? plan)
+    }
+
+    /// The optimal plan for `budget` alone (no Chinchilla comparison).
+    public func optimalPlan(_ budget: PlanBudget, pricing: DollarPricing? = nil) throws -> Plan {
         try budget.validate()
         switch budget {
         case let .separate(cTrain, cInf):
-            let plan = try solveSeparate(cTrain: cTrain, cInf: cInf)
-            return PlanComparison(
-                budget: budget,
-                plan: plan,
-                chinchilla: chinchillaSeparate(cTrain: cTrain, cInf: cInf)
-            )
+            var plan = try solveSeparate(cTrain: cTrain, cInf: cInf)
+            annotate(&plan)
+            return plan
         case .lifetime, .dollars:
             let problems = try lifetimeProblems(budget, pricing: pricing)
             var best: Plan?
@@ -72,16 +128,12 @@ public struct Planner: Sendable {
                     if best == nil || candidate.predicted.taskLoss < best!.predicted.taskLoss { best = candidate }
                 } catch { if firstError == nil { firstError = error } }
             }
-            guard let plan = best else { throw minimumBudgetError(problems, budget: budget) ?? firstError! }
-            var chin: Plan?
-            for problem in problems {
-                if let c = try? chinchillaLifetime(problem),
-                    chin == nil || c.predicted.taskLoss < chin!.predicted.taskLoss
-                {
-                    chin = c
-                }
+            guard var plan = best else {
+                throw minimumBudgetError(problems, budget: budget) ?? firstError
+                    ?? PlanError.invalidBudget("no plan fits the budget")
             }
-            return PlanComparison(budget: budget, plan: plan, chinchilla: chin ?? plan)
+            annotate(&plan)
+            return plan
         }
     }
 
@@ -99,6 +151,24 @@ public struct Planner: Sendable {
         budget: PlanBudget,
         pricing: DollarPricing? = nil
     ) throws -> TargetComparison {
+        let amount = try cheapestAmount(reaching: target, budget: budget, pricing: pricing)
+        return try targetResult(target, amount: amount, budget: budget, pricing: pricing)
+    }
+
+    /// The cheapest plan reaching `target`, without the Chinchilla comparison.
+    public func cheapestPlan(
+        reaching target: PlanTarget,
+        budget: PlanBudget,
+        pricing: DollarPricing? = nil
+    ) throws
+        -> Plan
+    {
+        let amount = try cheapestAmount(reaching: target, budget: budget, pricing: pricing)
+        return try optimalPlan(budget.with(amount: amount), pricing: pricing)
+    }
+
+    /// The smallest main amount of `budget` whose optimal plan reaches `target`.
+    func cheapestAmount(reaching target: PlanTarget, budget: PlanBudget, pricing: DollarPricing?) throws -> Double {
         try validate(target)
         let tau = target.taskLoss
         let cap: Double = {
@@ -106,7 +176,7 @@ public struct Planner: Sendable {
             return 1e40
         }()
         let unit = budgetUnit(budget)
-        func best(_ amount: Double) throws -> Plan { try plan(budget.with(amount: amount), pricing: pricing).plan }
+        func best(_ amount: Double) throws -> Plan { try optimalPlan(budget.with(amount: amount), pricing: pricing) }
 
         // Lower end: the smallest feasible budget.
         var lo = budget.amount
@@ -114,9 +184,7 @@ public struct Planner: Sendable {
         if try best(lo).predicted.taskLoss <= tau {
             // already reached at the smallest feasible budget: search below it only if that one was given
             lo = try lowestFeasible(budget, pricing: pricing, from: lo)
-            if try best(lo).predicted.taskLoss <= tau {
-                return try targetResult(target, amount: lo, budget: budget, pricing: pricing)
-            }
+            if try best(lo).predicted.taskLoss <= tau { return lo }
         }
         var hi = lo
         var reached = false
@@ -146,7 +214,7 @@ public struct Planner: Sendable {
         }
         var amount = Double.exp(root)
         for _ in 0..<8 where (try best(amount).predicted.taskLoss) > tau { amount *= 1 + 1e-9 }
-        return try targetResult(target, amount: amount, budget: budget, pricing: pricing)
+        return amount
     }
 
     // MARK: - Separate budgets
@@ -157,11 +225,11 @@ public struct Planner: Sendable {
         cInf: Double,
         samples: Double?
     ) throws -> (lo: Double, hi: Double, cap: PlanBoundary) {
-        let minTrain = 6 * minTokensPerParam * minParams * minParams
+        let minTrain = 6 * minParams * tokenFloor(minParams)
         guard cTrain >= minTrain else {
             throw PlanError.budgetTooSmall(
                 what:
-                    "a training budget of \(PlanError.scientific(cTrain)) FLOPs cannot train even a \(PlanError.scientific(minParams))-parameter model on \(PlanError.scientific(minTokensPerParam)) token per parameter",
+                    "a training budget of \(PlanError.scientific(cTrain)) FLOPs cannot train even a \(PlanError.scientific(minParams))-parameter model on \(tokenFloorText(minParams))",
                 minimum: minTrain,
                 unit: "training FLOPs (--train-flops)"
             )
@@ -176,7 +244,9 @@ public struct Planner: Sendable {
         }
         var hi = Double.log(maxParams)
         var cap = PlanBoundary.largestModel
-        let tokensCap = 0.5 * Double.log(cTrain / (6 * minTokensPerParam))
+        // D = C_train/(6N) ≥ max(r_min·N, D_min)
+        var tokensCap = 0.5 * Double.log(cTrain / (6 * minTokensPerParam))
+        if minTokens > 0 { tokensCap = min(tokensCap, Double.log(cTrain / (6 * minTokens))) }
         if tokensCap < hi {
             hi = tokensCap
             cap = .fewestTokens
@@ -194,6 +264,7 @@ public struct Planner: Sendable {
 
     /// (A, α, B, β, G, γ) for the laws whose task loss is a sum of power laws.
     private var powerTerms: (A: Double, alpha: Double, B: Double, beta: Double, G: Double, gamma: Double)? {
+        guard law.repetition == nil else { return nil }
         switch law.law {
         case let .chinchilla(l): return (l.A, l.alpha, l.B, l.beta, 0, 0)
         case let .t2Loss(l): return (l.A, l.alpha, l.B, l.beta, l.G, l.gamma)
@@ -212,13 +283,28 @@ public struct Planner: Sendable {
         if let t = powerTerms {
             let bPrime = t.B * Double.pow(cTrain / 6, -t.beta)
             let gPrime = (samples == nil && cInf > 0 && law.hasSamplesTerm) ? t.G * Double.pow(cInf / 2, -t.gamma) : 0
-            // Below u_data = ln(C_train / (6·D_max)) the data cap holds D at D_max and the B term is constant.
-            let uData = Double.log(cTrain / (6 * maxTokens))
-            // d/du of A e^{−αu} + B' e^{βu} + G' e^{γu}; increasing in u (with the cap, a
-            // non-decreasing step at u_data), so its sign change is the optimum.
+            // D = min(D_max, r_max·N, C_train/(6N)) and k = min(k_max, C_inf/(2N)), constant below
+            // u_k = ln(C_inf/(2·k_max)).
+            let uSamples = Double.log(cInf / (2 * maxSamples))
+            let bRatio = t.B * Double.pow(maxTokensPerParam, -t.beta)
+            // d/du of A e^{−αu} + B·D(u)^{−β} + G'·e^{γu}: each piece increases in u, and as u
+            // grows D moves from r_max·N to D_max to C_train/(6N) (some may be absent) and k from
+            // k_max to C_inf/(2N), each switch a step up in the slope (− → 0 → +); so the slope is
+            // non-decreasing and its sign change is the optimum.
             func slope(_ u: Double) -> Double {
-                let data = u > uData ? t.beta * bPrime * Double.exp(t.beta * u) : 0
-                return -t.alpha * t.A * Double.exp(-t.alpha * u) + data + t.gamma * gPrime * Double.exp(t.gamma * u)
+                let n = Double.exp(u)
+                let fromBudget = cTrain / (6 * n)
+                let fromRatio = maxTokensPerParam * n
+                let data: Double
+                if maxTokens <= min(fromRatio, fromBudget) {
+                    data = 0
+                } else if fromRatio <= fromBudget {
+                    data = -t.beta * bRatio * Double.exp(-t.beta * u)
+                } else {
+                    data = t.beta * bPrime * Double.exp(t.beta * u)
+                }
+                let sampling = u > uSamples ? t.gamma * gPrime * Double.exp(t.gamma * u) : 0
+                return -t.alpha * t.A * Double.exp(-t.alpha * u) + data + sampling
             }
             if hi <= lo { return lo }
             if slope(lo) >= 0 { return lo }
@@ -227,14 +313,14 @@ public struct Planner: Sendable {
         }
         return gridBrent(lo: lo, hi: hi) { u in
             let n = Double.exp(u)
-            let k = samples ?? (cInf > 0 ? max(1, cInf / (2 * n)) : 1)
+            let k = samples ?? (cInf > 0 ? min(maxSamples, max(1, cInf / (2 * n))) : 1)
             return law.taskLoss(params: n, tokens: separateTokens(cTrain: cTrain, params: n), samples: k)
         }
     }
 
     /// D under separate budgets: the training budget's C_train/(6N), at most ``maxTokens``.
     @inline(__always)
-    private func separateTokens(cTrain: Double, params n: Double) -> Double { min(maxTokens, cTrain / (6 * n)) }
+    private func separateTokens(cTrain: Double, params n: Double) -> Double { min(tokenCap(n), cTrain / (6 * n)) }
 
     private func solveSeparate(cTrain: Double, cInf: Double) throws -> Plan {
         let continuousK = law.hasSamplesTerm && cInf > 0
@@ -253,8 +339,9 @@ public struct Planner: Sendable {
         if !law.hasSamplesTerm { boundaries.append(.noSamplesTerm) }
         if cInf == 0 { boundaries.append(.inferenceNotBudgeted) }
         if continuousK {
-            let k = cInf / (2 * Double.exp(u))
+            let k = min(maxSamples, cInf / (2 * Double.exp(u)))
             kCont = k
+            if k >= maxSamples * (1 - 1e-9) { boundaries.append(.mostSamples) }
             var bestScore = Double.infinity
             for kInt in integerNeighbours(k) {
                 guard let b = try? separateBounds(cTrain: cTrain, cInf: cInf, samples: Double(kInt)) else { continue }
@@ -279,6 +366,7 @@ public struct Planner: Sendable {
         let n = Double.exp(bestU)
         let d = separateTokens(cTrain: cTrain, params: n)
         if d >= maxTokens * (1 - 1e-9) { boundaries.append(.mostTokens) }
+        if d >= maxTokensPerParam * n * (1 - 1e-9) { boundaries.append(.mostTokensPerParam) }
         return Plan(
             params: n,
             tokens: d,
@@ -300,7 +388,7 @@ public struct Planner: Sendable {
         var alloc = chinchillaAllocation.computeOptimal(flops: cTrain)
         var k = 1
         var boundaries: [PlanBoundary] = []
-        if alloc.tokens > maxTokens {
+        if alloc.tokens > maxTokens, maxTokens.isFinite {
             // Data-constrained: all the data, and the rest of the budget in parameters.
             let n = cTrain / (6 * maxTokens)
             alloc = Allocation(
@@ -315,7 +403,10 @@ public struct Planner: Sendable {
         if cInf > 0 {
             let afford = cInf / (2 * alloc.params)
             if afford < 1 { boundaries.append(.overInferenceBudget) }
-            if law.hasSamplesTerm { k = max(1, Int(afford.rounded(.down))) }
+            if law.hasSamplesTerm {
+                k = max(1, Int(min(afford, maxSamples, 1e9).rounded(.down)))
+                if afford > maxSamples { boundaries.append(.mostSamples) }
+            }
         } else {
             boundaries.append(.inferenceNotBudgeted)
         }
@@ -406,7 +497,8 @@ public struct Planner: Sendable {
     /// D for (N, k) when the budget binds.
     @inline(__always)
     private func tokens(_ p: LifetimeProblem, lnN: Double, k: Double) -> Double {
-        min(maxTokens, (p.budget - p.fixedCost(lnN) - k * p.sampleCost(lnN)) / (6 * p.trainUnit * Double.exp(lnN)))
+        let n = Double.exp(lnN)
+        return min(tokenCap(n), (p.budget - p.fixedCost(lnN) - k * p.sampleCost(lnN)) / (6 * p.trainUnit * n))
     }
 
     /// The largest ln N whose plan with k samples keeps D ≥ minTokensPerParam·N; nil when even the smallest model does not fit.
@@ -414,7 +506,7 @@ public struct Planner: Sendable {
         let lo = Double.log(minParams)
         func slack(_ u: Double) -> Double {
             let n = Double.exp(u)
-            return p.budget - p.fixedCost(u) - k * p.sampleCost(u) - 6 * p.trainUnit * minTokensPerParam * n * n
+            return p.budget - p.fixedCost(u) - k * p.sampleCost(u) - 6 * p.trainUnit * n * tokenFloor(n)
         }
         guard slack(lo) >= 0 else { return nil }
         let hi = Double.log(p.maxParams)
@@ -427,7 +519,7 @@ public struct Planner: Sendable {
     /// The cheapest budget amount that trains and serves the smallest model with k = 1.
     private func minimumAmount(_ p: LifetimeProblem) -> Double {
         let u = Double.log(minParams)
-        return p.fixedCost(u) + p.sampleCost(u) + 6 * p.trainUnit * minTokensPerParam * minParams * minParams
+        return p.fixedCost(u) + p.sampleCost(u) + 6 * p.trainUnit * minParams * tokenFloor(minParams)
     }
 
     private func minimumBudgetError(_ problems: [LifetimeProblem], budget: PlanBudget) -> PlanError? {
@@ -435,7 +527,7 @@ public struct Planner: Sendable {
         let unit = budgetUnit(budget)
         return .budgetTooSmall(
             what:
-                "a budget of \(PlanError.scientific(budget.amount)) \(unit) cannot train and serve even a \(PlanError.scientific(minParams))-parameter model (\(PlanError.scientific(minTokensPerParam)) token per parameter, one sample per query)",
+                "a budget of \(PlanError.scientific(budget.amount)) \(unit) cannot train and serve even a \(PlanError.scientific(minParams))-parameter model (\(tokenFloorText(minParams)), one sample per query)",
             minimum: minimum,
             unit: unit
         )
@@ -446,7 +538,7 @@ public struct Planner: Sendable {
     private func profile(_ p: LifetimeProblem, lnN u: Double) -> (score: Double, k: Double) {
         let n = Double.exp(u)
         let s = p.sampleCost(u)
-        let rest = p.budget - p.fixedCost(u) - 6 * p.trainUnit * minTokensPerParam * n * n
+        let rest = p.budget - p.fixedCost(u) - 6 * p.trainUnit * n * tokenFloor(n)
         guard law.hasSamplesTerm, s > 0 else {
             let d = tokens(p, lnN: u, k: 1)
             return (d > 0 ? law.taskLoss(params: n, tokens: d, samples: 1, shift: p.shift) : .infinity, 1)
@@ -458,15 +550,16 @@ public struct Planner: Sendable {
         }
         let fixed = p.fixedCost(u)
         let scale = 6 * p.trainUnit * n
+        let cap = tokenCap(n)
         // w = 1 + ln k keeps Brent's relative tolerance meaningful at k = 1.
         let r = minimizeScalar(in: 1...(1 + Double.log(kMax)), tolerance: 1e-7) { w in
             let k = Double.exp(w - 1)
-            let d = min(maxTokens, (p.budget - fixed - k * s) / scale)
+            let d = min(cap, (p.budget - fixed - k * s) / scale)
             return d > 0 ? law.taskLoss(params: n, tokens: d, samples: k, shift: p.shift) : .infinity
         }
         let k1 = law.taskLoss(
             params: n,
-            tokens: min(maxTokens, (p.budget - fixed - s) / scale),
+            tokens: min(cap, (p.budget - fixed - s) / scale),
             samples: 1,
             shift: p.shift
         )
@@ -517,7 +610,9 @@ public struct Planner: Sendable {
         if samplesFree, kCont >= maxSamples * (1 - 1e-6) { boundaries.append(.mostSamples) }
         if abs(bestU - lo) < 1e-7 { boundaries.append(.smallestModel) }
         if abs(bestU - bestCap.u) < 1e-7 { appendOnce(&boundaries, bestCap.cap) }
-        if tokens(p, lnN: bestU, k: Double(bestK)) >= maxTokens * (1 - 1e-9) { boundaries.append(.mostTokens) }
+        let bestD = tokens(p, lnN: bestU, k: Double(bestK))
+        if bestD >= maxTokens * (1 - 1e-9) { boundaries.append(.mostTokens) }
+        if bestD >= maxTokensPerParam * Double.exp(bestU) * (1 - 1e-9) { boundaries.append(.mostTokensPerParam) }
         return finish(
             p,
             params: Double.exp(bestU),
@@ -571,7 +666,7 @@ public struct Planner: Sendable {
         let usdIn = choice?.1.usdPerInputToken ?? p.perInputToken(Double.log(n))
         let perQuery = Double(k) * t * usdOut + pr * usdIn
         let inferenceUSD = q * perQuery
-        var d = min(maxTokens, (p.budget - inferenceUSD) / (6 * p.trainUnit * n))
+        var d = min(tokenCap(n), (p.budget - inferenceUSD) / (6 * p.trainUnit * n))
         if !(d > 0) { d = tokens(p, lnN: Double.log(n), k: Double(k)) }
         let shift = choice?.0.lossPenalty ?? p.shift
         var plan = Plan(
@@ -612,7 +707,7 @@ public struct Planner: Sendable {
         var boundaries: [PlanBoundary] = law.hasSamplesTerm ? [] : [.noSamplesTerm]
         if p.queries * p.tokensPerSample == 0 { boundaries.append(.inferenceNotBudgeted) }
         if excess(hi) > 0 {
-            let lo = Double.log(6 * minTokensPerParam * minParams * minParams)
+            let lo = Double.log(6 * minParams * tokenFloor(minParams))
             guard excess(lo) < 0 else { throw PlanError.invalidBudget("no Chinchilla plan fits") }
             hi = try findRoot(in: lo...hi, tolerance: 1e-12, excess)
         } else if hi == lnCCap, lnCCap < Double.log(p.budget / p.trainUnit) {
@@ -621,7 +716,7 @@ public struct Planner: Sendable {
         let n = Double.exp(lnParams(hi))
         var plan = finish(p, params: n, samples: 1, samplesContinuous: nil, boundaries: boundaries)
         // keep Chinchilla's shape (finish re-derives D from the whole budget), within the data cap
-        let d = min(maxTokens, Double.exp(hi) / (6 * n))
+        let d = min(tokenCap(n), Double.exp(hi) / (6 * n))
         if d >= maxTokens * (1 - 1e-9) { appendOnce(&plan.boundaries, .mostTokens) }
         plan.tokens = d
         plan.trainFLOPs = 6 * n * d
@@ -716,6 +811,12 @@ public struct Planner: Sendable {
 
     /// Chinchilla's plan alone for a budget (no T² optimisation).
     private func chinchillaOnly(_ budget: PlanBudget, pricing: DollarPricing?) -> Plan? {
+        guard var plan = chinchillaUnannotated(budget, pricing: pricing) else { return nil }
+        annotate(&plan)
+        return plan
+    }
+
+    private func chinchillaUnannotated(_ budget: PlanBudget, pricing: DollarPricing?) -> Plan? {
         switch budget {
         case let .separate(c, ci):
             return chinchillaSeparate(cTrain: c, cInf: ci)

@@ -15,6 +15,9 @@ import ScalingLaws
 public struct PlanningLaw: Sendable, Equatable {
     /// The law as read from a file or built in.
     public let law: ScalingLaw
+    /// Repeated data (and excess parameters) priced by Muennighoff et al. 2023: the law is
+    /// evaluated at the effective N′ and D′ (nil: every token is fresh).
+    public var repetition: DataRepetition?
 
     /// Checks that the law can be planned with: every pretraining term must fall with N and D
     /// (A, B, α, β > 0), the samples term of t2-loss must not grow with k (G, γ ≥ 0), and the
@@ -93,7 +96,9 @@ public struct PlanningLaw: Sendable, Equatable {
 
     /// The task loss to minimise (see the type's documentation); `samples` may be fractional ≥ 1.
     @inlinable
-    public func taskLoss(params: Double, tokens: Double, samples: Double, shift: Double = 0) -> Double {
+    public func taskLoss(params nIn: Double, tokens dIn: Double, samples: Double, shift: Double = 0) -> Double {
+        let params = repetition.map { $0.effectiveParams(nIn) } ?? nIn
+        let tokens = repetition.map { $0.effectiveTokens(dIn) } ?? dIn
         switch law {
         case let .chinchilla(l):
             return l.loss(params: params, tokens: tokens) + shift
@@ -114,8 +119,10 @@ public struct PlanningLaw: Sendable, Equatable {
     }
 
     /// What the law predicts for a plan.
-    public func predict(params: Double, tokens: Double, samples: Double, shift: Double = 0) -> Prediction {
-        let task = taskLoss(params: params, tokens: tokens, samples: samples, shift: shift)
+    public func predict(params nIn: Double, tokens dIn: Double, samples: Double, shift: Double = 0) -> Prediction {
+        let task = taskLoss(params: nIn, tokens: dIn, samples: samples, shift: shift)
+        let params = repetition.map { $0.effectiveParams(nIn) } ?? nIn
+        let tokens = repetition.map { $0.effectiveTokens(dIn) } ?? dIn
         switch law {
         case let .chinchilla(l):
             return Prediction(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InferenceCost
+import Optimization
 import Tabular
 
 /// `t2 calibrate`: fit the cost model's efficiencies to measurements.
@@ -11,10 +12,18 @@ struct CalibrateCommand: ParsableCommand {
         discussion: """
             Reads a measurements CSV (columns id,hardware,gpus,engine,model,quant,concurrency,\
             input_tokens,output_tokens,metric,value; metrics decode_tokens_per_s, \
-            prefill_tokens_per_s, output_tokens_per_s, ttft_ms, itl_ms) and fits the memory and \
-            compute efficiencies, per-step overheads and dequantization costs those rows inform \
-            (L-BFGS on log errors with a weak prior towards the catalog defaults). Use the result \
-            with `t2 cost --calibration FILE`.
+            prefill_tokens_per_s, output_tokens_per_s, ttft_ms, itl_ms, and for image models \
+            seconds_per_image, images_per_s with optional resolution and steps columns) — or the \
+            JSON report of `t2 bench --format json`, labelled with --hardware, --engine, --quant \
+            (and --model, --gpus) — and fits the memory and compute efficiencies, per-step \
+            overheads and dequantization costs those rows inform (L-BFGS on log errors with a \
+            weak prior towards the catalog defaults). Use the result with \
+            `t2 cost --calibration FILE` or `t2 plan --budget-usd … --calibration FILE`.
+
+            Examples:
+              t2 calibrate m.csv --out calibration.json
+              t2 bench … --format json --out bench.json
+              t2 calibrate bench.json --hardware local --engine llama-cpp-python --quant q4_1 --concurrency 1,2 --out cal.json
 
             Honest check: calibrate on one half and validate on the other:
               t2 calibrate m.csv --split rows --half a --out a.json
@@ -22,7 +31,12 @@ struct CalibrateCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Measurements CSV.", valueName: "measurements.csv"))
+    @Argument(
+        help: ArgumentHelp(
+            "Measurements CSV, or a `t2 bench --format json` report (`-` reads standard input).",
+            valueName: "measurements.csv|bench.json"
+        )
+    )
     var measurements: String
 
     @Option(
@@ -31,11 +45,47 @@ struct CalibrateCommand: ParsableCommand {
     )
     var split: MeasurementSplit?
 
-    @Option(name: .long, help: ArgumentHelp("With --split: which half (a or b).", valueName: "a|b"))
-    var half: SplitHalf = .a
+    @Option(name: .long, help: ArgumentHelp("With --split: which half (a or b; default a).", valueName: "a|b"))
+    var half: SplitHalf?
 
     @Option(name: .long, help: "Seed of --split.")
     var splitSeed: UInt64 = 1
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Use only rows at these concurrencies, e.g. 1,2 (to hold the others out for `t2 cost --validate`).",
+            valueName: "list"
+        )
+    )
+    var concurrency: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Bench JSON: the hardware the server ran on (catalog name, or 'local' for this machine).",
+            valueName: "name"
+        )
+    )
+    var hardware: String?
+
+    @Option(name: .long, help: "Bench JSON: devices the server used (default 1).")
+    var gpus: Int = 1
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Bench JSON: the serving engine (llama.cpp, llama-cpp-python, vllm …).", valueName: "name")
+    )
+    var engine: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Bench JSON: the catalog model (default: the report's model name).", valueName: "name")
+    )
+    var model: String?
+
+    @Option(name: .long, help: ArgumentHelp("Bench JSON: the weight format (q4_k_m, fp8 …).", valueName: "name"))
+    var quant: String?
 
     @Option(
         name: .long,
@@ -50,41 +100,134 @@ struct CalibrateCommand: ParsableCommand {
 
     init() {}
 
+    func validate() throws {
+        if half != nil && split == nil {
+            throw ValidationError("--half needs --split (rows or hardware): it picks which half of the split to use")
+        }
+        if gpus < 1 || gpus > CostModel.largestDeviceCount {
+            throw ValidationError("--gpus must be 1 to \(CostModel.largestDeviceCount) (got \(gpus))")
+        }
+        _ = try levels()
+    }
+
+    /// The `--concurrency` filter.
+    func levels() throws -> Set<Int>? {
+        guard let concurrency else { return nil }
+        var set = Set<Int>()
+        for part in concurrency.split(separator: ",") {
+            guard let n = Int(part.trimmingCharacters(in: .whitespaces)), n >= 1, n <= CostModel.largestConcurrency
+            else {
+                throw ValidationError(
+                    "--concurrency takes whole numbers ≥ 1 separated by commas, e.g. 1,2 (got '\(concurrency)')"
+                )
+            }
+            set.insert(n)
+        }
+        guard !set.isEmpty else { throw ValidationError("--concurrency needs at least one level, e.g. 1,2") }
+        return set
+    }
+
     func run() throws {
-        let costModel = try CostCommand.loadModel(catalog: catalog, calibration: nil)
-        var rows = try Measurement.read(contentsOf: measurements)
+        let usesLocal = hardware?.lowercased() == LocalHardware.name
+        let costModel = try CostCommand.loadModel(catalog: catalog, calibration: nil, localHardware: usesLocal)
+        var rows = try readRows()
+        if let levels = try levels() {
+            rows = rows.filter { m in
+                if case .fixed(let n) = m.concurrency { return levels.contains(n) }
+                return false
+            }
+            Console.note(
+                "calibrating on concurrency \(levels.sorted().map(String.init).joined(separator: ", ")): \(rows.count) rows"
+            )
+        }
         var splitNote: String?
         if let split {
             let halves = split.halves(of: rows, seed: splitSeed)
-            rows = half == .a ? halves.a : halves.b
-            splitNote = "\(split.rawValue) half \(half.rawValue), seed \(splitSeed)"
+            let which = half ?? .a
+            rows = which == .a ? halves.a : halves.b
+            splitNote = "\(split.rawValue) half \(which.rawValue), seed \(splitSeed)"
             Console.note("calibrating on \(splitNote!): \(rows.count) rows")
         }
-        var calibration = try costModel.calibrate(rows, source: measurements)
+        let progress = Locked(Progress(label: "calibrating: evaluation"))
+        var calibration = try costModel.calibrate(rows, source: measurements) { evaluation, objective in
+            progress.withLock { $0.update(evaluation, detail: ", objective \(Format.significant(objective, 4))") }
+        }
+        progress.withLock { $0.finish() }
         calibration.data?.split = splitNote
         let json = try JSONOutput.encode(calibration)
-        if let out = output.out { try AtomicFile.write(json + "\n", to: out) }
-        if output.format == .json {
-            Console.output(json)
-            return
-        }
-        var t = TextTable([("parameter", .left), ("fitted", .right), ("default", .right)])
+        var table = TextTable([("parameter", .left), ("fitted", .right), ("default", .right)])
         for key in calibration.parameters.keys.sorted() {
-            t.append([
+            table.append([
                 key, Format.significant(calibration.parameters[key]!, 4),
                 costModel.defaultParameter(key).map { Format.significant($0, 4) } ?? "-",
             ])
         }
-        var text = t.render()
-        text +=
-            "\n\nfit: objective \(Format.significant(calibration.objective ?? .nan, 4)), \(calibration.status ?? "")"
-        text += ", \(calibration.data?.used ?? 0) of \(rows.count) rows priced"
-        text += "\nmedian |error| on these rows:"
-        for (key, value) in (calibration.medianAbsPctError ?? [:]).sorted(by: { $0.key < $1.key }) {
-            text += "\n  \(key): \(Format.fixed(value, 1))%"
+        switch output.format {
+        case .json:
+            Console.output(json)
+            if let out = output.out { try AtomicFile.write(json + "\n", to: out) }
+        case .csv:
+            let csv = table.csv
+            Console.output(String(csv.dropLast()))
+            if let out = output.out {
+                try AtomicFile.write(csv, to: out)
+                Console.note("\(out) holds CSV; `--calibration` needs the JSON (run again with --format json or table)")
+            }
+        case .table:
+            if let out = output.out { try AtomicFile.write(json + "\n", to: out) }
+            var text = table.render()
+            text +=
+                "\n\nfit: objective \(Format.significant(calibration.objective ?? .nan, 4)), \(calibration.status ?? "")"
+            text += ", \(calibration.data?.used ?? 0) of \(rows.count) rows priced"
+            text += "\nmedian |error| on these rows:"
+            for (key, value) in (calibration.medianAbsPctError ?? [:]).sorted(by: { $0.key < $1.key }) {
+                text += "\n  \(key): \(Format.fixed(value, 1))%"
+            }
+            for note in calibration.notes ?? [] { text += "\nnote: \(note)" }
+            if output.out == nil {
+                text += "\n\n(pass --out calibration.json to save it for `t2 cost --calibration`)"
+            }
+            Console.output(text)
         }
-        for note in calibration.notes ?? [] { text += "\nnote: \(note)" }
-        if output.out == nil { text += "\n\n(pass --out calibration.json to save it for `t2 cost --calibration`)" }
-        Console.output(text)
+    }
+
+    /// The rows of the input: a measurements CSV, or a bench report labelled by the flags.
+    func readRows() throws -> [InferenceCost.Measurement] {
+        let data = try InputFile.read(measurements, limit: 1 << 30)
+        guard BenchMeasurements.looksLikeJSON(data) else {
+            if measurements == "-" {
+                let text = String(decoding: data, as: UTF8.self)
+                return try InferenceCost.Measurement.parse(try CSVTable(string: text, source: "standard input"))
+            }
+            return try InferenceCost.Measurement.read(contentsOf: measurements)
+        }
+        var missing: [String] = []
+        if hardware == nil { missing.append("--hardware") }
+        if engine == nil { missing.append("--engine") }
+        if quant == nil { missing.append("--quant") }
+        guard missing.isEmpty else {
+            throw ValidationError(
+                "\(measurements) is a bench report: say where and how the server ran with \(missing.joined(separator: ", ")) (e.g. --hardware local --engine llama-cpp-python --quant q4_1)"
+            )
+        }
+        let rows = try BenchMeasurements.measurements(
+            fromBenchJSON: data,
+            source: measurements,
+            labels: BenchMeasurements.Labels(
+                hardware: hardware!,
+                gpus: gpus,
+                engine: engine!,
+                model: model,
+                quant: quant!
+            )
+        )
+        guard !rows.isEmpty else {
+            throw TabularError(
+                file: measurements,
+                problem: "has no closed-loop level with successful requests",
+                hint: "Run `t2 bench` with --concurrency levels"
+            )
+        }
+        return rows
     }
 }

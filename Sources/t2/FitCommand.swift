@@ -141,11 +141,15 @@ struct FitCommand: AsyncParsableCommand {
             throw ValidationError("--huber-delta must be a positive number, got \(huberDelta)")
         }
         guard dropHighest >= 0 else { throw ValidationError("--drop-highest must be 0 or more, got \(dropHighest)") }
-        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more, got \(bootstrap)") }
+        guard bootstrap >= 0, bootstrap <= maximumBootstrapReplicates else {
+            throw ValidationError(
+                "--bootstrap must be between 0 and \(maximumBootstrapReplicates) replicates (200–2,000 give stable 95% intervals), got \(bootstrap)"
+            )
+        }
         guard confidence > 0, confidence < 1 else {
             throw ValidationError("--confidence must be between 0 and 1 (e.g. 0.95), got \(confidence)")
         }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard threads >= 1, threads <= 4096 else { throw ValidationError("--threads must be between 1 and 4096") }
         _ = try parsedBudgets()
         if let holdout, RowFilter(holdout) == nil {
             throw ValidationError(
@@ -157,9 +161,9 @@ struct FitCommand: AsyncParsableCommand {
                 "--where '\(filter)' is not a filter; write COLUMN>=VALUE (or <=, <, >, =, !=), e.g. 'tokens_per_param_multiplier>=0.5'"
             )
         }
-        if form != .chinchilla, !keep.isEmpty || sharedExponent || holdout != nil {
+        if form != .chinchilla, !keep.isEmpty || sharedExponent || holdout != nil || groupBy != nil || dropHighest > 0 {
             throw ValidationError(
-                "--where, --holdout and --shared-exponent apply to the chinchilla form; --form \(form.rawValue) holds out the largest models itself"
+                "--where, --holdout, --group-by, --drop-highest and --shared-exponent apply to the chinchilla form; --form \(form.rawValue) holds out the largest models itself"
             )
         }
         if output.format == .csv {
@@ -178,82 +182,62 @@ struct FitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        switch form {
-        case .chinchilla:
-            Console.output(try runChinchilla())
-        case .t2Loss, .t2Accuracy:
-            Console.output(
-                try T2FormFit.run(
-                    form: form.rawValue,
-                    countsPath: path,
-                    bootstrap: bootstrap,
-                    seed: seed,
-                    format: output.format,
-                    outPath: output.out
-                )
-            )
-        }
+        let progress = StderrProgress(command: "t2 fit")
+        progress.starting("reading and checking \(path)")
+        defer { progress.finish() }
+        Console.output(try render(progress: progress.report))
     }
 
-    /// Fits the Chinchilla form and returns the text to print; writes `--out` when given.
-    func runChinchilla() throws -> String {
+    /// Fits and returns the text to print; writes `--out` when given. The fit itself is one call
+    /// into ScalingLaws (``FitReport/chinchilla(_:columns:holdout:keep:options:provenance:progress:)``
+    /// or ``FitReport/t2(_:table:bootstrap:seed:confidence:provenance:progress:)``).
+    func render(progress: (@Sendable (FitProgress) -> Void)? = nil) throws -> String {
         let table = try CSVTable(contentsOf: path)
-        let columns = RunColumns(
-            params: paramsColumn,
-            tokens: tokensColumn,
-            flops: flopsColumn,
-            loss: lossColumn,
-            group: groupBy
-        )
-        let (runs, heldOut, excluded) = try RunsReader.read(
-            table,
-            columns: columns,
-            holdout: holdout.flatMap(RowFilter.init),
-            keep: keep.compactMap(RowFilter.init)
-        )
-        var options = ChinchillaAnalysis.Options()
-        options.fit.huberDelta = huberDelta
-        options.fit.sharedExponent = sharedExponent
-        options.fit.threads = threads
-        options.dropHighest = dropHighest
-        options.bootstrap = bootstrap
-        options.seed = seed
-        options.confidence = confidence
-        options.budgets = try parsedBudgets()
-
         let provenance = DataProvenance(path: path, rows: table.count, sha256: Self.sha256(ofFile: path))
-        var reports: [FitReport] = []
-        let groups: [String?] = groupBy == nil ? [nil] : orderedGroups(runs + heldOut + excluded)
-        for group in groups {
-            let groupRuns = runs.filter { $0.group == group }
-            let groupHeldOut = heldOut.filter { $0.group == group }
-            let source = group.map { "\(path) [\(groupBy!)=\($0)]" } ?? path
-            if groupRuns.isEmpty {
-                // Every group listed has rows, so a filter took them all: say which.
-                var filters: [String] = []
-                if excluded.contains(where: { $0.group == group }) {
-                    filters.append("--where \(keep.joined(separator: " and "))")
-                }
-                if !groupHeldOut.isEmpty, let holdout { filters.append("--holdout \(holdout)") }
-                guard !filters.isEmpty else { throw FitError.emptyGroup(source: path, group: group ?? "") }
-                throw FitError.invalidOption(
-                    "\(source): \(filters.joined(separator: " with ")) leaves no runs to fit; loosen the filter"
-                )
-            }
-            let analysis = try ChinchillaAnalysis.run(
-                groupRuns,
-                heldOut: groupHeldOut,
-                source: source,
-                options: options
+        let reports: [FitReport]
+        switch form {
+        case .chinchilla:
+            var options = ChinchillaAnalysis.Options()
+            options.fit.huberDelta = huberDelta
+            options.fit.sharedExponent = sharedExponent
+            options.fit.threads = threads
+            options.dropHighest = dropHighest
+            options.bootstrap = bootstrap
+            options.seed = seed
+            options.confidence = confidence
+            options.budgets = try parsedBudgets()
+            reports = try FitReport.chinchilla(
+                table,
+                columns: RunColumns(
+                    params: paramsColumn,
+                    tokens: tokensColumn,
+                    flops: flopsColumn,
+                    loss: lossColumn,
+                    group: groupBy
+                ),
+                holdout: holdout.flatMap(RowFilter.init),
+                keep: keep.compactMap(RowFilter.init),
+                options: options,
+                provenance: provenance,
+                progress: progress
             )
-            for note in analysis.diagnostics { Console.warn("\(source): \(note)") }
-            var report = FitReport(analysis, group: group, options: options, provenance: provenance, holdout: holdout)
-            if !keep.isEmpty {
-                report.excluded = .init(filters: keep, runs: excluded.filter { $0.group == group }.map(\.line))
+            for report in reports {
+                let source = report.group.map { "\(path) [\(groupBy!)=\($0)]" } ?? path
+                for note in report.diagnostics { Console.warn("\(source): \(note)") }
             }
-            reports.append(report)
+        case .t2Loss, .t2Accuracy:
+            reports = [
+                try FitReport.t2(
+                    form == .t2Loss ? .loss : .accuracy,
+                    table: table,
+                    bootstrap: bootstrap,
+                    seed: seed,
+                    confidence: confidence,
+                    provenance: provenance,
+                    progress: progress
+                )
+            ]
         }
-
         if let out = output.out {
             for report in reports {
                 let target = report.group.map { Self.path(out, inserting: $0) } ?? out
@@ -263,18 +247,14 @@ struct FitCommand: AsyncParsableCommand {
         switch output.format {
         case .json:
             if reports.count == 1, groupBy == nil { return try JSONOutput.encode(reports[0]) }
-            return try JSONOutput.encode(["groups": reports])
+            return try JSONOutput.encode(FitReportGroups(groups: reports))
         case .table, .csv:
-            return reports.map { $0.renderTable(path: path, groupColumn: groupBy) }.joined(separator: "\n\n")
+            return reports.map { FitRendering.table($0, path: path, groupColumn: groupBy) }.joined(separator: "\n\n")
         }
     }
 
-    func orderedGroups(_ runs: [Run]) -> [String?] {
-        var seen = Set<String>()
-        var order: [String?] = []
-        for run in runs { if let g = run.group, seen.insert(g).inserted { order.append(g) } }
-        return order
-    }
+    /// Fits the Chinchilla form and returns the text to print (the tests' entry point).
+    func runChinchilla() throws -> String { try render() }
 
     /// `law.json` + `c4` → `law.c4.json`.
     static func path(_ path: String, inserting group: String) -> String {
@@ -294,272 +274,163 @@ struct FitCommand: AsyncParsableCommand {
     }
 }
 
-/// What `t2 fit --format json` prints for one law (and what the table shows).
-struct FitReport: Encodable {
-    var form = "chinchilla"
-    var group: String?
-    var sharedExponent: Bool
-    var parameters: [String: Double]
-    var objective: Double
-    var points: Int
-    var status: String
-    var converged: Bool
-    var huberDelta: Double
-    var starts: Starts
-    var dropped: [RunRecord]
-    var excluded: Excluded?
-    var allocations: [AllocationRecord]
-    var intervals: IntervalRecord?
-    var diagnostics: [String]
-    var heldOut: HeldOutRecord?
-    var data: DataProvenance
-    var replicates: [[String: Double]]
+/// Shows a long fit's progress on standard error once it has run for a second: a line rewritten
+/// in place on a terminal, otherwise a line every few seconds. Quiet for fits that finish sooner.
+final class StderrProgress: Sendable {
+    private struct State {
+        var lastPrint = Date.distantPast
+        var printed = false
+        var finished = false
+        var reported = false
+    }
+    private let command: String
+    private let started = Date()
+    private let state = Locked(State())
+    private let terminal = Console.stderrIsTerminal
 
-    struct Starts: Encodable {
-        var count: Int
-        var converged: Int
-        var atOptimum: Int
-        var evaluations: Int
-        var kernel: String
-        enum CodingKeys: String, CodingKey {
-            case count, converged
-            case atOptimum = "at_optimum"
-            case evaluations, kernel
-        }
-    }
-    struct RunRecord: Encodable {
-        var line: Int
-        var params: Double
-        var tokens: Double
-        var loss: Double
-    }
-    /// Runs left out by `--where` (their lines).
-    struct Excluded: Encodable {
-        var filters: [String]
-        var runs: [Int]
-    }
-    struct AllocationRecord: Encodable {
-        var flops: Double
-        var params: Double
-        var tokens: Double
-        var tokensPerParam: Double
-        var loss: Double
-        var paramsInterval: [Double]?
-        var tokensPerParamInterval: [Double]?
-        enum CodingKeys: String, CodingKey {
-            case flops, params, tokens, loss
-            case tokensPerParam = "tokens_per_param"
-            case paramsInterval = "params_interval"
-            case tokensPerParamInterval = "tokens_per_param_interval"
-        }
-    }
-    struct IntervalRecord: Encodable {
-        var confidence: Double
-        var replicates: Int
-        var parameters: [String: [Double]]
-    }
-    struct HeldOutRecord: Encodable {
-        var filter: String?
-        var meanAbsRelativeError: Double
-        var runs: [Prediction]
-        struct Prediction: Encodable {
-            var line: Int
-            var params: Double
-            var tokens: Double
-            var loss: Double
-            var predicted: Double
-            var relativeError: Double
-            enum CodingKeys: String, CodingKey {
-                case line, params, tokens, loss, predicted
-                case relativeError = "relative_error"
+    init(command: String) { self.command = command }
+
+    /// Says `activity` (e.g. "reading runs.csv") once if nothing else has been reported after a
+    /// second: reading a million-row file takes longer than that before the fit reports anything.
+    func starting(_ activity: String) {
+        let command = self.command
+        let terminal = self.terminal
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [state] in
+            let show = state.withLock { s -> Bool in
+                guard !s.finished, !s.reported else { return false }
+                s.printed = true
+                return true
             }
-        }
-        enum CodingKeys: String, CodingKey {
-            case filter, runs
-            case meanAbsRelativeError = "mean_abs_relative_error"
+            guard show else { return }
+            let line = "\(command): \(activity)…"
+            FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
         }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case form, group, parameters, objective, points, status, converged, starts, dropped, excluded, allocations,
-            intervals, diagnostics, data
-        case huberDelta = "huber_delta"
-        case heldOut = "held_out"
-        case sharedExponent = "shared_exponent"
+    /// Reports `progress` (thread-safe; prints at most 4 times a second on a terminal, every 5 s otherwise).
+    func report(_ progress: FitProgress) {
+        let now = Date()
+        let early = now.timeIntervalSince(started) < 1
+        let line = state.withLock { s -> String? in
+            s.reported = true
+            guard !early else { return nil }
+            let gap = terminal ? 0.25 : 5
+            guard now.timeIntervalSince(s.lastPrint) >= gap || progress.done == progress.total else { return nil }
+            s.lastPrint = now
+            s.printed = true
+            let percent = progress.total > 0 ? 100 * progress.done / progress.total : 0
+            return
+                "\(command): \(progress.phase) \(progress.done)/\(progress.total) (\(percent)%), \(Int(now.timeIntervalSince(started))) s"
+        }
+        guard let line else { return }
+        FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
     }
 
-    init(
-        _ analysis: ChinchillaAnalysis,
-        group: String?,
-        options: ChinchillaAnalysis.Options,
-        provenance: DataProvenance,
-        holdout: String?
-    ) {
-        let fit = analysis.fit
-        self.group = group
-        sharedExponent = options.fit.sharedExponent
-        parameters = fit.law.parameters
-        objective = fit.objective
-        points = fit.points
-        status = fit.status.rawValue
-        converged = fit.status.isConverged
-        huberDelta = options.fit.huberDelta
-        starts = Starts(
-            count: fit.starts,
-            converged: fit.convergedStarts,
-            atOptimum: fit.startsAtOptimum,
-            evaluations: fit.evaluations,
-            kernel: ChinchillaHuberObjective.kernel
-        )
-        dropped = analysis.dropped.map { RunRecord(line: $0.line, params: $0.params, tokens: $0.tokens, loss: $0.loss) }
-        allocations = analysis.allocations.enumerated().map { i, a in
-            AllocationRecord(
-                flops: a.flops,
-                params: a.params,
-                tokens: a.tokens,
-                tokensPerParam: a.tokensPerParam,
-                loss: a.loss,
-                paramsInterval: analysis.intervals.map { [$0.params[i].lowerBound, $0.params[i].upperBound] },
-                tokensPerParamInterval: analysis.intervals.map {
-                    [$0.tokensPerParam[i].lowerBound, $0.tokensPerParam[i].upperBound]
-                }
-            )
+    /// Ends the progress line on a terminal.
+    func finish() {
+        let printed = state.withLock { s -> Bool in
+            s.finished = true
+            return s.printed
         }
-        intervals = analysis.intervals.map { iv in
-            IntervalRecord(
-                confidence: iv.confidence,
-                replicates: analysis.replicates.count,
-                parameters: iv.parameters.mapValues { [$0.lowerBound, $0.upperBound] }
-            )
-        }
-        diagnostics = analysis.diagnostics
-        if let error = analysis.heldOutMeanAbsoluteRelativeError {
-            heldOut = HeldOutRecord(
-                filter: holdout,
-                meanAbsRelativeError: error,
-                runs: analysis.heldOut.map {
-                    .init(
-                        line: $0.run.line,
-                        params: $0.run.params,
-                        tokens: $0.run.tokens,
-                        loss: $0.run.loss,
-                        predicted: $0.predicted,
-                        relativeError: $0.relativeError
-                    )
-                }
-            )
-        }
-        data = provenance
-        replicates = analysis.replicates.map(\.parameters)
+        if terminal, printed { FileHandle.standardError.write(Data("\n".utf8)) }
     }
+}
 
-    /// The law JSON for `t2 plan --law`.
-    var lawFile: LawFile {
-        var notes = ["Huber delta \(huberDelta) on log-loss residuals, summed; \(starts.count) L-BFGS starts"]
-        if sharedExponent { notes.append("shared exponent: alpha = beta fitted as one parameter (Gadre et al. 2024)") }
-        if let excluded {
-            notes.append(
-                "used only runs with \(excluded.filters.joined(separator: " and ")); excluded \(excluded.runs.count) runs"
-            )
-        }
-        if !dropped.isEmpty {
-            notes.append(
-                "dropped the \(dropped.count) highest-loss runs (lines \(dropped.map { String($0.line) }.joined(separator: ", ")))"
-            )
-        }
-        if let group { notes.append("group \(group)") }
-        if let heldOut {
-            notes.append(
-                "held out \(heldOut.runs.count) runs (\(heldOut.filter ?? "")): mean |relative error| \(heldOut.meanAbsRelativeError)"
-            )
-        }
-        return LawFile(
-            form: form,
-            parameters: parameters,
-            objective: objective,
-            points: points,
-            status: status,
-            data: data,
-            bootstrap: replicates.isEmpty ? nil : replicates,
-            notes: notes
-        )
-    }
-
+/// The table `t2 fit` prints for a ``FitReport``.
+enum FitRendering {
     /// "2, 3, 5, …" (at most 12 lines, then a count).
     static func lineList(_ lines: [Int]) -> String {
         let shown = lines.prefix(12).map(String.init).joined(separator: ", ")
         return lines.count > 12 ? shown + ", … \(lines.count - 12) more" : shown
     }
 
-    func renderTable(path: String, groupColumn: String?) -> String {
+    static func table(_ report: FitReport, path: String, groupColumn: String?) -> String {
+        report.form == "chinchilla"
+            ? chinchilla(report, path: path, groupColumn: groupColumn) : t2(report, path: path)
+    }
+
+    /// "N 14.0M–12.0B, D 2.00M–300B, D/N 0.000167–21.4K".
+    static func rangeText(_ r: FittedRange) -> String {
+        "N \(Format.count(r.params.lowerBound))–\(Format.count(r.params.upperBound)), D \(Format.count(r.tokens.lowerBound))–\(Format.count(r.tokens.upperBound)), D/N \(Format.significant(r.tokensPerParam.lowerBound, 3))–\(Format.significant(r.tokensPerParam.upperBound, 3))"
+    }
+
+    static func interval(_ v: [Double]?, _ digits: Int) -> String {
+        guard let v, v.count == 2 else { return "" }
+        return "[\(Format.significant(v[0], digits)), \(Format.significant(v[1], digits))]"
+    }
+
+    static func chinchilla(_ report: FitReport, path: String, groupColumn: String?) -> String {
         var lines: [String] = []
-        let title = group.map { " [\(groupColumn ?? "group") = \($0)]" } ?? ""
-        lines.append("Chinchilla law fitted to \(points) runs from \(path)\(title)")
-        let form =
-            sharedExponent ? "L(N, D) = E + A/N^η + B/D^η (shared exponent, α = β = η)" : "L(N, D) = E + A/N^α + B/D^β"
+        let shared = report.sharedExponent ?? false
+        let title = report.group.map { " [\(groupColumn ?? "group") = \($0)]" } ?? ""
+        lines.append("Chinchilla law fitted to \(report.points) runs from \(path)\(title)")
+        let form = shared ? "L(N, D) = E + A/N^η + B/D^η (shared exponent, α = β = η)" : "L(N, D) = E + A/N^α + B/D^β"
+        let starts = report.starts
         lines.append(
-            "  \(form)    Huber δ = \(Format.significant(huberDelta, 2)) on log-loss, \(starts.count) L-BFGS starts"
+            "  \(form)    Huber δ = \(Format.significant(report.huberDelta ?? 1e-3, 2)) on log-loss, \(starts?.count ?? 0) L-BFGS starts"
         )
-        if let excluded {
+        if let sub = starts?.subsample {
             lines.append(
-                "  used only runs with \(excluded.filters.joined(separator: " and ")): excluded \(excluded.runs.count) (lines \(Self.lineList(excluded.runs)))"
+                "  the starts ran on an even subsample of \(sub) runs; the best were refined on all \(report.points)"
             )
         }
-        if !dropped.isEmpty {
+        if let excluded = report.excluded {
+            lines.append(
+                "  used only runs with \(excluded.filters.joined(separator: " and ")): excluded \(excluded.runs.count) (lines \(lineList(excluded.runs)))"
+            )
+        }
+        if let dropped = report.dropped, !dropped.isEmpty {
             lines.append(
                 "  dropped the \(dropped.count) highest-loss runs (lines \(dropped.map { String($0.line) }.joined(separator: ", ")))"
             )
         }
+        if let range = report.fittedRange { lines.append("  fitted range: \(rangeText(range))") }
         lines.append("")
-        let hasIntervals = intervals != nil
+        let intervals = report.intervals
         var table = TextTable(
             [("parameter", .left), ("value", .right)]
-                + (hasIntervals
+                + (intervals != nil
                     ? [("\(Format.fixed((intervals?.confidence ?? 0.95) * 100, 0))% interval", .right)] : [])
         )
         let rows =
-            sharedExponent
+            shared
             ? [("E", "E"), ("A", "A"), ("B", "B"), ("alpha", "η = α = β")]
             : [("E", "E"), ("A", "A"), ("B", "B"), ("alpha", "α"), ("beta", "β")]
         for (key, label) in rows {
-            var row = [label, Format.significant(parameters[key]!, 5)]
-            if let iv = intervals?.parameters[key] {
-                row.append("[\(Format.significant(iv[0], 4)), \(Format.significant(iv[1], 4))]")
-            }
+            var row = [label, Format.significant(report.parameters[key] ?? .nan, 5)]
+            if intervals != nil { row.append(interval(intervals?.parameters[key], 4)) }
             table.append(row)
         }
         lines.append(table.render(indent: "  "))
         lines.append("")
         lines.append(
-            "  objective \(Format.scientific(objective, 6))   \(status)   \(starts.atOptimum) of \(starts.count) starts reached the optimum (±0.01%)"
+            "  objective \(Format.scientific(report.objective, 6))   \(report.status)   \(starts?.atOptimum ?? 0) of \(starts?.count ?? 0) starts reached the optimum (±0.01%)"
         )
         lines.append("")
         lines.append("Compute-optimal allocation (C = 6·N·D)")
         var alloc = TextTable(
             [("budget C", .right), ("params N", .right), ("tokens D", .right), ("D/N", .right), ("loss", .right)]
-                + (hasIntervals ? [("D/N interval", .right)] : [])
+                + (intervals != nil ? [("D/N interval", .right)] : [])
         )
-        for a in allocations {
+        for a in report.allocations ?? [] {
             var row = [
                 Format.scientific(a.flops, 2), Format.count(a.params), Format.count(a.tokens),
                 Format.significant(a.tokensPerParam, 3), Format.fixed(a.loss, 4),
             ]
-            if let iv = a.tokensPerParamInterval {
-                row.append("[\(Format.significant(iv[0], 3)), \(Format.significant(iv[1], 3))]")
-            }
+            if intervals != nil { row.append(interval(a.tokensPerParamInterval, 3)) }
             alloc.append(row)
         }
         lines.append(alloc.render(indent: "  "))
-        if let heldOut {
+        if let heldOut = report.heldOut, let runs = heldOut.runs {
             lines.append("")
             lines.append(
-                "Held-out runs (\(heldOut.filter ?? "")): \(heldOut.runs.count), mean |relative error| \(Format.percent(heldOut.meanAbsRelativeError, 2))"
+                "Held-out runs (\(heldOut.filter ?? "")): \(runs.count), mean |relative error| \(Format.percent(heldOut.value, 2))"
             )
             var t = TextTable([
                 ("line", .right), ("params N", .right), ("tokens D", .right), ("loss", .right), ("predicted", .right),
                 ("error", .right),
             ])
-            for r in heldOut.runs {
+            for r in runs {
                 t.append([
                     String(r.line), Format.count(r.params), Format.count(r.tokens), Format.fixed(r.loss, 4),
                     Format.fixed(r.predicted, 4), Format.percent(r.relativeError, 2),
@@ -567,6 +438,38 @@ struct FitReport: Encodable {
             }
             lines.append(t.render(indent: "  "))
         }
+        return lines.joined(separator: "\n")
+    }
+
+    static func t2(_ report: FitReport, path: String) -> String {
+        let intervals = report.intervals
+        var t = TextTable(
+            [("parameter", .left), ("value", .right)]
+                + (intervals != nil
+                    ? [
+                        (
+                            "\(Format.fixed(intervals!.confidence * 100, 0))% bootstrap (\(intervals!.replicates))",
+                            .right
+                        )
+                    ]
+                    : [])
+        )
+        for key in report.parameters.keys.sorted() {
+            var row = [key, Format.significant(report.parameters[key]!, 5)]
+            if intervals != nil { row.append(interval(intervals?.parameters[key], 4)) }
+            t.append(row)
+        }
+        var lines = [
+            "\(report.form) law fitted to \(path): \(report.points) points, objective \(Format.significant(report.objective, 6)), \(report.status)"
+        ]
+        if let range = report.fittedRange { lines.append("fitted range: \(rangeText(range))") }
+        lines.append(t.render())
+        if let held = report.heldOut {
+            lines.append(
+                "held out: \(held.split): mean |Δ pass@k| \(Format.significant(held.value, 3)), max \(Format.significant(held.max, 3)) over \(held.points) (model, k) points"
+            )
+        }
+        lines += report.notes.filter { !$0.hasPrefix("held-out:") }
         return lines.joined(separator: "\n")
     }
 }

@@ -21,14 +21,21 @@ struct PlanCommand: ParsableCommand {
             --inference-flops 2e9.
 
             Budgets (pick one):
-              --train-flops C --inference-flops Ci     separate, as the T² paper: 6ND ≤ C, 2Nk ≤ Ci per query token
+              --train-flops C --inference-flops Ci
+                  separate, as the T² paper: 6ND ≤ C and 2Nk ≤ Ci per query token
               --budget-flops C --queries Q --tokens-per-sample T
-                                                       one lifetime budget (Sardana et al.): 6ND + 2NkTQ ≤ C
+                  one lifetime budget (Sardana et al.): 6ND + 2NkTQ ≤ C
               --budget-usd X --queries Q --tokens-per-sample T --hardware H --quant Q
-                                                       dollars: training at $/GPU-hour and MFU, serving priced
-                                                       by the cost model; 'any' lets t2 choose hardware/quant
+                  dollars: training at $/GPU-hour and MFU, serving priced by the cost model;
+                  'any' lets t2 choose hardware and quantization
             Inverse: --target-accuracy A or --target-loss L (with a mode's other options) finds the \
             cheapest plan reaching it. --sweep C1:C2:n prints the optimal path over n budgets.
+
+            Trust: the plan stays within --range-factor (4×) of the N, D and D/N the law was \
+            fitted on, and the unconstrained optimum is printed beside it when they differ \
+            (--allow-extrapolation searches everywhere). Intervals come from the law's bootstrap \
+            replicates (the built-in law carries 200; `t2 fit --bootstrap 200 --out law.json` \
+            writes them). --unique-tokens prices repeated data (Muennighoff et al. 2023).
 
             Examples:
               t2 plan
@@ -37,6 +44,7 @@ struct PlanCommand: ParsableCommand {
               t2 plan --budget-usd 1e6 --queries 1e8 --tokens-per-sample 256 --hardware any --quant any
               t2 plan --target-accuracy 0.3 --queries 1e9 --tokens-per-sample 256
               t2 plan --sweep 1e18:1e24:25 --inference-flops 2e9 --format csv
+              t2 plan --budget-flops 1e24 --queries 1e10 --tokens-per-sample 256 --unique-tokens 1e12
             """
     )
 
@@ -87,7 +95,7 @@ struct PlanCommand: ParsableCommand {
 
     @Option(
         name: .customLong("prompt-tokens"),
-        help: ArgumentHelp("Dollars: prompt tokens per query, prefilled once per query (default 0).", valueName: "P")
+        help: ArgumentHelp("Dollars: prompt tokens per query, prefilled once per query.", valueName: "P")
     )
     var promptTokens: Double = 0
 
@@ -116,14 +124,23 @@ struct PlanCommand: ParsableCommand {
     var engine: String?
 
     @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Dollars: calibration JSON from `t2 calibrate`, so serving costs come from your measurements (default: the built-in calibration).",
+            valueName: "file"
+        )
+    )
+    var calibration: String?
+
+    @Option(
         name: .customLong("train-hardware"),
-        help: ArgumentHelp("Dollars: training GPU (default h100-sxm).", valueName: "name")
+        help: ArgumentHelp("Dollars: training GPU (catalog name).", valueName: "name")
     )
     var trainHardware: String = "h100-sxm"
 
     @Option(
         name: .customLong("train-mfu"),
-        help: ArgumentHelp("Dollars: achieved model-FLOPs utilisation in training (default 0.4).", valueName: "U")
+        help: ArgumentHelp("Dollars: achieved model-FLOPs utilisation in training, a fraction.", valueName: "U")
     )
     var trainMFU: Double = 0.4
 
@@ -159,14 +176,14 @@ struct PlanCommand: ParsableCommand {
 
     @Option(
         name: .customLong("min-params"),
-        help: ArgumentHelp("Smallest model considered (default 1e6 parameters).", valueName: "N")
+        help: ArgumentHelp("Smallest model considered, in parameters.", valueName: "N")
     )
     var minParams: Double = 1e6
 
     @Option(
         name: .customLong("max-samples"),
         help: ArgumentHelp(
-            "Most samples per query considered with one budget (default 1e4, the range the built-in law is fitted on).",
+            "Most samples per query considered (1e4 is about the range the built-in law is fitted on); k never exceeds it.",
             valueName: "k"
         )
     )
@@ -180,6 +197,39 @@ struct PlanCommand: ParsableCommand {
         )
     )
     var maxTrainTokens: Double?
+
+    @Option(
+        name: .customLong("unique-tokens"),
+        help: ArgumentHelp(
+            "The unique training tokens you have, U. Training on D > U repeats data, and repeated tokens are worth less: the law is evaluated at the effective data D′ = U + U·R*·(1 − e^(−(D/U − 1)/R*)), R* = 15.4 (Muennighoff et al. 2023). Default: none (every token fresh). E.g. 15e12.",
+            valueName: "U"
+        )
+    )
+    var uniqueTokens: Double?
+
+    @Option(
+        name: .customLong("range-factor"),
+        help: ArgumentHelp(
+            "How far beyond the law's fitted range (the N, D and D/N of the runs it was fitted on) the plan may go: the search stays within the range widened by this factor in each.",
+            valueName: "F"
+        )
+    )
+    var rangeFactor: Double = PlanRequest.defaultRangeFactor
+
+    @Flag(
+        name: .customLong("allow-extrapolation"),
+        help:
+            "Search everywhere, not only within --range-factor of the law's fitted range (the plan then says how far outside it lies)."
+    )
+    var allowExtrapolation = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Coverage of the intervals from the law's bootstrap replicates, a fraction.",
+            valueName: "C"
+        )
+    )
+    var confidence: Double = 0.9
 
     @OptionGroup var output: OutputOptions
 
@@ -196,8 +246,17 @@ struct PlanCommand: ParsableCommand {
                 "Give one budget: --train-flops (with --inference-flops), --budget-flops or --budget-usd."
             )
         }
+        try validateNumbers()
+        if sweep != nil, modes > 0 {
+            throw ValidationError(
+                "--sweep varies the budget itself (from C1 to C2); drop --train-flops/--budget-flops/--budget-usd and keep the mode's other options (--inference-flops, or --queries and --tokens-per-sample)."
+            )
+        }
         if targetAccuracy != nil, targetLoss != nil {
             throw ValidationError("Give one target: --target-accuracy or --target-loss.")
+        }
+        if calibration != nil, budgetUSD == nil {
+            throw ValidationError("--calibration prices serving in dollars: it needs --budget-usd.")
         }
         if targetAccuracy != nil || targetLoss != nil, sweep != nil {
             throw ValidationError("--sweep varies the budget; it cannot be combined with a target.")
@@ -225,7 +284,9 @@ struct PlanCommand: ParsableCommand {
                 "--inference-flops belongs to separate budgets (--train-flops); lifetime budgets use --queries and --tokens-per-sample."
             )
         }
-        if !(maxSamples >= 1 && maxSamples.isFinite) { throw ValidationError("--max-samples must be a number ≥ 1.") }
+        if !(maxSamples >= 1 && maxSamples <= 1e9) {
+            throw ValidationError("--max-samples must be a number from 1 to 1e9, e.g. 1e4; got \(maxSamples).")
+        }
         if !(minParams > 0 && minParams.isFinite) { throw ValidationError("--min-params must be a positive number.") }
         if let d = maxTrainTokens, !(d > 0 && d.isFinite) {
             throw ValidationError("--max-train-tokens must be a positive number of tokens, e.g. 15e12.")
@@ -241,6 +302,36 @@ struct PlanCommand: ParsableCommand {
         if let s = sweep { _ = try Self.parseSweep(s) }
     }
 
+    /// Checks that every number given is finite and in a range the planner can use.
+    func validateNumbers() throws {
+        func check(_ value: Double?, _ flag: String, min: Double, max: Double, example: String) throws {
+            guard let value else { return }
+            guard value.isFinite, value >= min, value <= max else {
+                throw ValidationError(
+                    "\(flag) must be a number from \(Format.scientific(min, 2)) to \(Format.scientific(max, 2)), e.g. \(flag) \(example); got \(value)."
+                )
+            }
+        }
+        try check(trainFLOPs, "--train-flops", min: 1, max: 1e40, example: "1e22")
+        try check(inferenceFLOPs, "--inference-flops", min: 0, max: 1e40, example: "2e9")
+        try check(budgetFLOPs, "--budget-flops", min: 1, max: 1e40, example: "1e22")
+        try check(budgetUSD, "--budget-usd", min: 1e-6, max: 1e15, example: "1e6")
+        try check(queries, "--queries", min: 0, max: 1e18, example: "1e9")
+        try check(tokensPerSample, "--tokens-per-sample", min: 0, max: 1e9, example: "256")
+        try check(promptTokens, "--prompt-tokens", min: 0, max: 1e9, example: "512")
+        try check(minParams, "--min-params", min: 1, max: 1e13, example: "1e6")
+        try check(uniqueTokens, "--unique-tokens", min: 1, max: 1e18, example: "15e12")
+        try check(rangeFactor, "--range-factor", min: 1, max: 1e6, example: "4")
+        try check(trainUSDPerHour, "--train-usd-per-hour", min: 1e-9, max: 1e9, example: "2.5")
+        try check(targetLoss, "--target-loss", min: 1e-12, max: 1e6, example: "2.1")
+        if !(confidence > 0 && confidence < 1) {
+            throw ValidationError("--confidence is a fraction in (0, 1), e.g. 0.9; got \(confidence).")
+        }
+        if budgetUSD != nil || hardware != nil || quant != nil, let t = tokensPerSample, t < 1 {
+            throw ValidationError("Dollars need --tokens-per-sample ≥ 1 (tokens generated per sample); got \(t).")
+        }
+    }
+
     func run() throws {
         let text = try render()
         Console.output(text)
@@ -249,72 +340,56 @@ struct PlanCommand: ParsableCommand {
         }
     }
 
+    /// The request the command makes of the planner.
+    func request() throws -> PlanRequest {
+        let budget = try resolveBudget()
+        var request: PlanRequest
+        if let path = law {
+            request = PlanRequest(law: try LawFile.read(from: path), lawSource: path, budget: budget)
+        } else {
+            request = PlanRequest(law: BuiltInPlanLaw.file, lawSource: "built-in", budget: budget)
+            request.lawDescription = BuiltInPlanLaw.description
+            request.lawCaveat = BuiltInPlanLaw.caveat
+        }
+        request.pricing = try dollarPricing(for: budget)
+        request.minParams = minParams
+        request.maxSamples = maxSamples
+        request.maxTrainTokens = maxTrainTokens
+        request.uniqueTokens = uniqueTokens
+        request.rangeFactor = rangeFactor
+        request.allowExtrapolation = allowExtrapolation
+        request.confidence = confidence
+        if targetAccuracy != nil || targetLoss != nil {
+            request.target = targetAccuracy.map { .accuracy($0) } ?? .loss(targetLoss!)
+            // Each replicate re-solves the inverse problem: 100 replicates keep it interactive.
+            request.maxReplicates = 100
+        }
+        return request
+    }
+
     /// The command's output text (what `run` prints).
     func render() throws -> String {
-        let (planLaw, lawSource, lawFile) = try loadLaw()
-        var planner = Planner(law: planLaw)
-        planner.minParams = minParams
-        planner.maxSamples = maxSamples
-        if let maxTrainTokens { planner.maxTokens = maxTrainTokens }
-        let budget = try resolveBudget()
-        let pricing = try dollarPricing(for: budget)
-        var context = PlanReport.Context(
-            lawForm: planLaw.law.form,
-            lawSource: lawSource,
-            lawParameters: planLaw.law.parameters
-        )
-        if law == nil { context.fittedRange = (14e6...12e9, 2e6...300e9) }  // Pythia checkpoints in the GSM8K fixture
-
+        let request = try request()
         if let sweep {
-            let amounts = try Self.parseSweep(sweep)
-            let path = try planner.sweep(budget, amounts: amounts, pricing: pricing)
-            return try PlanReport.sweep(context: context, template: budget, path: path, format: output.format)
+            let report = try PlanSweepReport.make(request, amounts: try Self.parseSweep(sweep))
+            switch output.format {
+            case .json: return try JSONOutput.encode(report)
+            case .csv: return PlanRendering.csv(report.sweep.map { ($0.budget, $0.plan, $0.chinchilla) })
+            case .table: return PlanRendering.sweepTable(report, template: request.budget)
+            }
         }
-        if targetAccuracy != nil || targetLoss != nil {
-            let target: PlanTarget = targetAccuracy.map { .accuracy($0) } ?? .loss(targetLoss!)
-            let result = try planner.cheapest(reaching: target, budget: budget, pricing: pricing)
-            return try PlanReport.single(
-                context: context,
-                comparison: result.result,
-                target: result,
-                intervals: nil,
-                isDefault: false,
-                format: output.format
-            )
-        }
-        let comparison = try planner.plan(budget, pricing: pricing)
-        var intervals: PlanIntervals?
-        if let replicates = lawFile?.bootstrap, !replicates.isEmpty {
-            intervals = planner.intervals(
-                replicates: replicates,
-                form: planLaw.law.form,
-                budget: budget,
-                pricing: pricing
-            )
-        }
+        let report = try PlanReport.make(request)
         let isDefault =
             law == nil && trainFLOPs == nil && budgetFLOPs == nil && budgetUSD == nil && inferenceFLOPs == nil
-            && queries == nil
-        return try PlanReport.single(
-            context: context,
-            comparison: comparison,
-            target: nil,
-            intervals: intervals,
-            isDefault: isDefault,
-            format: output.format
-        )
+            && queries == nil && targetAccuracy == nil && targetLoss == nil
+        switch output.format {
+        case .json: return try JSONOutput.encode(report)
+        case .csv: return PlanRendering.csv([(report.budget, report.plan, report.chinchilla)])
+        case .table: return PlanRendering.table(report, isDefault: isDefault)
+        }
     }
 
     // MARK: - Inputs
-
-    private func loadLaw() throws -> (PlanningLaw, String, LawFile?) {
-        if let path = law {
-            let file = try LawFile.read(from: path)
-            return (try PlanningLaw(file: file, source: path), path, file)
-        }
-        let builtIn = try BuiltInPlanLaw.law
-        return (try PlanningLaw(builtIn.law), builtIn.description, nil)
-    }
 
     private func resolveBudget() throws -> PlanBudget {
         let amountPlaceholder = 1.0
@@ -354,7 +429,12 @@ struct PlanCommand: ParsableCommand {
             trainHardware: trainHardware,
             trainMFU: trainMFU,
             trainUSDPerHour: trainUSDPerHour,
-            minParams: minParams
+            minParams: minParams,
+            costModel: try CostCommand.loadModel(
+                catalog: nil,
+                calibration: calibration,
+                localHardware: CostCommand.usesLocal(hardware, [])
+            )
         )
     }
 
@@ -369,404 +449,5 @@ struct PlanCommand: ParsableCommand {
         return (0..<n).map { i in
             Foundation.exp(Foundation.log(a) + Double(i) / Double(n - 1) * (Foundation.log(b) - Foundation.log(a)))
         }
-    }
-}
-
-// MARK: - Rendering
-
-/// Renders plans as tables for people, JSON or CSV for scripts.
-enum PlanReport {
-    struct Context {
-        var lawForm: String
-        var lawSource: String
-        var lawParameters: [String: Double]
-        /// The (N, D) box the law was fitted on, when known (the built-in law's Pythia checkpoints).
-        var fittedRange: (params: ClosedRange<Double>, tokens: ClosedRange<Double>)? = nil
-    }
-
-    // JSON documents
-
-    struct LawJSON: Encodable {
-        var form: String
-        var source: String
-        var parameters: [String: Double]
-    }
-
-    struct BudgetJSON: Encodable {
-        var mode: String
-        var trainFLOPs: Double?
-        var inferenceFLOPs: Double?
-        var flops: Double?
-        var usd: Double?
-        var queries: Double?
-        var tokensPerSample: Double?
-        var promptTokens: Double?
-
-        init(_ b: PlanBudget) {
-            mode = b.mode
-            switch b {
-            case let .separate(c, ci):
-                trainFLOPs = c
-                inferenceFLOPs = ci
-            case let .lifetime(c, q, t):
-                flops = c
-                queries = q
-                tokensPerSample = t
-            case let .dollars(x, q, t, p):
-                usd = x
-                queries = q
-                tokensPerSample = t
-                promptTokens = p
-            }
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case mode
-            case trainFLOPs = "train_flops"
-            case inferenceFLOPs = "inference_flops_per_token"
-            case flops
-            case usd
-            case queries
-            case tokensPerSample = "tokens_per_sample"
-            case promptTokens = "prompt_tokens"
-        }
-    }
-
-    struct GapJSON: Encodable {
-        var taskLossGain: Double
-        var passAtKGain: Double?
-        var paramsRatio: Double
-        var tokensPerParamRatio: Double
-        enum CodingKeys: String, CodingKey {
-            case taskLossGain = "task_loss_gain"
-            case passAtKGain = "pass_at_k_gain"
-            case paramsRatio = "params_ratio"
-            case tokensPerParamRatio = "tokens_per_param_ratio"
-        }
-    }
-
-    struct TargetJSON: Encodable {
-        var kind: String
-        var value: Double
-        var saving: Double?
-        var chinchillaReachesTarget: Bool
-        enum CodingKeys: String, CodingKey {
-            case kind
-            case value
-            case saving
-            case chinchillaReachesTarget = "chinchilla_reaches_target"
-        }
-    }
-
-    struct SingleJSON: Encodable {
-        var law: LawJSON
-        var budget: BudgetJSON
-        var plan: Plan
-        var chinchilla: Plan
-        var gap: GapJSON
-        var target: TargetJSON?
-        var intervals: PlanIntervals?
-    }
-
-    struct SweepJSON: Encodable {
-        struct Point: Encodable {
-            var budget: BudgetJSON
-            var plan: Plan
-            var chinchilla: Plan
-        }
-        var law: LawJSON
-        var sweep: [Point]
-    }
-
-    static func gap(_ c: PlanComparison) -> GapJSON {
-        GapJSON(
-            taskLossGain: c.taskLossGain,
-            passAtKGain: c.plan.predicted.passAtK.flatMap { p in c.chinchilla.predicted.passAtK.map { p - $0 } },
-            paramsRatio: c.plan.params / c.chinchilla.params,
-            tokensPerParamRatio: c.plan.tokensPerParam / c.chinchilla.tokensPerParam
-        )
-    }
-
-    static func lawJSON(_ context: Context) -> LawJSON {
-        LawJSON(form: context.lawForm, source: context.lawSource, parameters: context.lawParameters)
-    }
-
-    // Single plan
-
-    static func single(
-        context: Context,
-        comparison c: PlanComparison,
-        target: TargetComparison?,
-        intervals: PlanIntervals?,
-        isDefault: Bool,
-        format: OutputFormat
-    ) throws -> String {
-        switch format {
-        case .json:
-            let t = target.map { t -> TargetJSON in
-                switch t.target {
-                case let .accuracy(a):
-                    return TargetJSON(
-                        kind: "accuracy",
-                        value: a,
-                        saving: t.saving,
-                        chinchillaReachesTarget: t.chinchillaReachesTarget
-                    )
-                case let .loss(l):
-                    return TargetJSON(
-                        kind: "loss",
-                        value: l,
-                        saving: t.saving,
-                        chinchillaReachesTarget: t.chinchillaReachesTarget
-                    )
-                }
-            }
-            return try JSONOutput.encode(
-                SingleJSON(
-                    law: lawJSON(context),
-                    budget: BudgetJSON(c.budget),
-                    plan: c.plan,
-                    chinchilla: c.chinchilla,
-                    gap: gap(c),
-                    target: t,
-                    intervals: intervals
-                )
-            )
-        case .csv:
-            return csv(context: context, [c])
-        case .table:
-            return table(context: context, c, target: target, intervals: intervals, isDefault: isDefault)
-        }
-    }
-
-    static func describe(_ b: PlanBudget, isDefault: Bool) -> String {
-        switch b {
-        case let .separate(c, ci):
-            let inf =
-                ci > 0
-                ? "inference \(Format.scientific(ci)) FLOPs per query token (2·N·k ≤ C_inf)" : "inference not budgeted"
-            return "separate — training \(Format.scientific(c)) FLOPs (6·N·D ≤ C_train); \(inf)"
-                + (isDefault
-                    ? "\n        (the T² paper's validation budget; change it with --train-flops/--inference-flops)"
-                    : "")
-        case let .lifetime(c, q, t):
-            return
-                "lifetime — \(Format.scientific(c)) FLOPs for training plus \(Format.count(q)) queries × k samples × \(Format.count(t)) tokens (6·N·D + 2·N·k·T·Q ≤ C)"
-        case let .dollars(x, q, t, p):
-            return
-                "dollars — $\(Format.count(x)) for training plus \(Format.count(q)) queries × k samples × \(Format.count(t)) tokens"
-                + (p > 0 ? " + \(Format.count(p)) prompt tokens" : "")
-        }
-    }
-
-    static func metricText(_ p: Plan) -> String {
-        if let a = p.predicted.passAtK { return "pass@\(p.samples) = \(Format.percent(a, a < 0.001 ? 3 : 1))" }
-        return "loss = \(Format.fixed(p.predicted.taskLoss, 4))"
-    }
-
-    static func table(
-        context: Context,
-        _ c: PlanComparison,
-        target: TargetComparison?,
-        intervals: PlanIntervals?,
-        isDefault: Bool
-    ) -> String {
-        let p = c.plan
-        let ch = c.chinchilla
-        var lines: [String] = []
-        lines.append("t2 plan — law: \(context.lawSource) (\(context.lawForm))")
-        lines.append("Budget: \(describe(c.budget, isDefault: isDefault))")
-        if let target {
-            lines.append(
-                "Target: \(targetText(target.target)) — the cheapest budget reaching it is \(amountText(c.budget))"
-            )
-        }
-        lines.append("")
-        let k = p.samples == 1 ? "one sample per query" : "k = \(p.samples) samples per query"
-        lines.append(
-            "Plan:       train a \(Format.count(p.params))-parameter model on \(Format.count(p.tokens)) tokens (\(Format.significant(p.tokensPerParam, 3)) tokens/param), \(k): \(metricText(p))"
-        )
-        lines.append(
-            "Chinchilla: train \(Format.count(ch.params)) on \(Format.count(ch.tokens)) tokens (\(Format.significant(ch.tokensPerParam, 3)) tokens/param), k = \(ch.samples): \(metricText(ch))"
-        )
-        if let target, target.saving == nil {
-            lines.append(
-                "Saving:     no Chinchilla-shaped model with k = 1 reaches the target at any budget; above, Chinchilla's plan for the same budget"
-            )
-        } else if let target, let saving = target.saving {
-            lines.append(
-                "Saving:     the plan costs \(Format.percent(saving)) less than the Chinchilla-shaped model reaching the same target (\(costText(c.budget, ch.totalCost - p.totalCost)) saved)"
-            )
-        } else if let a = p.predicted.passAtK, let b = ch.predicted.passAtK {
-            let ratio = b > 0 ? " (\(Format.significant(a / b, 3))×)" : ""
-            lines.append(
-                "Gap:        \(a >= b ? "+" : "")\(Format.fixed((a - b) * 100, 2)) points of pass@k\(ratio) for the same budget, with a model \(Format.significant(ch.params / p.params, 3))× smaller"
-            )
-        } else {
-            lines.append(
-                "Gap:        loss \(Format.fixed(c.taskLossGain, 4)) lower than Chinchilla's for the same budget"
-            )
-        }
-        lines.append("")
-        var t = TextTable([("", .left), ("plan", .right), ("chinchilla", .right)])
-        t.append(["params N", Format.count(p.params), Format.count(ch.params)])
-        t.append(["tokens D", Format.count(p.tokens), Format.count(ch.tokens)])
-        t.append([
-            "tokens/param D/N", Format.significant(p.tokensPerParam, 3), Format.significant(ch.tokensPerParam, 3),
-        ])
-        t.append([
-            "samples k", "\(p.samples)" + (p.samplesContinuous.map { " (k* = \(Format.significant($0, 3)))" } ?? ""),
-            "\(ch.samples)",
-        ])
-        if p.predicted.passAtK != nil {
-            t.append(["pass@k", Format.percent(p.predicted.passAtK!, 2), Format.percent(ch.predicted.passAtK!, 2)])
-        }
-        t.append(["task loss", Format.fixed(p.predicted.taskLoss, 4), Format.fixed(ch.predicted.taskLoss, 4)])
-        t.append([
-            "law's L̂(N, D)", Format.fixed(p.predicted.pretrainingLoss, 4),
-            Format.fixed(ch.predicted.pretrainingLoss, 4),
-        ])
-        t.append(["train FLOPs", Format.scientific(p.trainFLOPs), Format.scientific(ch.trainFLOPs)])
-        if case .separate = c.budget {
-            t.append([
-                "inference FLOPs/query token", Format.scientific(p.inferenceFLOPs),
-                Format.scientific(ch.inferenceFLOPs),
-            ])
-        } else {
-            t.append(["inference FLOPs", Format.scientific(p.inferenceFLOPs), Format.scientific(ch.inferenceFLOPs)])
-            t.append([
-                "FLOPs per query", Format.scientific(p.flopsPerQuery ?? 0), Format.scientific(ch.flopsPerQuery ?? 0),
-            ])
-        }
-        if p.trainUSD != nil {
-            t.append(["train $", "$" + Format.count(p.trainUSD!), "$" + Format.count(ch.trainUSD ?? 0)])
-            t.append(["inference $", "$" + Format.count(p.inferenceUSD!), "$" + Format.count(ch.inferenceUSD ?? 0)])
-            t.append([
-                "$ per query", "$" + Format.significant(p.usdPerQuery!, 3),
-                "$" + Format.significant(ch.usdPerQuery ?? 0, 3),
-            ])
-            t.append([
-                "$ per M output tokens", "$" + Format.significant(p.usdPerMillionOutputTokens!, 3),
-                "$" + Format.significant(ch.usdPerMillionOutputTokens ?? 0, 3),
-            ])
-            t.append(["serving", servingText(p.serving), servingText(ch.serving)])
-        }
-        if target != nil {
-            t.append(["total cost", costText(c.budget, p.totalCost), costText(c.budget, ch.totalCost)])
-        }
-        lines.append(t.render())
-        if let iv = intervals {
-            lines.append("")
-            lines.append(
-                "\(Format.percent(iv.level, 0)) intervals over \(iv.replicates) bootstrap replicates\(iv.skipped > 0 ? " (\(iv.skipped) skipped)" : ""):"
-            )
-            lines.append(
-                "  N \(Format.count(iv.params.lower))–\(Format.count(iv.params.upper)), D \(Format.count(iv.tokens.lower))–\(Format.count(iv.tokens.upper)), D/N \(Format.significant(iv.tokensPerParam.lower, 3))–\(Format.significant(iv.tokensPerParam.upper, 3)), k \(Int(iv.samples.lower))–\(Int(iv.samples.upper))"
-            )
-        }
-        var notes =
-            p.boundaries.map { "plan: \($0.explanation)" }
-            + ch.boundaries.filter { $0 == .overInferenceBudget || $0 == .mostTokens }.map {
-                "chinchilla: \($0.explanation)"
-            }
-        if let range = context.fittedRange, !range.params.contains(p.params) || !range.tokens.contains(p.tokens) {
-            notes.append(
-                "the plan (N = \(Format.count(p.params)), D = \(Format.count(p.tokens))) lies outside the data the law was fitted on (N \(Format.count(range.params.lowerBound))–\(Format.count(range.params.upperBound)), D up to \(Format.count(range.tokens.upperBound))): an extrapolation"
-            )
-        }
-        if !notes.isEmpty {
-            lines.append("")
-            lines += notes.map { "Note: \($0)" }
-        }
-        if isDefault {
-            lines.append("")
-            lines.append(
-                "Chinchilla's plan ignores inference (k = 1 when choosing N, D); it is then given the samples its budget affords."
-            )
-            lines.append(
-                "Try: t2 plan --budget-flops 1e22 --queries 1e9 --tokens-per-sample 256   (one lifetime budget)"
-            )
-            lines.append("     t2 plan --help   (dollars, targets, sweeps, your own law)")
-        }
-        return lines.joined(separator: "\n")
-    }
-
-    static func targetText(_ t: PlanTarget) -> String {
-        switch t {
-        case let .accuracy(a): return "pass@k ≥ \(Format.percent(a))"
-        case let .loss(l): return "task loss ≤ \(Format.fixed(l, 4))"
-        }
-    }
-
-    static func amountText(_ b: PlanBudget) -> String { costText(b, b.amount) }
-
-    static func costText(_ b: PlanBudget, _ v: Double) -> String {
-        if case .dollars = b { return "$" + Format.count(v) }
-        return Format.scientific(v) + " FLOPs"
-    }
-
-    static func servingText(_ s: ServingOption?) -> String {
-        guard let s else { return "-" }
-        return "\(s.gpus > 1 ? "\(s.gpus)× " : "")\(s.hardware) \(s.quant) \(s.engine)"
-    }
-
-    // Sweeps
-
-    static func sweep(
-        context: Context,
-        template: PlanBudget,
-        path: [PlanComparison],
-        format: OutputFormat
-    ) throws -> String {
-        switch format {
-        case .json:
-            return try JSONOutput.encode(
-                SweepJSON(
-                    law: lawJSON(context),
-                    sweep: path.map { .init(budget: BudgetJSON($0.budget), plan: $0.plan, chinchilla: $0.chinchilla) }
-                )
-            )
-        case .csv:
-            return csv(context: context, path)
-        case .table:
-            var t = TextTable([
-                ("budget", .right), ("N", .right), ("D", .right), ("D/N", .right), ("k", .right), ("metric", .right),
-                ("chin. N", .right), ("chin. D/N", .right), ("chin. k", .right), ("chin. metric", .right),
-            ])
-            for c in path {
-                t.append([
-                    amountText(c.budget), Format.count(c.plan.params), Format.count(c.plan.tokens),
-                    Format.significant(c.plan.tokensPerParam, 3),
-                    "\(c.plan.samples)", metricText(c.plan), Format.count(c.chinchilla.params),
-                    Format.significant(c.chinchilla.tokensPerParam, 3),
-                    "\(c.chinchilla.samples)", metricText(c.chinchilla),
-                ])
-            }
-            return "t2 plan --sweep — law: \(context.lawSource) (\(context.lawForm)); budget: \(template.mode)\n"
-                + t.render()
-        }
-    }
-
-    static func csv(context: Context, _ path: [PlanComparison]) -> String {
-        var rows = [
-            "budget_mode,budget,params,tokens,tokens_per_param,samples,pass_at_k,task_loss,train_flops,inference_flops,total_cost,usd_per_million_output_tokens,hardware,quant,chinchilla_params,chinchilla_tokens,chinchilla_tokens_per_param,chinchilla_samples,chinchilla_pass_at_k,chinchilla_task_loss"
-        ]
-        func num(_ v: Double?) -> String { v.map { String($0) } ?? "" }
-        for c in path {
-            let p = c.plan
-            let ch = c.chinchilla
-            rows.append(
-                [
-                    c.budget.mode, num(c.budget.amount), num(p.params), num(p.tokens), num(p.tokensPerParam),
-                    "\(p.samples)",
-                    num(p.predicted.passAtK), num(p.predicted.taskLoss), num(p.trainFLOPs), num(p.inferenceFLOPs),
-                    num(p.totalCost),
-                    num(p.usdPerMillionOutputTokens), p.serving?.hardware ?? "", p.serving?.quant ?? "",
-                    num(ch.params), num(ch.tokens), num(ch.tokensPerParam), "\(ch.samples)", num(ch.predicted.passAtK),
-                    num(ch.predicted.taskLoss),
-                ].joined(separator: ",")
-            )
-        }
-        return rows.joined(separator: "\n")
     }
 }

@@ -23,6 +23,8 @@ struct T2Command: AsyncParsableCommand {
             CalibrateCommand.self,
             BenchCommand.self,
             SampleCommand.self,
+            ReportCommand.self,
+            ServeCommand.self,
         ],
         defaultSubcommand: nil
     )

@@ -36,11 +36,14 @@ struct CatalogTests {
         }
     }
 
-    @Test("Apple GPUs get 70–78% of unified memory; discrete GPUs more")
+    @Test("Apple GPUs get 70–78% of unified memory; discrete GPUs more; CPUs 70–95%")
     func usableMemory() {
         for h in catalog.hardware {
             if h.hardwareClass == "apple" {
                 #expect(h.usableMemoryFraction >= 0.70 && h.usableMemoryFraction <= 0.78, "\(h.name)")
+            } else if h.isCPU {
+                // the operating system and other processes keep part of a CPU machine's memory
+                #expect(h.usableMemoryFraction >= 0.7 && h.usableMemoryFraction <= 0.95, "\(h.name)")
             } else {
                 #expect(h.usableMemoryFraction > 0.78 && h.usableMemoryFraction <= 1, "\(h.name)")
             }
@@ -386,7 +389,7 @@ struct ValidationTests {
         #expect(report.unpriceable == 0)
         let all = try #require(report.medianAbsPctError["all"])
         #expect(all <= 15)
-        for metric in Metric.allCases {
+        for metric in Metric.allCases where !metric.isImage {
             let value = try #require(report.medianAbsPctError[metric.rawValue], "\(metric)")
             #expect(value <= 20, "\(metric.rawValue): \(value)%")
         }
@@ -417,13 +420,20 @@ struct ValidationTests {
         }
     }
 
-    @Test("refitting the fixture reproduces the built-in calibration")
-    func builtInIsCurrent() throws {
-        let rows = try Measurement.read(contentsOf: Fixtures.measurements)
+    @Test(
+        "refitting each fixture reproduces its part of the built-in calibration",
+        arguments: ["inference_measurements.csv", "image_measurements.csv"]
+    )
+    func builtInIsCurrent(fixture: String) throws {
+        let rows = try Measurement.read(contentsOf: Fixtures.path(fixture))
         let fitted = try CostModel().calibrate(rows)
         let builtIn = Calibration.builtIn
-        #expect(Set(fitted.parameters.keys) == Set(builtIn.parameters.keys))
-        for (key, value) in builtIn.parameters {
+        let images = fixture.hasPrefix("image")
+        let part = builtIn.parameters.filter { key, _ in
+            (key.hasPrefix("diffusers/") || key.hasPrefix("tensorrt-diffusion/")) == images
+        }
+        #expect(Set(fitted.parameters.keys) == Set(part.keys))
+        for (key, value) in part {
             let refit = try #require(fitted.parameters[key])
             #expect(abs(refit - value) <= 0.02 * abs(value) + 1e-6, "\(key): built-in \(value), refit \(refit)")
         }

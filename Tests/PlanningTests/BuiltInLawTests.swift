@@ -10,12 +10,12 @@ struct BuiltInLawTests {
         "the built-in law over-trains at C_train = 2.56e19, C_inf = 2e9: hundreds+ tokens/param, smaller N, k > 1, higher pass@k than Chinchilla"
     )
     func validationBudget() throws {
-        let builtIn = try BuiltInPlanLaw.law
+        let builtIn = try PlanningLaw(file: BuiltInPlanLaw.file, source: "built-in")
         guard case .t2Accuracy = builtIn.law else {
             Issue.record("the built-in law is expected to be t2-accuracy")
             return
         }
-        let r = try Planner(law: PlanningLaw(builtIn.law)).plan(.separate(trainFLOPs: 2.56e19, inferenceFLOPs: 2e9))
+        let r = try Planner(law: builtIn).plan(.separate(trainFLOPs: 2.56e19, inferenceFLOPs: 2e9))
         #expect(r.plan.tokensPerParam >= 200)
         #expect(r.plan.params < r.chinchilla.params / 5)
         #expect(r.plan.samples > 1)

@@ -391,3 +391,48 @@ struct ChinchillaKernelTests {
         }
     }
 }
+
+@Suite("Large files: the sweep on a subsample, refined on all runs")
+struct SubsampledSweepTests {
+    @Test("5,000 simulated runs: the subsampled sweep reaches the full sweep's optimum")
+    func sameOptimum() {
+        let law = ChinchillaLaw.epochRefit
+        var rng = SeededGenerator(seed: 11)
+        var runs: [Run] = []
+        for _ in 0..<5_000 {
+            let n = Foundation.exp(Foundation.log(1e7) + rng.nextUniform() * Foundation.log(1e3))
+            let d = n * Foundation.exp(Foundation.log(2) + rng.nextUniform() * Foundation.log(100))
+            runs.append(
+                Run(
+                    params: n,
+                    tokens: d,
+                    loss: law.loss(params: n, tokens: d) * Foundation.exp(0.01 * rng.nextNormal())
+                )
+            )
+        }
+        var options = ChinchillaFitOptions()
+        options.starts = stride(from: 0, to: ChinchillaFitter.hoffmannGrid.count, by: 9).map {
+            ChinchillaFitter.hoffmannGrid[$0]
+        }
+        let sub = ChinchillaFitter.fit(runs, options: options)
+        #expect(sub.sweepPoints == options.sweepRuns && sub.points == 5_000)
+        options.sweepRuns = 0
+        let full = ChinchillaFitter.fit(runs, options: options)
+        #expect(full.sweepPoints == 5_000)
+        #expect(abs(sub.objective / full.objective - 1) < 1e-9, "\(sub.objective) vs \(full.objective)")
+        for (key, value) in full.law.parameters {
+            #expect(abs(sub.law.parameters[key]! / value - 1) < 1e-5, "\(key)")
+        }
+        // and the truth is recovered from this much data
+        #expect(abs(sub.law.alpha - law.alpha) < 0.02 && abs(sub.law.beta - law.beta) < 0.02)
+    }
+
+    @Test("the subsample spreads over compute: every decile of N·D is represented")
+    func spread() {
+        let runs = (0..<10_000).map { i in Run(params: 1e7 * Double(i + 1), tokens: 1e9, loss: 3) }
+        let sample = ChinchillaFitter.subsample(runs, size: 1_000)
+        #expect(sample.count == 1_000)
+        let deciles = Set(sample.map { Int(($0.params / 1e7 - 1) / 1_000) })
+        #expect(deciles == Set(0..<10))
+    }
+}

@@ -234,3 +234,106 @@ struct FitOutputTests {
         }
     }
 }
+
+@Suite("t2 fit: data that cannot be fitted, bounds, and the T² forms end to end")
+struct FitIdentificationTests {
+    func message(_ csv: String, _ extra: [String] = []) throws -> String {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("runs.csv", csv)
+        do {
+            _ = try FitCommand.parse([path] + extra).render()
+        } catch {
+            return error.localizedDescription
+        }
+        Issue.record("expected an error for \(csv.prefix(80))")
+        return ""
+    }
+
+    @Test("a header-only file says it has no runs")
+    func headerOnly() throws {
+        let m = try message("params,tokens,loss\n")
+        #expect(m.contains("has a header but no runs"), "\(m)")
+        #expect(!m.contains("group ''"))
+    }
+
+    @Test("constant loss: the fit is not identified")
+    func constantLoss() throws {
+        var csv = "params,tokens,loss\n"
+        for (n, d) in [(1e8, 2e9), (2e8, 1e10), (4e8, 3e9), (8e8, 4e10), (1.6e9, 2e10), (3.2e9, 9e10), (6.4e9, 1e11)] {
+            csv += "\(n),\(d),2.5\n"
+        }
+        let m = try message(csv)
+        #expect(m.contains("not identified") && m.contains("same loss"), "\(m)")
+    }
+
+    @Test("collinear runs (every run at 20 tokens per parameter): the fit is not identified")
+    func collinear() throws {
+        var csv = "params,tokens,loss\n"
+        for (i, n) in [1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9, 6.4e9].enumerated() {
+            csv += "\(n),\(20 * n),\(3.2 - 0.15 * Double(i))\n"
+        }
+        let m = try message(csv)
+        #expect(m.contains("not identified") && m.contains("D/N = 20"), "\(m)")
+    }
+
+    @Test("a single model size: the fit is not identified")
+    func oneSize() throws {
+        var csv = "params,tokens,loss\n"
+        for (i, d) in [1e9, 2e9, 4e9, 8e9, 1.6e10, 3.2e10, 6.4e10].enumerated() {
+            csv += "4e8,\(d),\(3.2 - 0.1 * Double(i))\n"
+        }
+        let m = try message(csv)
+        #expect(m.contains("same model size"), "\(m)")
+    }
+
+    @Test("the built t2 exits 1 on data that cannot be fitted and 64 on an absurd --bootstrap")
+    func exitCodes() throws {
+        let scratch = try ScratchDirectory()
+        let empty = try scratch.write("empty.csv", "params,tokens,loss\n")
+        let r1 = try T2Binary.run(["fit", empty])
+        #expect(r1.status == 1 && r1.stderr.contains("no runs"), "\(r1.stderr)")
+        let r2 = try T2Binary.run(["fit", Fixtures.chinchillaRuns, "--bootstrap", "1000000000000"])
+        #expect(r2.status == 64 && r2.stderr.contains("--bootstrap"), "\(r2.stderr)")
+        let r3 = try T2Binary.run(["fit", "--form", "t2-loss", Fixtures.pythiaCounts, "--bootstrap", "1000000000000"])
+        #expect(r3.status == 64, "\(r3.stderr)")
+    }
+
+    @Test("JSON: schema t2.fit/1 and the fitted range of the runs")
+    func schemaAndRange() throws {
+        let text = try FitCommand.parse([Fixtures.chinchillaRuns, "--drop-highest", "5", "--format", "json"]).render()
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(json["schema"] as? String == "t2.fit/1")
+        let range = try #require(json["fitted_range"] as? [String: [Double]])
+        let params = try #require(range["params"])
+        #expect(params[0] < params[1] && params[0] > 1e7 && params[1] < 2e10, "\(params)")
+        #expect(range["tokens_per_param"]?.count == 2)
+    }
+
+    @Test(
+        "--form t2-loss and --form t2-accuracy on the Pythia counts: law file with range and held-out error, readable by t2 plan",
+        arguments: ["t2-loss", "t2-accuracy"]
+    )
+    func t2FormsEndToEnd(form: String) throws {
+        let scratch = try ScratchDirectory()
+        let out = scratch.file("law.json")
+        let text = try FitCommand.parse(["--form", form, Fixtures.pythiaCounts, "--format", "json", "--out", out])
+            .render()
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(json["schema"] as? String == "t2.fit/1")
+        #expect(json["form"] as? String == form)
+        let held = try #require(json["held_out"] as? [String: Any])
+        #expect(held["metric"] as? String == "mean_abs_pass_at_k_error")
+        #expect(try #require(held["value"] as? Double) < 0.06)
+        #expect((held["models"] as? [String])?.count == 9)
+        let law = try LawFile.read(from: out)
+        #expect(law.form == form)
+        #expect(law.fittedRange == FittedRange.pythiaGSM8K)
+        #expect(abs(try #require(law.heldOut?.value) - (try #require(held["value"] as? Double))) < 1e-12)
+        // t2 plan reads it and keeps the plan in its range
+        let plan = try PlanCommand.parse(["--law", out, "--format", "json"]).render()
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(plan.utf8)) as? [String: Any])
+        #expect((doc["plan"] as? [String: Any])?["in_fitted_range"] as? Bool == true)
+        let table = try FitCommand.parse(["--form", form, Fixtures.pythiaCounts]).render()
+        #expect(table.contains("fitted range: N 14.0M–12.0B") && table.contains("held out:"), "\(table)")
+    }
+}

@@ -66,11 +66,15 @@ public struct ChinchillaAnalysis: Sendable {
 
     /// Runs the analysis.
     /// - Throws: ``FitError`` when too few runs remain to identify the five parameters.
+    /// - Throws: ``FitError/notIdentified(source:reason:)`` when the runs cannot separate the
+    ///   law's terms (constant loss, one model size or one data size, N and D collinear).
+    /// - Parameter progress: called with the phase (`starts`, `refine`, `bootstrap`), work done and total.
     public static func run(
         _ runsIn: [Run],
         heldOut: [Run] = [],
         source: String,
-        options: Options = Options()
+        options: Options = Options(),
+        progress: (@Sendable (String, Int, Int) -> Void)? = nil
     ) throws -> ChinchillaAnalysis {
         guard options.dropHighest >= 0 else {
             throw FitError.invalidOption("--drop-highest must be ≥ 0, got \(options.dropHighest)")
@@ -94,13 +98,17 @@ public struct ChinchillaAnalysis: Sendable {
                 dropped: dropped.count
             )
         }
-        let fit = ChinchillaFitter.fit(runs, options: options.fit)
+        try checkIdentified(runs, source: source, sharedExponent: options.fit.sharedExponent)
+        let fit = ChinchillaFitter.fit(runs, options: options.fit) { progress?($0, $1, $2) }
+        if let reason = unidentifiedFit(fit.law, runs: runs) {
+            throw FitError.notIdentified(source: source, reason: reason)
+        }
         let allocations = options.budgets.map { fit.law.computeOptimal(flops: $0) }
 
         var replicates: [ChinchillaLaw] = []
         var intervals: Intervals?
         if options.bootstrap > 0 {
-            replicates = bootstrap(runs, fit: fit, options: options)
+            replicates = bootstrap(runs, fit: fit, options: options) { progress?("bootstrap", $0, $1) }
             intervals = percentileIntervals(replicates, budgets: options.budgets, confidence: options.confidence)
         }
         let predictions = heldOut.map {
@@ -122,7 +130,14 @@ public struct ChinchillaAnalysis: Sendable {
     /// Non-parametric bootstrap over runs: each replicate resamples the runs with replacement
     /// (its own seeded stream, so results do not depend on threads) and refits from the full
     /// fit's optimum plus the 16 grid starts that reached the lowest objectives in the full fit.
-    static func bootstrap(_ runs: [Run], fit: ChinchillaFit, options: Options) -> [ChinchillaLaw] {
+    static func bootstrap(
+        _ runs: [Run],
+        fit: ChinchillaFit,
+        options: Options,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) -> [ChinchillaLaw] {
+        let done = Locked(0)
+        let total = options.bootstrap
         let order = fit.startObjectives.indices.sorted { fit.startObjectives[$0] < fit.startObjectives[$1] }
         // The fit's starts in its own coordinates (fit.startObjectives is indexed by them).
         let grid = ChinchillaProblem.starts(options.fit.starts, sharedExponent: options.fit.sharedExponent).map {
@@ -143,6 +158,13 @@ public struct ChinchillaAnalysis: Sendable {
             for start in starts {
                 let result = problem.minimize(from: start, solver: &solver, options: fitOptions.optimizer)
                 if result.value.isFinite, result.value < (best?.value ?? .infinity) { best = result }
+            }
+            if let progress {
+                let n = done.withLock { n in
+                    n += 1
+                    return n
+                }
+                progress(n, total)
             }
             guard let best else { return nil }
             let polished = problem.minimize(from: best.x, solver: &solver, options: fitOptions.polish)
@@ -170,6 +192,74 @@ public struct ChinchillaAnalysis: Sendable {
             params: allocations.map { interval($0.map(\.params)) },
             confidence: confidence
         )
+    }
+
+    // MARK: - Identification
+
+    /// Refuses data that cannot identify the law: a loss that does not vary, a single model size
+    /// or data size, or runs whose ln D is an exact linear function of ln N (e.g. every run at
+    /// 20 tokens per parameter), where the N and D terms cannot be told apart.
+    static func checkIdentified(_ runs: [Run], source: String, sharedExponent: Bool) throws {
+        let losses = runs.map(\.loss)
+        if let lo = losses.min(), let hi = losses.max(), hi - lo <= 1e-9 * hi {
+            throw FitError.notIdentified(
+                source: source,
+                reason:
+                    "every run has the same loss (\(fmt(lo))): the data say nothing about how loss falls with N or D. Add runs whose loss differs"
+            )
+        }
+        let lnN = runs.map { Foundation.log($0.params) }
+        let lnD = runs.map { Foundation.log($0.tokens) }
+        func spread(_ x: [Double]) -> Double { (x.max() ?? 0) - (x.min() ?? 0) }
+        if spread(lnN) < 1e-9 {
+            throw FitError.notIdentified(
+                source: source,
+                reason:
+                    "every run has the same model size N = \(fmt(runs[0].params)): A and α (how loss falls with N) cannot be fitted. Add runs of other sizes"
+            )
+        }
+        if spread(lnD) < 1e-9 {
+            throw FitError.notIdentified(
+                source: source,
+                reason:
+                    "every run has the same number of tokens D = \(fmt(runs[0].tokens)): B and β (how loss falls with D) cannot be fitted. Add runs trained on other amounts of data"
+            )
+        }
+        // Collinearity: R² of the least-squares line ln D = a + b·ln N.
+        let n = Double(runs.count)
+        let mN = lnN.reduce(0, +) / n
+        let mD = lnD.reduce(0, +) / n
+        var sNN = 0.0
+        var sDD = 0.0
+        var sND = 0.0
+        for (x, y) in zip(lnN, lnD) {
+            sNN += (x - mN) * (x - mN)
+            sDD += (y - mD) * (y - mD)
+            sND += (x - mN) * (y - mD)
+        }
+        let r2 = sND * sND / (sNN * sDD)
+        if r2 > 1 - 1e-9 {
+            let slope = sND / sNN
+            let shape =
+                abs(slope - 1) < 1e-6
+                ? "every run has the same D/N = \(fmt(runs[0].tokens / runs[0].params)) tokens per parameter"
+                : "ln D is an exact linear function of ln N (D ∝ N^\(fmt(slope)))"
+            throw FitError.notIdentified(
+                source: source,
+                reason:
+                    "\(shape), so the N and D terms of the law cannot be told apart and the compute-optimal allocation is not identified. Add runs off that line (several D for one N, an IsoFLOP profile)"
+            )
+        }
+    }
+
+    /// A reason when the fitted law's allocation means nothing: an exponent at its lower bound
+    /// (the runs show no improvement with N or D), which puts the compute-optimal model at an
+    /// absurd size.
+    static func unidentifiedFit(_ law: ChinchillaLaw, runs: [Run]) -> String? {
+        guard law.alpha < 0.02 || law.beta < 0.02 else { return nil }
+        let which = law.alpha < law.beta ? "N (α = \(fmt(law.alpha)))" : "D (β = \(fmt(law.beta)))"
+        return
+            "the best fit has loss falling with \(which) hardly at all, so the compute-optimal allocation is not identified (it would put every budget into one term). The runs may be too noisy or span too little of N and D; add runs over a wider range"
     }
 
     // MARK: - Diagnostics
@@ -203,7 +293,9 @@ public struct ChinchillaAnalysis: Sendable {
             )
         }
         // Do the near-optimal starts agree on what matters (the allocation exponent)?
-        let threshold = fit.objective * 1.01
+        // (on a subsampled sweep the starts' objectives are the subsample's: compare with its best)
+        let best = fit.sweepPoints < fit.points ? (fit.startObjectives.min() ?? fit.objective) : fit.objective
+        let threshold = best * 1.01
         let near = fit.startEndpoints.indices.filter { fit.startObjectives[$0] <= threshold }.map {
             fit.startEndpoints[$0]
         }
@@ -249,6 +341,10 @@ public enum FitError: Error, LocalizedError, Equatable, Sendable {
     case emptyGroup(source: String, group: String)
     /// An option value is out of range.
     case invalidOption(String)
+    /// The file has a header but no data rows.
+    case noRuns(source: String)
+    /// The data cannot identify the law's parameters (the reason says why and what to add).
+    case notIdentified(source: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -260,6 +356,11 @@ public enum FitError: Error, LocalizedError, Equatable, Sendable {
             return "\(source): group '\(group)' has no runs to fit"
         case let .invalidOption(message):
             return message
+        case let .noRuns(source):
+            return
+                "\(source): the file has a header but no runs; add one run per row (columns params, tokens or flops, loss)"
+        case let .notIdentified(source, reason):
+            return "\(source): the fit is not identified: \(reason)"
         }
     }
 }

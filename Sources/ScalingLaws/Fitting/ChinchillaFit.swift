@@ -330,6 +330,9 @@ public struct ChinchillaFitOptions: Sendable, Equatable {
     public var polishCount = 8
     /// Threads to use (default: all cores).
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// The most runs the multi-start sweep runs on; above it the starts run on an even
+    /// subsample and the best endpoints are refined on all runs (default 1,024; 0: always all).
+    public var sweepRuns: Int = 1_024
     /// Fit one exponent for N and D (α = β), as Gadre et al. (2024) do: four free parameters.
     /// Their law extrapolates over-trained runs better when the data constrain α and β poorly
     /// apart (docs/fit.md).
@@ -363,6 +366,8 @@ public struct ChinchillaFit: Sendable {
     public var startEndpoints: [[Double]]
     /// Objective evaluations over all starts (line searches included, polishing excluded).
     public var evaluations: Int = 0
+    /// Runs the starts were run on (fewer than ``points`` when the sweep used a subsample).
+    public var sweepPoints: Int = 0
 }
 
 /// Multi-start L-BFGS fitting of ``ChinchillaLaw`` (Hoffmann et al. 2022 Approach 3; Besiroglu et
@@ -392,8 +397,22 @@ public enum ChinchillaFitter {
 
     /// Fits the law to `runs` from every start in `options.starts`, keeps the best objective, and
     /// polishes it with tight tolerances. Deterministic: the result does not depend on threads.
-    public static func fit(_ runs: [Run], options: ChinchillaFitOptions = ChinchillaFitOptions()) -> ChinchillaFit {
+    ///
+    /// With more runs than ``ChinchillaFitOptions/sweepRuns``, the starts run on an evenly spread,
+    /// deterministic subsample of that many runs (sorted by compute, every k-th), and the best
+    /// distinct endpoints are then refined on all runs: the sweep only has to find the basin, and
+    /// the cost of a fit grows with the runs only through the refinement.
+    /// `progress(phase, done, total)` is called as starts finish (phase `starts`) and as the
+    /// subsample's best endpoints are refined on all runs (`refine`), from worker threads.
+    public static func fit(
+        _ runs: [Run],
+        options: ChinchillaFitOptions = ChinchillaFitOptions(),
+        progress: (@Sendable (String, Int, Int) -> Void)? = nil
+    ) -> ChinchillaFit {
         let problem = ChinchillaProblem(runs: runs, options: options)
+        let sweepRuns = subsample(runs, size: options.sweepRuns)
+        let sweepProblem =
+            sweepRuns.count < runs.count ? ChinchillaProblem(runs: sweepRuns, options: options) : problem
         let starts = ChinchillaProblem.starts(options.starts, sharedExponent: options.sharedExponent)
         let count = starts.count
         var values = [Double](repeating: .infinity, count: count)
@@ -420,7 +439,7 @@ public enum ChinchillaFitter {
                                 let block = next.take()
                                 guard block < blocks else { return }
                                 for index in (block * blockSize)..<min(count, (block + 1) * blockSize) {
-                                    let result = problem.minimize(
+                                    let result = sweepProblem.minimize(
                                         from: starts[index],
                                         reduced: true,
                                         solver: &solver,
@@ -431,6 +450,7 @@ public enum ChinchillaFitter {
                                     s.buffer[index] = result.status
                                     e.buffer[index] = result.evaluations
                                 }
+                                progress?("starts", min(count, (block + 1) * blockSize), count)
                             }
                         }
                     }
@@ -439,34 +459,68 @@ public enum ChinchillaFitter {
         }
         // Polish the best distinct endpoints with the tightest tolerances; keep the best result.
         let order = (0..<count).sorted { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
-        var polishedStarts: [[Double]] = []
         var sweepStatus = statuses[order.first ?? 0]
+        let subsampled = sweepRuns.count < runs.count
         var final = MinimizationResult(
             x: endpoints[order.first ?? 0],
-            value: values[order.first ?? 0],
+            // On a subsample the sweep's objective is not the full data's: every candidate is re-scored.
+            value: subsampled ? .infinity : values[order.first ?? 0],
             gradientNorm: .nan,
             iterations: 0,
             evaluations: 0,
             status: statuses[order.first ?? 0]
         )
-        var polisher = LBFGSSolver(dimension: problem.dimension, memory: options.polish.memory)
+        // The best distinct endpoints, in order of objective.
+        var candidates: [Int] = []
+        let limit = subsampled ? min(options.polishCount, 4) : options.polishCount
         for index in order where values[index].isFinite {
-            if polishedStarts.count >= options.polishCount { break }
+            if candidates.count >= limit { break }
             let candidate = endpoints[index]
-            if polishedStarts.contains(where: {
-                zip($0, candidate).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) }
+            if candidates.contains(where: {
+                zip(endpoints[$0], candidate).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) }
             }) {
                 continue
             }
-            polishedStarts.append(candidate)
-            let polished = problem.minimize(from: candidate, solver: &polisher, options: options.polish)
-            if polished.value < final.value || (polished.value == final.value && final.evaluations == 0) {
+            candidates.append(index)
+        }
+        if subsampled {
+            // Each endpoint is the subsample's optimum: move it to the full data's with the sweep's
+            // rule, then polish; the (expensive, full-data) candidates run in parallel.
+            let starts = candidates.map { endpoints[$0] }
+            let finished = Locked(0)
+            progress?("refine", 0, starts.count)
+            let results = Parallel.map(starts.count, threads: options.threads) { i in
+                defer {
+                    let n = finished.withLock { n in
+                        n += 1
+                        return n
+                    }
+                    progress?("refine", n, starts.count)
+                }
+                var solver = LBFGSSolver(dimension: problem.dimension, memory: options.optimizer.memory)
+                let refined = problem.minimize(from: starts[i], solver: &solver, options: options.optimizer)
+                let start = refined.value.isFinite ? refined.x : starts[i]
+                var polisher = LBFGSSolver(dimension: problem.dimension, memory: options.polish.memory)
+                return problem.minimize(from: start, solver: &polisher, options: options.polish)
+            }
+            for (i, polished) in results.enumerated() where polished.value < final.value {
                 final = polished
-                sweepStatus = statuses[index]
+                sweepStatus = statuses[candidates[i]]
+            }
+        } else {
+            var polisher = LBFGSSolver(dimension: problem.dimension, memory: options.polish.memory)
+            for index in candidates {
+                let polished = problem.minimize(from: endpoints[index], solver: &polisher, options: options.polish)
+                if polished.value < final.value || (polished.value == final.value && final.evaluations == 0) {
+                    final = polished
+                    sweepStatus = statuses[index]
+                }
             }
         }
-        let tolerance = 1e-4 * max(abs(final.value), 1e-300)
-        let atOptimum = values.filter { $0 - final.value <= tolerance }.count
+        // Starts at the optimum: within 0.01% of the best (the sweep's own best on a subsample).
+        let reference = subsampled ? (values.min() ?? final.value) : final.value
+        let tolerance = 1e-4 * max(abs(reference), 1e-300)
+        let atOptimum = values.filter { $0 - reference <= tolerance }.count
         // Polishing runs until no step decreases f (at the Huber kinks: "converged (machine
         // precision)"); if polishing ends otherwise, the start's own status says whether it
         // converged under the sweep's rule.
@@ -481,8 +535,22 @@ public enum ChinchillaFitter {
             startsAtOptimum: atOptimum,
             startObjectives: values,
             startEndpoints: endpoints,
-            evaluations: evaluations.reduce(0, +)
+            evaluations: evaluations.reduce(0, +),
+            sweepPoints: sweepRuns.count
         )
+    }
+
+    /// Up to `size` runs spread evenly over `runs` sorted by compute N·D (all runs when there are
+    /// no more than `size`); deterministic.
+    static func subsample(_ runs: [Run], size: Int) -> [Run] {
+        guard size > 0, runs.count > size else { return runs }
+        let order = runs.indices.sorted {
+            let a = runs[$0].params * runs[$0].tokens
+            let b = runs[$1].params * runs[$1].tokens
+            return a < b || (a == b && $0 < $1)
+        }
+        let step = Double(runs.count) / Double(size)
+        return (0..<size).map { runs[order[min(runs.count - 1, Int((Double($0) + 0.5) * step))]] }
     }
 }
 

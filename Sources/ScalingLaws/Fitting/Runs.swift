@@ -64,6 +64,8 @@ public struct RowFilter: Sendable, Equatable, CustomStringConvertible {
     public var column: String
     public var comparison: Comparison
     public var value: Double
+    /// The text it was parsed from (reports quote the user's own spelling).
+    public var text: String?
 
     public init(column: String, comparison: Comparison, value: Double) {
         self.column = column
@@ -79,6 +81,7 @@ public struct RowFilter: Sendable, Equatable, CustomStringConvertible {
                 let rest = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
                 guard !column.isEmpty, let value = Double(rest) else { return nil }
                 self.init(column: column, comparison: comparison, value: value)
+                self.text = text.trimmingCharacters(in: .whitespaces)
                 return
             }
         }
@@ -96,7 +99,7 @@ public struct RowFilter: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String { "\(column)\(comparison.rawValue)\(value)" }
+    public var description: String { text ?? "\(column)\(comparison.rawValue)\(value)" }
 }
 
 /// Reading runs from CSV with the checks a fit needs.
@@ -135,7 +138,17 @@ public enum RunsReader {
         var fit: [Run] = []
         var heldOut: [Run] = []
         var excluded: [Run] = []
-        var seen: [String: Int] = [:]
+        /// Exact duplicates are found by hashing the parsed values (not their text, and not by
+        /// printing them: formatting three doubles per row dominated reading 1e6 runs).
+        struct Key: Hashable {
+            var group: String?
+            var params: Double
+            var tokens: Double
+            var loss: Double
+        }
+        var seen: [Key: Int] = [:]
+        seen.reserveCapacity(table.count)
+        fit.reserveCapacity(table.count)
         for row in 0..<table.count {
             let n = try table.positiveDouble(row: row, column: paramsColumn)
             let d: Double
@@ -146,7 +159,7 @@ public enum RunsReader {
             }
             let loss = try table.positiveDouble(row: row, column: lossColumn)
             let group = groupColumn.map { table.text(row: row, column: $0) }
-            let key = "\(group ?? "")|\(n)|\(d)|\(loss)"
+            let key = Key(group: group, params: n, tokens: d, loss: loss)
             if let first = seen[key] {
                 throw table.cellError(
                     row: row,

@@ -212,10 +212,12 @@ public enum T2AccuracyFitter {
         _ full: T2AccuracyFit,
         groups: [CountGroup],
         replicates: Int,
-        seed: UInt64
+        seed: UInt64,
+        tick: (@Sendable () -> Void)? = nil
     ) -> [T2AccuracyLaw] {
         Bootstrap.replicates(replicates, seed: seed) { _, rng in
             let count = Bootstrap.multiplicities(groups.count, using: &rng)
+            defer { tick?() }
             return try? fit(groups, modelWeights: count, warmStart: full.theta).law
         }
     }
@@ -232,6 +234,14 @@ public struct T2HeldOut: Sendable, Codable, Equatable {
     /// Largest absolute error.
     public var maxAbsoluteError: Double
     public var points: Int
+
+    enum CodingKeys: String, CodingKey {
+        case heldOutModels = "held_out_models"
+        case split
+        case meanAbsoluteError = "mean_abs_error"
+        case maxAbsoluteError = "max_abs_error"
+        case points
+    }
 
     /// Splits groups by N: the held-out ones are those at the largest N.
     public static func split(_ groups: [CountGroup]) -> (fit: [CountGroup], heldOut: [CountGroup]) {

@@ -13,6 +13,15 @@ public struct T2LossPoint: Sendable, Equatable {
     public var passAtK: Double
     /// −ln passAtK.
     public var loss: Double { -Double.log(passAtK) }
+
+    /// A point: model `group` of N = `params`, D = `tokens`, and its mean pass@`k`.
+    public init(group: String, params: Double, tokens: Double, k: Int, passAtK: Double) {
+        self.group = group
+        self.params = params
+        self.tokens = tokens
+        self.k = k
+        self.passAtK = passAtK
+    }
 }
 
 /// The Huber objective of T² Approach 1 on log residuals, θ = (a, b, g, e, α, β, γ), with
@@ -215,12 +224,19 @@ public enum T2LossFitter {
 
     /// Bootstrap over models: whole models are resampled with replacement (their points move
     /// together), each replicate warm-started from `full`. Replicate r uses stream r of `seed`.
-    public static func bootstrap(_ full: T2LossFit, replicates: Int, seed: UInt64) -> [T2LossLaw] {
+    /// `tick` is called after each replicate (from worker threads).
+    public static func bootstrap(
+        _ full: T2LossFit,
+        replicates: Int,
+        seed: UInt64,
+        tick: (@Sendable () -> Void)? = nil
+    ) -> [T2LossLaw] {
         let models = Array(Set(full.points.map(\.group))).sorted()
         let index = Dictionary(uniqueKeysWithValues: models.enumerated().map { ($1, $0) })
         return Bootstrap.replicates(replicates, seed: seed) { _, rng in
             let count = Bootstrap.multiplicities(models.count, using: &rng)
             let weights = full.points.map { count[index[$0.group]!] }
+            defer { tick?() }
             return try? fit(points: full.points, weights: weights, warmStart: full.theta).law
         }
     }

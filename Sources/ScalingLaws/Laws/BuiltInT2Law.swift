@@ -42,3 +42,52 @@ extension T2AccuracyLaw {
         theta4: 0.7006307998288639
     )
 }
+
+extension FittedRange {
+    /// The 81 Pythia checkpoints of the GSM8K counts fixture: N = 14M–12B, D = 2M–300B tokens,
+    /// D/N = 1.67e-4 (Pythia-12B after 2M tokens) to 21,429 (Pythia-14M after 300B).
+    public static let pythiaGSM8K = FittedRange(
+        params: 14e6...12e9,
+        tokens: 2e6...300e9,
+        tokensPerParam: (2e6 / 12e9)...(300e9 / 14e6)
+    )
+}
+
+extension LawFile {
+    /// The built-in T² accuracy law as a law file: ``T2AccuracyLaw/pythiaGSM8K`` with its fitted
+    /// range, its held-out error and 200 bootstrap replicates (models resampled with replacement,
+    /// seed 1; regenerate with `scripts/builtin-law-replicates`).
+    public static var pythiaGSM8KAccuracy: LawFile {
+        LawFile(
+            form: "t2-accuracy",
+            parameters: T2AccuracyLaw.pythiaGSM8K.parameters,
+            points: 10_273,
+            status: "converged",
+            data: DataProvenance(path: "Tests/Fixtures/pythia_gsm8k_counts.csv", rows: 10_273, sha256: nil),
+            fittedRange: .pythiaGSM8K,
+            heldOut: T2AccuracyLaw.pythiaGSM8KHeldOut,
+            bootstrap: T2AccuracyLaw.pythiaGSM8KReplicates.map { T2AccuracyLaw.replicateParameters($0) },
+            notes: [
+                "T² Approach 2 fitted by beta-binomial maximum likelihood to the Pythia × GSM8K repeated-sampling counts (Schaeffer et al. 2025)"
+            ]
+        )
+    }
+}
+
+extension T2AccuracyLaw {
+    /// The held-out check of ``pythiaGSM8K``: fitted on the 72 checkpoints with N < 12B, it
+    /// predicts the nine Pythia-12B checkpoints' mean pass@k (k = 1, 2, 4, …, 10,000).
+    public static let pythiaGSM8KHeldOut = HeldOutSummary(
+        metric: "mean_abs_pass_at_k_error",
+        value: pythiaGSM8KHeldOutError,
+        split: "fit on N < 12B, predict the nine 12B checkpoints"
+    )
+
+    /// A replicate's parameters from (A, B, α, β, θ₁, θ₃, θ₄); E = 0 and θ₂ = −1 fix the gauge.
+    static func replicateParameters(_ v: [Double]) -> [String: Double] {
+        [
+            "E": 0, "A": v[0], "B": v[1], "alpha": v[2], "beta": v[3], "theta1": v[4], "theta2": -1, "theta3": v[5],
+            "theta4": v[6],
+        ]
+    }
+}

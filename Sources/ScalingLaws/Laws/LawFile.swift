@@ -9,6 +9,8 @@ import Tabular
 ///   "parameters": {"E": 1.817, "A": 477.8, "B": 2143, "alpha": 0.3473, "beta": 0.3672},
 ///   "objective": 0.00101827, "points": 240, "status": "converged (function)",
 ///   "data": {"path": "runs.csv", "rows": 245, "sha256": "…"},
+///   "fitted_range": {"params": [4.4e7, 1.6e10], "tokens": […], "tokens_per_param": […]},
+///   "held_out": {"metric": "mean_abs_relative_loss_error", "value": 0.024, "split": "…"},
 ///   "bootstrap": [{"E": …, …}, …]
 /// }
 /// ```
@@ -28,10 +30,28 @@ public struct LawFile: Codable, Sendable, Equatable {
     public var status: String?
     /// Where the data came from.
     public var data: DataProvenance?
+    /// The N, D and D/N spanned by the data the law was fitted on (nil in files written before
+    /// t2 recorded it; `t2 plan` then cannot keep its search inside the data and says so).
+    public var fittedRange: FittedRange?
+    /// The law's error on data held out of the fit, when the fit held some out.
+    public var heldOut: HeldOutSummary?
     /// Bootstrap replicates of `parameters` (for intervals on plans), if the fit ran a bootstrap.
     public var bootstrap: [[String: Double]]?
     /// Free-form notes (which split was held out, which aggregation, …).
     public var notes: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case form
+        case parameters
+        case objective
+        case points
+        case status
+        case data
+        case fittedRange = "fitted_range"
+        case heldOut = "held_out"
+        case bootstrap
+        case notes
+    }
 
     public init(
         form: String,
@@ -40,6 +60,8 @@ public struct LawFile: Codable, Sendable, Equatable {
         points: Int? = nil,
         status: String? = nil,
         data: DataProvenance? = nil,
+        fittedRange: FittedRange? = nil,
+        heldOut: HeldOutSummary? = nil,
         bootstrap: [[String: Double]]? = nil,
         notes: [String]? = nil
     ) {
@@ -49,21 +71,28 @@ public struct LawFile: Codable, Sendable, Equatable {
         self.points = points
         self.status = status
         self.data = data
+        self.fittedRange = fittedRange
+        self.heldOut = heldOut
         self.bootstrap = bootstrap
         self.notes = notes
     }
 
     /// Reads a law file; errors name the file and what is wrong.
     public static func read(from path: String) throws -> LawFile {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw LawFileError.unreadable(source: path, reason: "no such file")
-        }
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw LawFileError.unreadable(source: path, reason: error.localizedDescription)
+        do { data = try InputFile.read(path, limit: 1 << 28) } catch let error as TabularError {
+            throw LawFileError.unreadable(source: path, reason: error.problem)
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let body = text.hasPrefix("\u{FEFF}") ? Data(text.dropFirst().utf8) : data
+        guard !body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
+            throw LawFileError.unreadable(
+                source: path,
+                reason: "the file is empty; write a law with `t2 fit RUNS.csv --out law.json`"
+            )
         }
         do {
-            return try JSONDecoder().decode(LawFile.self, from: data)
+            return try JSONDecoder().decode(LawFile.self, from: body)
         } catch let DecodingError.keyNotFound(key, _) {
             throw LawFileError.unreadable(
                 source: path,

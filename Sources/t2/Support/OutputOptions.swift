@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Optimization
 import Tabular
 
 /// How a command prints its result.
@@ -31,23 +32,41 @@ struct OutputOptions: ParsableArguments {
 
 /// Writes what commands print: results to stdout, diagnostics and progress to stderr.
 enum Console {
+    /// Where output goes while a command runs inside `t2 serve` (nil: the process's stdout and
+    /// stderr). A task-local, so that concurrent requests never mix their output.
+    @TaskLocal static var capture: OutputCapture?
+
     /// Prints `text` to standard output.
     static func output(_ text: String) {
+        if let capture {
+            capture.stdout.withLock { $0 += text + "\n" }
+            return
+        }
         print(text)
     }
 
     /// Prints `message` to standard error, prefixed by `warning:` (or the given label).
     static func warn(_ message: String, label: String = "warning") {
+        if let capture {
+            capture.stderr.withLock { $0 += "\(label): \(message)\n" }
+            return
+        }
         FileHandle.standardError.write(Data("\(label): \(message)\n".utf8))
     }
 
     /// Prints an informational note to standard error.
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data("note: \(message)\n".utf8))
+        warn(message, label: "note")
     }
 
     /// Whether standard error is a terminal (progress is shown only then).
     static var stderrIsTerminal: Bool { isatty(2) != 0 }
+}
+
+/// What a command printed while ``Console/capture`` was set.
+final class OutputCapture: Sendable {
+    let stdout = Locked("")
+    let stderr = Locked("")
 }
 
 /// JSON encoding with sorted keys and pretty printing, for stable, diffable output.

@@ -46,7 +46,13 @@ enum Format {
     /// 3 significant digits with an SI-style suffix for counts: 2.95e10 → "29.5B", 1.2e6 → "1.20M".
     static func count(_ value: Double) -> String {
         guard value.isFinite else { return "\(value)" }
-        let a = abs(value)
+        // Round to three significant digits first, so 999,999.9 reads "1.00M", not "1000K".
+        var a = abs(value)
+        if a >= 1 {
+            let unit = pow10(Int(log10(a).rounded(.down)) - 2)
+            a = (a / unit).rounded() * unit
+        }
+        let value = value < 0 ? -a : a
         let (scaled, suffix): (Double, String) =
             a >= 1e15
             ? (value / 1e15, "Q")
