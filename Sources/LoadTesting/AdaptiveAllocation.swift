@@ -69,44 +69,36 @@ public struct AdaptiveStatus: Sendable, Equatable, Codable {
 
 /// Adaptive allocation of samples for a pass@k forecast at a target k.
 ///
-/// **Model.** Each problem's success probability pᵢ is drawn from a Beta(a, b) fitted to all the
-/// problems' counts by maximum marginal (beta-binomial) likelihood — the empirical-Bayes prior,
-/// with a weak N(0, 3²) prior on log a and log b so that a dataset with no success yet still has
-/// a proper fit. Given nᵢ samples with cᵢ correct, pᵢ ~ Beta(a + cᵢ, b + nᵢ − cᵢ) and problem i's
-/// pass@k is 1 − (1 − pᵢ)^k, with posterior mean 1 − B(α, β + k)/B(α, β) and variance
-/// B(α, β + 2k)/B(α, β) − (B(α, β + k)/B(α, β))². The dataset's pass@k is the mean over
-/// problems; its interval is the mean ± z·√(Σ varᵢ)/P (normal approximation), clipped to [0, 1].
+/// **Model.** Each problem's success probability pᵢ is drawn from a Beta(a, b) prior. Given nᵢ
+/// samples with cᵢ correct, pᵢ ~ Beta(a + cᵢ, b + nᵢ − cᵢ) and problem i's pass@k is
+/// 1 − (1 − pᵢ)^k, with posterior mean 1 − B(α, β + k)/B(α, β) and variance
+/// B(α, β + 2k)/B(α, β) − (B(α, β + k)/B(α, β))². The dataset's pass@k is the mean over problems.
 ///
-/// **Allocation.** One more sample of problem i is expected to lower varᵢ by
-/// Δᵢ = varᵢ − E_y[varᵢ | y] (y the sample's outcome, predicted from the posterior; by the law
-/// of total variance Δᵢ is the variance of the posterior mean over y, never negative). Each
-/// round hands out samples greedily by Δᵢ, updating the chosen problem with the predicted
-/// outcome's fractional count so a round spreads over problems. At large k, pass@k is decided by
-/// the hard problems, so problems with no success yet and a wide posterior near zero get most of
-/// the samples, and problems solved often (pass@k ≈ 1 whatever pᵢ) stop early. After each round
-/// the prior is refitted and the run stops when the interval is narrower than `precision`, or the
-/// budget is spent.
+/// **Interval.** The prior's (a, b) are not known, and with few samples per problem the answer at
+/// large k depends on them. So the interval integrates over them: on a 20 × 20 grid of log a in
+/// [−6, 3] and log b in [−3, 9], each point is weighted by its posterior (the beta-binomial
+/// marginal likelihood of all counts × weak N(0, 3²) priors on log a and log b); for each point
+/// the dataset's pass@k is normal with the sum of the problems' posterior variances over P²; the
+/// interval is the quantiles of that mixture, clipped to [0, 1]. Its coverage is measured on
+/// synthetic counts with known truth and on the Pythia GSM8K counts (docs/bench.md).
+///
+/// **Allocation.** A problem is *settled* when the posterior standard deviation of its pass@k
+/// (integrated over the grid like the interval) is below a fifth of what the target width allows
+/// one problem on average. Solved-often problems (pass@k ≈ 1 whatever pᵢ) settle after a few
+/// samples; problems with no success yet stay open until enough failures pin their pass@k near 0.
+/// Each round levels the open problems' sample counts upward (fewest first); when every problem is
+/// settled but the interval is still too wide (the prior itself is uncertain), all problems share
+/// the round. The run stops when the interval is narrower than `precision` or the budget is spent.
 ///
 /// **Unbiasedness.** The counts written are the samples drawn, nᵢ and cᵢ per problem. Because
 /// which problem is sampled next depends only on outcomes already seen, the likelihood of the
 /// counts is the same as for a fixed allocation, so likelihood fits (`t2 passk`'s beta-binomial
-/// families) stay valid; per-problem c/n under a data-dependent n has a small sequential bias
-/// (docs/bench.md reports it on the Pythia counts).
+/// families) stay valid; per-problem c/n under a data-dependent n has a small sequential bias.
 public struct AdaptiveAllocator: Sendable {
     public var settings: AdaptiveSettings
     public private(set) var prior: (a: Double, b: Double) = (0.5, 2)
 
     public init(settings: AdaptiveSettings) { self.settings = settings }
-
-    var z: Double {
-        // Two-sided normal quantile for the confidence (Acklam-free: a short table is enough).
-        let c = settings.confidence
-        if c >= 0.99 { return 2.5758 }
-        if c >= 0.95 { return 1.9600 }
-        if c >= 0.9 { return 1.6449 }
-        if c >= 0.8 { return 1.2816 }
-        return 1.0
-    }
 
     /// Refits the prior to the counts (warm-started from the current one).
     public mutating func fitPrior(n: [Int], c: [Int]) {
@@ -152,59 +144,150 @@ public struct AdaptiveAllocator: Sendable {
         return (1 - m1, max(0, m2 - m1 * m1))
     }
 
+    /// The grid of hyperparameters (log a, log b) the interval integrates over.
+    static let grid: [(la: Double, lb: Double)] = {
+        var g: [(Double, Double)] = []
+        for i in 0..<20 {
+            for j in 0..<20 {
+                g.append((-6 + 9 * Double(i) / 19, -3 + 12 * Double(j) / 19))
+            }
+        }
+        return g
+    }()
+
+    /// Posterior weights of the grid's hyperparameters given the counts (marginal beta-binomial
+    /// likelihood × the N(0, 3²) priors on log a and log b), normalized; zero weights dropped.
+    static func hyperWeights(n: [Int], c: [Int]) -> [(a: Double, b: Double, w: Double)] {
+        var logs: [Double] = []
+        for (la, lb) in grid {
+            let a = Foundation.exp(la)
+            let b = Foundation.exp(lb)
+            let lbab = Special.logBeta(a, b)
+            var l = -0.5 * (la * la + lb * lb) / 9
+            for i in n.indices where n[i] > 0 {
+                l += Special.logBeta(a + Double(c[i]), b + Double(n[i] - c[i])) - lbab
+            }
+            logs.append(l)
+        }
+        let top = logs.max() ?? 0
+        var out: [(Double, Double, Double)] = []
+        var total = 0.0
+        for (k, (la, lb)) in grid.enumerated() {
+            let w = Foundation.exp(logs[k] - top)
+            if w > 1e-9 {
+                out.append((Foundation.exp(la), Foundation.exp(lb), w))
+                total += w
+            }
+        }
+        return out.map { ($0.0, $0.1, $0.2 / total) }
+    }
+
     /// The dataset's pass@k at the target k with its interval, from counts.
+    ///
+    /// The interval integrates over the prior's hyperparameters (a 20 × 20 grid of log a in
+    /// [−6, 3] and log b in [−3, 9], weighted by their posterior), not just the fitted ones, so a
+    /// thin or oddly shaped sample widens it: for each hyperparameter value the dataset's pass@k
+    /// is normal with the sum of the problems' posterior variances, and the interval is the
+    /// quantiles of that mixture.
     public func status(n: [Int], c: [Int], rounds: Int, stopReason: String) -> AdaptiveStatus {
         let k = Double(settings.targetK)
-        var mean = 0.0
-        var variance = 0.0
-        for i in n.indices {
-            let (m, v) = Self.passAtK(
-                alpha: prior.a + Double(c[i]),
-                beta: prior.b + Double(n[i] - c[i]),
-                k: k
-            )
-            mean += m
-            variance += v
-        }
         let p = Double(max(1, n.count))
-        mean /= p
-        let half = z * variance.squareRoot() / p
+        var components: [(w: Double, mean: Double, sd: Double)] = []
+        for h in Self.hyperWeights(n: n, c: c) {
+            var mean = 0.0
+            var variance = 0.0
+            for i in n.indices {
+                let (m, v) = Self.passAtK(alpha: h.a + Double(c[i]), beta: h.b + Double(n[i] - c[i]), k: k)
+                mean += m
+                variance += v
+            }
+            components.append((h.w, mean / p, variance.squareRoot() / p))
+        }
+        let estimate = components.reduce(0) { $0 + $1.w * $1.mean }
+        let tail = (1 - settings.confidence) / 2
+        func cdf(_ x: Double) -> Double {
+            components.reduce(0) { acc, c in
+                acc + c.w
+                    * (c.sd > 0
+                        ? 0.5 * Foundation.erfc(-(x - c.mean) / (c.sd * 2.0.squareRoot())) : (x >= c.mean ? 1 : 0))
+            }
+        }
+        func quantile(_ q: Double) -> Double {
+            var lo = -1.0
+            var hi = 2.0
+            for _ in 0..<60 {
+                let mid = (lo + hi) / 2
+                if cdf(mid) < q { lo = mid } else { hi = mid }
+            }
+            return (lo + hi) / 2
+        }
         return AdaptiveStatus(
             targetK: settings.targetK,
-            estimate: mean,
-            low: max(0, mean - half),
-            high: min(1, mean + half),
+            estimate: estimate,
+            low: max(0, quantile(tail)),
+            high: min(1, quantile(1 - tail)),
             samples: n.reduce(0, +),
             rounds: rounds,
             stopReason: stopReason
         )
     }
 
-    /// Expected reduction of problem i's pass@k variance from one more sample.
-    static func gain(alpha: Double, beta: Double, k: Double) -> Double {
-        let now = passAtK(alpha: alpha, beta: beta, k: k).variance
-        let q = alpha / (alpha + beta)
-        let success = passAtK(alpha: alpha + 1, beta: beta, k: k).variance
-        let failure = passAtK(alpha: alpha, beta: beta + 1, k: k).variance
-        return max(0, now - (q * success + (1 - q) * failure))
+    /// The standard normal quantile (bisection on erfc; 1e-12 accurate).
+    static func normalQuantile(_ q: Double) -> Double {
+        var lo = -40.0
+        var hi = 40.0
+        for _ in 0..<100 {
+            let mid = (lo + hi) / 2
+            if 0.5 * Foundation.erfc(-mid / 2.0.squareRoot()) < q { lo = mid } else { hi = mid }
+        }
+        return (lo + hi) / 2
     }
 
-    /// How many more samples each problem gets in the next round: `size` samples, greedily by
-    /// expected variance reduction, none beyond `cap[i]`.
-    public func allocate(n: [Int], c: [Int], size: Int, cap: [Int]) -> [Int] {
+    /// Which problems' pass@k is settled: its posterior standard deviation — integrated over the
+    /// prior's hyperparameters, like the interval — is below a fifth of what the target width
+    /// allows each of the P problems on average (the dataset's variance is the mean of theirs
+    /// over P, so the width W at normal quantile z allows each an average variance of
+    /// P·(W / 2z)²).
+    func settled(n: [Int], c: [Int]) -> [Bool] {
         let k = Double(settings.targetK)
-        var alpha = n.indices.map { prior.a + Double(c[$0]) }
-        var beta = n.indices.map { prior.b + Double(n[$0] - c[$0]) }
+        let z = Self.normalQuantile(0.5 + settings.confidence / 2)
+        let allowed = Double(n.count) * (settings.precision / (2 * z)) * (settings.precision / (2 * z))
+        let weights = Self.hyperWeights(n: n, c: c)
+        return n.indices.map { i in
+            var first = 0.0
+            var second = 0.0
+            for h in weights {
+                let (m, v) = Self.passAtK(alpha: h.a + Double(c[i]), beta: h.b + Double(n[i] - c[i]), k: k)
+                first += h.w * m
+                second += h.w * (v + m * m)
+            }
+            return second - first * first < allowed / 25
+        }
+    }
+
+    /// How many more samples each problem gets in the next round: `size` samples spread evenly
+    /// over the problems whose pass@k is not yet settled (fewest samples first), none beyond
+    /// `cap[i]`. A problem solved often (pass@k ≈ 1 whatever its exact p) or failed so often that
+    /// its pass@k is known to be ≈ 0 stops; the hard, uncertain ones share the rest. When every
+    /// problem is settled but the interval is still too wide (the prior itself is uncertain), the
+    /// samples go to all problems evenly.
+    public func allocate(n: [Int], c: [Int], size: Int, cap: [Int]) -> [Int] {
+        let done = settled(n: n, c: c)
+        var open = n.indices.filter { n[$0] < cap[$0] && !done[$0] }
+        if open.isEmpty { open = n.indices.filter { n[$0] < cap[$0] } }
         var extra = Array(repeating: 0, count: n.count)
-        var gains = n.indices.map { n[$0] < cap[$0] ? Self.gain(alpha: alpha[$0], beta: beta[$0], k: k) : -1 }
-        for _ in 0..<size {
-            guard let best = gains.indices.max(by: { gains[$0] < gains[$1] }), gains[best] >= 0 else { break }
-            extra[best] += 1
-            let q = alpha[best] / (alpha[best] + beta[best])
-            alpha[best] += q
-            beta[best] += 1 - q
-            gains[best] =
-                n[best] + extra[best] < cap[best] ? Self.gain(alpha: alpha[best], beta: beta[best], k: k) : -1
+        guard !open.isEmpty else { return extra }
+        var left = size
+        // Level the open problems' sample counts upward, lowest first.
+        while left > 0 {
+            let low = open.map { n[$0] + extra[$0] }.min()!
+            var progressed = false
+            for i in open where n[i] + extra[i] == low && n[i] + extra[i] < cap[i] && left > 0 {
+                extra[i] += 1
+                left -= 1
+                progressed = true
+            }
+            if !progressed { break }
         }
         return extra
     }
@@ -363,15 +446,23 @@ public enum AdaptiveSimulation {
         public var width: Double { high - low }
     }
 
-    /// A simulated server: problem i answers from its recorded n and c, without replacement.
+    /// A simulated server: problem i answers from its recorded n and c, without replacement,
+    /// from a random stream of its own — so the j-th sample of problem i is the same whatever
+    /// order the problems are sampled in, and uniform and adaptive runs with one seed see the same
+    /// samples (common random numbers: their comparison is not blurred by different luck).
     struct Server {
         var left: [(n: Int, c: Int)]
-        var rng: SeededGenerator
+        var rngs: [SeededGenerator]
+
+        init(counts: [(n: Int, c: Int)], seed: UInt64) {
+            left = counts
+            rngs = counts.indices.map { SeededGenerator(seed: seed, stream: $0) }
+        }
 
         mutating func draw(_ i: Int) -> Bool {
             let (n, c) = left[i]
             guard n > 0 else { return false }
-            let correct = Double(rng.next() % UInt64(n)) < Double(c)
+            let correct = rngs[i].next() % UInt64(n) < UInt64(c)
             left[i] = (n - 1, c - (correct ? 1 : 0))
             return correct
         }
@@ -399,9 +490,10 @@ public enum AdaptiveSimulation {
         steps: [Int],
         targetK: Int,
         confidence: Double = 0.9,
+        stopAtWidth: Double? = nil,
         seed: UInt64
     ) -> [Point] {
-        var server = Server(left: counts, rng: SeededGenerator(seed: seed))
+        var server = Server(counts: counts, seed: seed)
         var n = Array(repeating: 0, count: counts.count)
         var c = Array(repeating: 0, count: counts.count)
         var allocator = AdaptiveAllocator(
@@ -418,13 +510,98 @@ public enum AdaptiveSimulation {
             allocator.fitPrior(n: n, c: c)
             let s = allocator.status(n: n, c: c, rounds: 0, stopReason: "")
             points.append(Point(samples: n.reduce(0, +), estimate: s.estimate, low: s.low, high: s.high))
+            if let stopAtWidth, s.width <= stopAtWidth { break }
         }
         return points
     }
 
+    /// Uniform against adaptive allocation on one group's recorded counts, over `seeds` simulated
+    /// runs (run in parallel; seed s drives both strategies, so they see the same samples).
+    public struct Comparison: Sendable {
+        /// The full data's pass@k at the target k (what the runs estimate).
+        public var truth: Double
+        /// Per seed: uniform allocation's trajectory (K = 1, 1.2, 1.44, … samples per problem,
+        /// until the width is reached) and adaptive allocation's (one point per round).
+        public var uniform: [[Point]]
+        public var adaptive: [[Point]]
+        /// The width asked for.
+        public var precision: Double
+
+        /// Samples uniform allocation needed to reach the width, per seed (nil: not reached).
+        public var uniformNeeded: [Int?] { uniform.map { $0.first { $0.width <= precision }?.samples } }
+        /// Samples adaptive allocation needed, per seed (nil: not reached).
+        public var adaptiveNeeded: [Int?] {
+            adaptive.map { run in run.last.flatMap { $0.width <= precision ? $0.samples : nil } }
+        }
+        /// Runs whose interval, when it reached the width, held the truth: (uniform, adaptive).
+        public var covered: (uniform: Int, adaptive: Int) {
+            func holds(_ p: Point?) -> Bool { p.map { $0.low <= truth && truth <= $0.high } ?? false }
+            return (
+                uniform.filter { holds($0.first { $0.width <= precision }) }.count,
+                adaptive.filter { run in holds(run.last.flatMap { $0.width <= precision ? $0 : nil }) }.count
+            )
+        }
+    }
+
+    /// Runs uniform and adaptive allocation on `counts` (each problem's recorded samples drawn
+    /// without replacement as a simulated server) for seeds 0..<`seeds`, both to a
+    /// `precision`-wide interval of pass@`targetK` at `confidence`. Adaptive allocation gets
+    /// `minimum` samples per problem first and at most the smallest recorded n per problem; the
+    /// budget is all the recorded samples.
+    public static func compare(
+        counts: [(n: Int, c: Int)],
+        targetK: Int,
+        precision: Double,
+        confidence: Double = 0.9,
+        minimum: Int,
+        seeds: Int
+    ) -> Comparison {
+        let maxK = counts.map(\.n).min() ?? 1
+        var steps: [Int] = []
+        var k = 1.0
+        while Int(k) <= maxK {
+            if steps.last != Int(k) { steps.append(Int(k)) }
+            k *= 1.2
+        }
+        let settings = AdaptiveSettings(
+            budget: counts.reduce(0) { $0 + $1.n },
+            targetK: targetK,
+            precision: precision,
+            confidence: confidence,
+            minimum: minimum,
+            maxPerProblem: maxK
+        )
+        let data = counts.map { Pair(n: $0.n, c: $0.c) }
+        let steps0 = steps
+        let runs = Parallel.map(seeds) { seed -> ([Point], [Point]) in
+            let counts = data.map { (n: $0.n, c: $0.c) }
+            let u = uniform(
+                counts: counts,
+                steps: steps0,
+                targetK: targetK,
+                confidence: confidence,
+                stopAtWidth: precision,
+                seed: UInt64(seed)
+            )
+            let a = adaptive(counts: counts, settings: settings, seed: UInt64(seed))
+            return (u, a)
+        }
+        return Comparison(
+            truth: truth(counts: counts, k: targetK),
+            uniform: runs.map(\.0),
+            adaptive: runs.map(\.1),
+            precision: precision
+        )
+    }
+
+    private struct Pair: Sendable {
+        var n: Int
+        var c: Int
+    }
+
     /// Adaptive allocation until `settings.precision` or `settings.budget`: one point per round.
     public static func adaptive(counts: [(n: Int, c: Int)], settings: AdaptiveSettings, seed: UInt64) -> [Point] {
-        var server = Server(left: counts, rng: SeededGenerator(seed: seed))
+        var server = Server(counts: counts, seed: seed)
         var n = Array(repeating: 0, count: counts.count)
         var c = Array(repeating: 0, count: counts.count)
         var allocator = AdaptiveAllocator(settings: settings)
@@ -441,7 +618,9 @@ public enum AdaptiveSimulation {
             let s = allocator.status(n: n, c: c, rounds: points.count, stopReason: "")
             points.append(Point(samples: n.reduce(0, +), estimate: s.estimate, low: s.low, high: s.high))
             let spent = n.reduce(0, +)
-            if s.width <= settings.precision || spent >= settings.budget { break }
+            if s.width <= settings.precision || spent >= settings.budget {
+                break
+            }
             let size = min(settings.roundSize(problems: counts.count, spent: spent), settings.budget - spent)
             let extra = allocator.allocate(n: n, c: c, size: size, cap: caps)
             guard extra.contains(where: { $0 > 0 }) else { break }

@@ -229,7 +229,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Hardware from the t2 cost catalog (see t2 cost --list hardware): print t2's prediction for each level beside the measurement, and label --measurements-out rows.",
+            "Hardware from the t2 cost catalog (see t2 cost --list hardware), or local for this machine: print t2's prediction for each level beside the measurement, and label --measurements-out rows.",
             valueName: "name"
         )
     )
@@ -669,7 +669,7 @@ struct BenchCommand: AsyncParsableCommand {
                 try AtomicFile.write(format == .csv ? report.csv() : try JSONOutput.encode(report) + "\n", to: outPath)
             }
             if let measurementsPath, let labels {
-                try AtomicFile.write(BenchMeasurements.csv(report, labels: labels), to: measurementsPath)
+                try AtomicFile.write(BenchMeasurementRows.csv(report, labels: labels), to: measurementsPath)
             }
         }
         let warned = Locked(false)
@@ -720,9 +720,9 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// The labels of `--measurements-out` rows.
-    func measurementLabels(predictor: BenchCostPredictor?) -> BenchMeasurements.Labels? {
+    func measurementLabels(predictor: BenchCostPredictor?) -> BenchMeasurementRows.Labels? {
         guard let hardware else { return nil }
-        return BenchMeasurements.Labels(
+        return BenchMeasurementRows.Labels(
             hardware: hardware,
             gpus: gpus,
             engine: engine ?? predictor?.deployment.engine.name ?? "",
@@ -739,7 +739,11 @@ struct BenchCommand: AsyncParsableCommand {
             if costModel != nil { throw ValidationError("--cost-model needs --hardware (the device to price it on)") }
             return nil
         }
-        let costModelValue = try CostCommand.loadModel(catalog: catalog, calibration: calibration)
+        let costModelValue = try CostCommand.loadModel(
+            catalog: catalog,
+            calibration: calibration,
+            localHardware: hardware.lowercased() == LocalHardware.name
+        )
         let name = costModel ?? model ?? ""
         let architecture: ModelArchitecture
         do { architecture = try costModelValue.catalog.model(named: name) } catch {

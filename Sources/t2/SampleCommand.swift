@@ -466,60 +466,41 @@ struct SampleSimulateCommand: ParsableCommand {
         var ratios: [Double] = []
         var coverage = (uniform: 0, adaptive: 0, runs: 0)
         for g in order {
-            let data = byGroup[g]!
-            let truth = AdaptiveSimulation.truth(counts: data, k: targetK)
-            let maxK = data.map(\.n).min() ?? 1
-            var grid: [Int] = []
-            var k = 1.0
-            while Int(k) <= maxK {
-                if grid.last != Int(k) { grid.append(Int(k)) }
-                k *= 1.2
-            }
-            var uniformNeeded: [Int] = []
-            var adaptiveNeeded: [Int] = []
-            var covered = (0, 0)
-            for seed in 0..<seeds {
-                let u = AdaptiveSimulation.uniform(counts: data, steps: grid, targetK: targetK, seed: UInt64(seed))
-                let settings = AdaptiveSettings(
-                    budget: data.reduce(0) { $0 + $1.n },
-                    targetK: targetK,
-                    precision: precision,
-                    minimum: minSamples,
-                    maxPerProblem: maxK
-                )
-                let a = AdaptiveSimulation.adaptive(counts: data, settings: settings, seed: UInt64(seed) &+ 1000)
-                for p in u {
-                    csv.append([
-                        g, "\(seed)", "uniform", "\(p.samples)", "\(p.estimate)", "\(p.low)", "\(p.high)", "\(truth)",
-                    ])
-                }
-                for p in a {
-                    csv.append([
-                        g, "\(seed)", "adaptive", "\(p.samples)", "\(p.estimate)", "\(p.low)", "\(p.high)", "\(truth)",
-                    ])
-                }
-                if let reached = u.first(where: { $0.width <= precision }) {
-                    uniformNeeded.append(reached.samples)
-                    covered.0 += reached.low <= truth && truth <= reached.high ? 1 : 0
-                }
-                if let last = a.last, last.width <= precision {
-                    adaptiveNeeded.append(last.samples)
-                    covered.1 += last.low <= truth && truth <= last.high ? 1 : 0
+            let result = AdaptiveSimulation.compare(
+                counts: byGroup[g]!,
+                targetK: targetK,
+                precision: precision,
+                minimum: minSamples,
+                seeds: seeds
+            )
+            let truth = result.truth
+            for (seed, (u, a)) in zip(result.uniform, result.adaptive).enumerated() {
+                for (strategy, points) in [("uniform", u), ("adaptive", a)] {
+                    for p in points {
+                        csv.append([
+                            g, "\(seed)", strategy, "\(p.samples)", "\(p.estimate)", "\(p.low)", "\(p.high)",
+                            "\(truth)",
+                        ])
+                    }
                 }
             }
+            let uniformNeeded = result.uniformNeeded.compactMap { $0 }
+            let adaptiveNeeded = result.adaptiveNeeded.compactMap { $0 }
+            let covered = result.covered
             let mu = uniformNeeded.isEmpty ? nil : Double(uniformNeeded.reduce(0, +)) / Double(uniformNeeded.count)
             let ma = adaptiveNeeded.isEmpty ? nil : Double(adaptiveNeeded.reduce(0, +)) / Double(adaptiveNeeded.count)
             var saving = "-"
             if let mu, let ma, uniformNeeded.count == seeds, adaptiveNeeded.count == seeds {
                 ratios.append(mu / ma)
                 saving = "\(Format.significant(mu / ma, 3))×"
-                coverage.uniform += covered.0
-                coverage.adaptive += covered.1
+                coverage.uniform += covered.uniform
+                coverage.adaptive += covered.adaptive
                 coverage.runs += seeds
             }
             out.append([
                 g, Format.percent(truth), mu.map { Format.count($0) } ?? "not reached",
-                ma.map { Format.count($0) } ?? "not reached", saving, "\(covered.0)/\(seeds) \(covered.1)/\(seeds)",
+                ma.map { Format.count($0) } ?? "not reached", saving,
+                "\(covered.uniform)/\(seeds) \(covered.adaptive)/\(seeds)",
             ])
         }
         if let trajectories { try AtomicFile.write(csv.text, to: trajectories) }

@@ -275,7 +275,7 @@ struct BenchCommandTests {
 
     @Test("--measurements-out rows are t2 calibrate's schema, labelled, with decode and prefill at concurrency 1")
     func measurementsOut() throws {
-        let labels = BenchMeasurements.Labels(
+        let labels = BenchMeasurementRows.Labels(
             hardware: "rtx-4090",
             gpus: 1,
             engine: "llama.cpp",
@@ -284,7 +284,7 @@ struct BenchCommandTests {
             source: "t2 bench http://127.0.0.1:1"
         )
         let dir = try ScratchDirectory("t2-measurements")
-        let path = try dir.write("m.csv", BenchMeasurements.csv(Self.twoLevelReport(), labels: labels))
+        let path = try dir.write("m.csv", BenchMeasurementRows.csv(Self.twoLevelReport(), labels: labels))
         let rows = try Measurement.read(contentsOf: path)
         let byMetric = Dictionary(grouping: rows, by: { "\($0.metric.rawValue)@\($0.concurrency)" })
         #expect(

@@ -13,7 +13,7 @@ import Tabular
 /// TTFT, which also holds the first decode step and the network). Token columns are the level's
 /// mean input and output tokens per request (input: the synthetic length asked for when the
 /// server reports no usage, as llama-cpp-python's server does; the source column says so).
-public enum BenchMeasurements {
+public enum BenchMeasurementRows {
     /// What the rows say was measured.
     public struct Labels: Sendable, Equatable {
         public var hardware: String
