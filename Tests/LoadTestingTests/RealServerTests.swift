@@ -35,7 +35,7 @@ extension RealServer {
 )
 struct RealServerTests {
     @Test("t2 bench: every metric at two concurrency levels, TPOT within tolerance of the server's own decode timings")
-    func bench() throws {
+    func bench() async throws {
         let url = try RealServer.requireURL()
         let logPath = try RealServer.log()
         let logBefore = try String(contentsOfFile: logPath, encoding: .utf8).utf8.count
@@ -43,7 +43,7 @@ struct RealServerTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("bench.json").path
-        let (status, stdout, stderr) = try t2([
+        let (status, stdout, stderr) = try await t2([
             "bench", "--url", url, "--model", RealServer.model, "--concurrency", "1,2", "--requests", "4",
             "--input-tokens", "32", "--output-tokens", "24", "--ignore-eos", "--slo", "ttft=10s,itl=1s",
             "--usd-per-hour", "1.2", "--format", "json", "--out", out,
@@ -131,13 +131,13 @@ struct RealServerTests {
     }
 
     @Test("t2 sample --dataset arithmetic:50 --samples 8: valid counts, pass@k rises with k")
-    func sample() throws {
+    func sample() async throws {
         let url = try RealServer.requireURL()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("t2-real-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("counts.csv").path
-        let (status, stdout, stderr) = try t2([
+        let (status, stdout, stderr) = try await t2([
             "sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8",
             "--concurrency", "2", "--max-tokens", "32", "--temperature", "0.8", "--label", "smollm2-135m",
             "--params", "135000000", "--out", out,
@@ -175,7 +175,7 @@ struct RealServerTests {
         #expect(passAt1 > 0, "the 135M model solved nothing; the dataset is too hard for the check")
         #expect(passAt8 > passAt1, "pass@k should rise with k")
         // t2 passk reads the counts as they are (the loop closes: sample → passk → fit → plan).
-        let (passkStatus, passkOut, passkErr) = try t2([
+        let (passkStatus, passkOut, passkErr) = try await t2([
             "passk", out, "--k", "1,2,4,8", "--forecast", "64", "--format", "json",
         ])
         #expect(passkStatus == 0, "t2 passk failed on t2 sample's counts: \(passkErr)")
@@ -197,7 +197,7 @@ struct RealServerTests {
             "pass@k must rise with k on the real model: \(curve)"
         )
         // Resuming a finished run sends nothing and keeps the file.
-        let (again, _, againErr) = try t2([
+        let (again, _, againErr) = try await t2([
             "sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8",
             "--max-tokens", "32", "--temperature", "0.8", "--label", "smollm2-135m", "--params", "135000000",
             "--out", out,
@@ -205,7 +205,7 @@ struct RealServerTests {
         #expect(again == 0, "\(againErr)")
         #expect(try String(contentsOfFile: out, encoding: .utf8) == text)
         // Resuming with other settings is refused (the log records them), and nothing changes.
-        let (mismatch, _, mismatchErr) = try t2([
+        let (mismatch, _, mismatchErr) = try await t2([
             "sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8",
             "--max-tokens", "64", "--temperature", "0.8", "--label", "smollm2-135m", "--params", "135000000",
             "--out", out,
@@ -227,7 +227,7 @@ extension RealServerTests {
     }
 
     @Test("3 processes with --shards 3 and JOB_COMPLETION_INDEX, merged, equal a one-process run's counts")
-    func shardedBench() throws {
+    func shardedBench() async throws {
         let url = try RealServer.requireURL()
         let dir = try ScratchDirectory("t2-real-shards")
         let common = [
@@ -241,15 +241,15 @@ extension RealServerTests {
                 environment: ["JOB_COMPLETION_INDEX": "\(i)"]
             )
         }
-        for p in processes { p.waitUntilExit() }
+        await waitOffPool(processes)
         #expect(processes.allSatisfy { $0.terminationStatus == 0 })
-        let merged = try T2Binary.run(
+        let merged = try await runOffPool(
             ["bench", "merge"] + (0..<3).map { dir.file("shard-\($0).json") } + [
                 "--format", "json", "--out", dir.file("merged.json"),
             ]
         )
         #expect(merged.status == 0, "\(merged.stderr)")
-        let single = try T2Binary.run(common + ["--out", dir.file("single.json")])
+        let single = try await runOffPool(common + ["--out", dir.file("single.json")])
         #expect(single.status == 0, "\(single.stderr)")
         let m = try JSONValue.parse(Array(merged.stdout.utf8))
         let s = try JSONValue.parse(Array(single.stdout.utf8))
@@ -263,10 +263,10 @@ extension RealServerTests {
     }
 
     @Test("--max-goodput: a bounded bisection with its trials; multi-turn history on the real server")
-    func capacityAndConversations() throws {
+    func capacityAndConversations() async throws {
         let url = try RealServer.requireURL()
         let dir = try ScratchDirectory("t2-real-capacity")
-        let search = try T2Binary.run([
+        let search = try await runOffPool([
             "bench", "--url", url, "--model", RealServer.model, "--max-goodput", "--slo", "e2e=20s",
             "--rate", "poisson:0.5", "--requests", "3", "--max-trials", "3", "--input-tokens", "16",
             "--output-tokens", "4", "--usd-per-hour", "0.1", "--format", "json", "--out", dir.file("c.json"),
@@ -286,7 +286,7 @@ extension RealServerTests {
             #expect((levels[level]["slo_attainment"]?.doubleValue ?? 0) >= 0.9)
         }
 
-        let talk = try T2Binary.run([
+        let talk = try await runOffPool([
             "bench", "--url", url, "--model", RealServer.model, "--turns", "2", "--requests", "2",
             "--input-tokens", "16", "--output-tokens", "6", "--format", "json",
         ])
@@ -309,7 +309,29 @@ enum RealServerTolerance {
 }
 
 /// Runs the built t2 with `arguments`; returns (exit status, stdout, stderr).
-private func t2(_ arguments: [String]) throws -> (Int32, String, String) {
-    let result = try T2Binary.run(arguments)
+private func t2(_ arguments: [String]) async throws -> (Int32, String, String) {
+    let result = try await runOffPool(arguments)
     return (result.status, result.stdout, result.stderr)
+}
+
+/// `T2Binary.run` on a thread of its own: these tests wait minutes for t2 and the server, and a
+/// blocking wait on one of the few cooperative threads (two on a 2-core machine) would starve the
+/// async tests that run beside them in a full `swift test`.
+private func runOffPool(_ arguments: [String]) async throws -> T2Binary.Result {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T2Binary.Result, any Error>) in
+        Thread { continuation.resume(with: Result { try T2Binary.run(arguments) }) }.start()
+    }
+}
+
+/// Waits for the processes on a thread of its own (see `runOffPool`).
+private func waitOffPool(_ processes: [Process]) async {
+    struct Box: @unchecked Sendable { let processes: [Process] }
+    let box = Box(processes: processes)
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        Thread {
+            for p in box.processes { p.waitUntilExit() }
+            continuation.resume()
+        }
+        .start()
+    }
 }
