@@ -227,7 +227,7 @@ extension CostModel {
     }
 }
 
-/// Options of ``CostModel/calibrate(_:options:)``.
+/// Options of ``CostModel/calibrate(_:source:options:progress:)``.
 public struct CalibrationOptions: Sendable, Equatable {
     /// Pseudo-Huber scale δ on log residuals (0.1 ≈ 10%): rows off by much more count linearly.
     public var huberDelta: Double = 0.1

@@ -2,10 +2,10 @@ import Foundation
 import ScalingLaws
 
 /// The law `t2 plan` uses without `--law`: the T² accuracy law (Approach 2) fitted on the Pythia
-/// GSM8K repeated-sampling counts, ``T2AccuracyLaw/pythiaGSM8K``, as a law file with its fitted
-/// range, held-out error and bootstrap replicates (``ScalingLaws/LawFile/pythiaGSM8KAccuracy``).
+/// GSM8K repeated-sampling counts, `T2AccuracyLaw.pythiaGSM8K`, as a law file with its fitted
+/// range, held-out error and bootstrap replicates (`LawFile.pythiaGSM8KAccuracy`, ScalingLaws).
 ///
-/// Why Approach 2 rather than the loss law ``T2LossLaw/pythiaGSM8K``: it predicts pass@k itself —
+/// Why Approach 2 rather than the loss law `T2LossLaw.pythiaGSM8K`: it predicts pass@k itself —
 /// exactly, as 1 − B(a, b+k)/B(a, b) from a per-problem success distribution fitted to every
 /// problem's counts — so its predictions stay in [0, 1] and its benefit from sampling depends on
 /// the model (a weak model gains less from k than a strong one). The loss law adds a separable

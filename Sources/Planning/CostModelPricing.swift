@@ -2,7 +2,7 @@ import Foundation
 import InferenceCost
 
 /// ``InferencePricing`` from the InferenceCost roofline model: a llama-shaped model of N parameters
-/// (``ModelArchitecture/llamaShaped(params:)``) served at the throughput its memory allows
+/// (`ModelArchitecture.llamaShaped(params:)`, InferenceCost) served at the throughput its memory allows
 /// (`Concurrency.max`), each request `promptTokens` in and `tokensPerSample` out.
 ///
 /// Options are hardware × quantization × GPUs per replica (1, 2, 4, 8 with tensor parallel where
@@ -15,9 +15,14 @@ public struct CostModelPricing: InferencePricing {
     private let inputTokens: Int
 
     /// - Parameters:
+    ///   - costModel: the cost model (its catalog names the hardware and formats).
     ///   - hardware: a catalog name, a comma list, or `any`.
     ///   - quant: a quantization name, a comma list, or `any` (the formats with a known quality
     ///     penalty in ``QuantizationQuality``).
+    ///   - engine: the serving engine (nil: the catalog's default for each hardware and format).
+    ///   - tokensPerSample: output tokens per sample, T.
+    ///   - promptTokens: input tokens per query, P.
+    ///   - gpuCounts: the device counts tried for each option.
     public init(
         costModel: CostModel = CostModel(),
         hardware: String,

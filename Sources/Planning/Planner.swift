@@ -45,7 +45,7 @@ public struct Planner: Sendable {
 
     /// The law whose compute-optimal allocation defines "Chinchilla's plan". For a chinchilla-form
     /// law it is the law itself. For the T² forms it is Epoch AI's refit of Hoffmann et al.
-    /// (``ChinchillaLaw/epochRefit``, ~20 tokens per parameter): their L̂(N, D) is fitted to task
+    /// (`ChinchillaLaw.epochRefit`, ~20 tokens per parameter): their L̂(N, D) is fitted to task
     /// outcomes, not language-model loss, so its own compute-optimal frontier is not what the
     /// field (or the T² paper's Chinchilla-optimal checkpoints) calls Chinchilla-optimal.
     public var chinchillaAllocation: ChinchillaLaw
@@ -68,7 +68,7 @@ public struct Planner: Sendable {
         return p
     }
 
-    /// Unique training tokens: repeated data priced by Muennighoff et al. 2023 (``DataRepetition``),
+    /// Unique training tokens: repeated data priced by Muennighoff et al. 2023 (`DataRepetition`),
     /// with the compute-optimal model size for U tokens taken from ``chinchillaAllocation``.
     /// Nil (the default): every token is fresh.
     public var uniqueTokens: Double? {

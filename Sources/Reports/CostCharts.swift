@@ -5,9 +5,9 @@ import Plotting
 ///
 /// Read from each estimate (snake_case or camelCase): model, quant, hardware, engine, gpus,
 /// concurrency, batch, fits, weights_gb, memory_needed_per_gpu_gb, memory_usable_per_gpu_gb,
-/// ttft_ms, itl_ms, output_tokens_per_second(_per_gpu), decode_tokens_per_second,
+/// ttft_ms, itl_ms, output_tokens_per_s(_per_gpu), decode_tokens_per_s (or the older `_per_second`),
 /// usd_per_million_output_tokens, usd_per_million_input_tokens, joules_per_output_token.
-/// Comparisons: `base` and `compared[] {changes, estimate}`. Validation: `rows[] {metric,
+/// Comparisons: `baseline` (or the older `base`) and `compared[] {changes, estimate}`. Validation: `rows[] {metric,
 /// measured, predicted, hardware, model, quant}`, `median_abs_pct_error {metric: %}`.
 enum CostCharts {
     struct Estimate {
@@ -45,9 +45,10 @@ enum CostCharts {
             usableGB = d["memory_usable_per_gpu_gb"]?.double
             ttftMs = d["ttft_ms"]?.double
             itlMs = d["itl_ms"]?.double
-            throughput = d["output_tokens_per_second"]?.double
-            throughputPerGPU = d["output_tokens_per_second_per_gpu"]?.double
-            decodePerUser = d["decode_tokens_per_second"]?.double
+            throughput = d["output_tokens_per_s"]?.double ?? d["output_tokens_per_second"]?.double
+            throughputPerGPU =
+                d["output_tokens_per_s_per_gpu"]?.double ?? d["output_tokens_per_second_per_gpu"]?.double
+            decodePerUser = d["decode_tokens_per_s"]?.double ?? d["decode_tokens_per_second"]?.double
             usdOut = d["usd_per_million_output_tokens"]?.double
             usdIn = d["usd_per_million_input_tokens"]?.double
             joules = d["joules_per_output_token"]?.double
@@ -141,7 +142,7 @@ enum CostCharts {
 
     static func comparisonSection(_ input: ReportInput, id: String) throws -> ReportSection {
         let doc = input.document
-        guard let base = doc["base"] else {
+        guard let base = doc["baseline"] ?? doc["base"] else {
             throw ReportError.missingField(file: input.source, kind: "t2 cost --compare", field: "base")
         }
         var estimates = [Estimate(base, label: "base")]

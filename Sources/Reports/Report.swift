@@ -50,8 +50,8 @@ public enum DocumentKind: String, Sendable, Equatable, CaseIterable {
             if doc["compared"] != nil { return .costComparison }
             if doc["rows"] != nil && doc["median_abs_pct_error"] != nil { return .costValidation }
             return .cost
-        case "cost-comparison", "cost_comparison": return .costComparison
-        case "cost-validation", "cost_validation", "validation": return .costValidation
+        case "cost-compare", "cost-comparison", "cost_comparison": return .costComparison
+        case "cost-validate", "cost-validation", "cost_validation", "validation": return .costValidation
         case "calibration": return .calibration
         case "bench": return .bench
         case "sample": return .sample
@@ -69,10 +69,12 @@ public enum DocumentKind: String, Sendable, Equatable, CaseIterable {
         if doc.has("law") && doc.has("held_out") { return .fitT2 }
         if doc["sweep"]?.array != nil && doc.has("law") { return .planSweep }
         if doc.has("plan") && doc.has("chinchilla") && doc.has("budget") { return .plan }
-        if doc.has("base") && doc["compared"]?.array != nil { return .costComparison }
+        if (doc.has("baseline") || doc.has("base")) && doc["compared"]?.array != nil { return .costComparison }
         if doc["rows"]?.array != nil && doc.has("median_abs_pct_error") { return .costValidation }
         if doc.has("levels") && doc.has("url") { return .bench }
-        if doc.has("fits") && doc.has("hardware") && (doc.has("itl_ms") || doc.has("decode_tokens_per_second")) {
+        if doc.has("fits") && doc.has("hardware")
+            && (doc.has("itl_ms") || doc.has("decode_tokens_per_s") || doc.has("decode_tokens_per_second"))
+        {
             return .cost
         }
         if doc.has("form") && doc["parameters"]?.members != nil { return .law }

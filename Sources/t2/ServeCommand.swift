@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InferenceCost
 import Optimization
 import Serving
 
@@ -30,20 +31,29 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Address to listen on. Default 127.0.0.1 (this machine only); anything else lets others on the network use it, without authentication.",
+            "Address to listen on: 127.0.0.1 (the default) is this machine only; anything else lets others on the network use it, without authentication.",
             valueName: "address"
         )
     )
     var host: String = "127.0.0.1"
 
-    @Option(name: .long, help: ArgumentHelp("Port to listen on; 0 picks a free one. Default 8080.", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Port to listen on; 0 picks a free one.", valueName: "n"))
     var port: Int = 8080
 
     @Option(
         name: .customLong("max-upload-mb"),
-        help: ArgumentHelp("Largest CSV upload accepted, in MB. Default 32.", valueName: "MB")
+        help: ArgumentHelp("Largest CSV upload accepted, in MB.", valueName: "MB")
     )
     var maxUploadMB: Double = 32
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Calibration JSON from `t2 calibrate` (e.g. fitted to your own `t2 bench --measurements-out` rows): every cost view and dollar plan the server answers uses it, as `--calibration` does on the command line. Default: the built-in calibration.",
+            valueName: "file"
+        )
+    )
+    var calibration: String?
 
     init() {}
 
@@ -58,6 +68,12 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Read once before listening, so a bad file is the command line's error, not every page's.
+        var calibrationPath: String?
+        if let calibration {
+            _ = try Calibration.read(contentsOf: calibration)
+            calibrationPath = URL(fileURLWithPath: calibration).standardizedFileURL.path
+        }
         let configuration = ServeConfiguration(
             host: host,
             port: port,
@@ -69,7 +85,10 @@ struct ServeCommand: AsyncParsableCommand {
                 "listening on \(host): anyone who can reach this machine on port \(port) can use this server (no authentication, no TLS). Keep the default --host 127.0.0.1 unless you mean it."
             )
         }
-        try await T2Server.run(configuration, runner: InProcessRunner()) { url in
+        if let calibrationPath {
+            Console.note("cost views and dollar plans use the calibration in \(calibrationPath)")
+        }
+        try await T2Server.run(configuration, runner: InProcessRunner(calibration: calibrationPath)) { url in
             // The first line on stdout is the URL, flushed at once so that scripts can read it.
             FileHandle.standardOutput.write(Data((url + "\n").utf8))
             FileHandle.standardError.write(Data("t2 serve: open \(url) in a browser; Ctrl-C stops it\n".utf8))
@@ -83,10 +102,23 @@ struct InProcessRunner: CommandRunner {
     /// Subcommands the server may run: nothing that reaches the network or writes where the request says.
     static let allowed: Set<String> = ["plan", "cost", "fit", "passk"]
 
-    func run(_ arguments: [String]) async -> CommandResult {
-        guard let name = arguments.first, Self.allowed.contains(name) else {
+    /// The calibration file given to `t2 serve --calibration` (nil: the built-in one).
+    var calibration: String? = nil
+
+    /// The command line with the server's calibration added where the command line takes it:
+    /// every `cost`, and `plan` in dollars (a FLOP plan prices nothing).
+    func withCalibration(_ arguments: [String]) -> [String] {
+        guard let calibration, let name = arguments.first else { return arguments }
+        let dollars = arguments.contains { $0.hasPrefix("--budget-usd") }
+        guard name == "cost" || (name == "plan" && dollars) else { return arguments }
+        return arguments + ["--calibration=" + calibration]
+    }
+
+    func run(_ requested: [String]) async -> CommandResult {
+        guard let name = requested.first, Self.allowed.contains(name) else {
             return CommandResult(status: 64, stdout: "", stderr: "Error: not a command this server runs")
         }
+        let arguments = withCalibration(requested)
         let capture = OutputCapture()
         var status: Int32 = 0
         await Console.$capture.withValue(capture) {

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// The root `t2` command; ArgumentParser's own `main()` parses the arguments, runs the chosen
-/// subcommand and maps errors to exit codes (``ExitCodes``).
+/// subcommand and maps errors to exit codes (0, 1, 64, 130: the help text lists them).
 @main
 struct T2Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +13,8 @@ struct T2Command: AsyncParsableCommand {
             hardware and quantization should I serve it, and what will each token cost?
 
             Start with `t2 plan` (built-in law and budget), then bring your own runs to `t2 fit`.
+
+            Exit codes: 0 success; 1 a run that produced no valid result (bad input data, an             unreadable or unwritable file, a failed fit, every bench request failed); 64 a usage             error (a missing or invalid flag); 130 interrupted (Ctrl-C; results so far are kept).             Every `--format json` document carries a `schema` string (docs/json.md).
             """,
         version: T2Version.current,
         subcommands: [

@@ -151,7 +151,16 @@ struct ReportCommandTests {
         let dir = try ScratchDirectory("t2-report")
         let plan = try Self.t2(["plan", "--format", "json"])
         var doc = try #require(try JSONSerialization.jsonObject(with: Data(plan.utf8)) as? [String: Any])
-        let bare = try dir.write("bare.json", plan)
+        // The bare document: today's plan without the law's fitted range (as older plans were).
+        var bareDoc = doc
+        var bareLaw = try #require(bareDoc["law"] as? [String: Any])
+        bareLaw["fitted_range"] = nil
+        bareDoc["law"] = bareLaw
+        bareDoc["schema"] = nil
+        let bare = try dir.write(
+            "bare.json",
+            String(decoding: try JSONSerialization.data(withJSONObject: bareDoc), as: UTF8.self)
+        )
         doc["schema"] = "t2.plan/1"
         doc["a_field_from_the_future"] = ["x": [1, 2, 3]]
         var law = try #require(doc["law"] as? [String: Any])

@@ -20,7 +20,7 @@ public struct Catalog: Sendable {
     private var familyIndex: [String: Int] = [:]
     private var engineIndex: [String: Int] = [:]
 
-    /// The catalog compiled into t2 (``BuiltInCatalog``).
+    /// The catalog compiled into t2 (the JSON in `BuiltInCatalog.swift`).
     public static let builtIn: Catalog = {
         do {
             return try Catalog(json: Data(BuiltInCatalog.json.utf8), source: "built-in catalog")

@@ -68,7 +68,12 @@ public struct ChinchillaAnalysis: Sendable {
     /// - Throws: ``FitError`` when too few runs remain to identify the five parameters.
     /// - Throws: ``FitError/notIdentified(source:reason:)`` when the runs cannot separate the
     ///   law's terms (constant loss, one model size or one data size, N and D collinear).
-    /// - Parameter progress: called with the phase (`starts`, `refine`, `bootstrap`), work done and total.
+    /// - Parameters:
+    ///   - runsIn: the runs to fit.
+    ///   - heldOut: runs kept out of the fit and predicted by it.
+    ///   - source: the file the runs came from, for messages.
+    ///   - options: the objective, starts, dropped runs and bootstrap.
+    ///   - progress: called with the phase (`starts`, `refine`, `bootstrap`), work done and total.
     public static func run(
         _ runsIn: [Run],
         heldOut: [Run] = [],

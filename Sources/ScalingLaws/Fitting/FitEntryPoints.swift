@@ -30,10 +30,15 @@ extension FitReport {
     /// `t2 fit RUNS.csv` except printing.
     ///
     /// - Parameters:
+    ///   - table: the runs CSV, read.
+    ///   - columns: which columns hold N, D, the loss and the group.
     ///   - holdout: runs matching it are kept out of the fit and predicted (`held_out`).
     ///   - keep: only runs matching every filter are used (`--where`).
+    ///   - options: the objective, starts, dropped runs and bootstrap.
+    ///   - provenance: the data file's path, rows and hash, recorded in the law file.
+    ///   - progress: called with the phase, work done and total.
     /// - Throws: ``FitError`` for a file without runs, a group the filters empty, too few runs,
-    ///   or data that cannot identify the law; ``Tabular/TabularError`` for bad cells.
+    ///   or data that cannot identify the law; `TabularError` for bad cells.
     public static func chinchilla(
         _ table: CSVTable,
         columns: RunColumns = RunColumns(),

@@ -7,7 +7,7 @@ import Tabular
 ///
 /// Build one with ``FitReport/chinchilla(_:columns:holdout:keep:options:provenance:progress:)``
 /// (runs → Chinchilla law, one report per `--group-by` group) or
-/// ``FitReport/t2(_:table:bootstrap:seed:confidence:provenance:)`` (sample counts → T² law);
+/// ``FitReport/t2(_:table:bootstrap:seed:confidence:provenance:progress:)`` (sample counts → T² law);
 /// ``lawFile`` is the law JSON `t2 plan --law` reads.
 public struct FitReport: Sendable, Codable {
     /// `t2.fit/1`.
