@@ -395,7 +395,7 @@ struct SampleSimulateCommand: ParsableCommand {
             as for t2 sample --adaptive.
 
             Example (the Pythia GSM8K counts of the test fixtures):
-              t2 sample simulate Tests/Fixtures/pythia_gsm8k_counts.csv --target-k 100 --precision 0.05 --seeds 5
+              t2 sample simulate Tests/Fixtures/pythia_gsm8k_counts.csv --target-k 100 --precision 0.1 --seeds 2
             """
     )
 

@@ -145,8 +145,9 @@ struct TimingAccuracyTests {
         let tpot = try #require(summary.tpot)
         // The server sends the first token 20 ms after the request and one every 20 ms after it.
         // TTFT also holds connection set-up and scheduling delays of a loaded 2-core machine
-        // running a debug build, hence the wide upper bound; ITL is the tight check.
-        #expect(ttft.meanMs > 19 && ttft.meanMs < 150, "TTFT \(ttft.meanMs)")
+        // (431 ms in a full parallel `swift test` beside the real-server suites), hence the wide
+        // upper bound, which only catches a stall; ITL is the tight check.
+        #expect(ttft.meanMs > 19 && ttft.meanMs < 1000, "TTFT \(ttft.meanMs)")
         #expect(itl.meanMs > 17 && itl.meanMs < 30, "ITL \(itl.meanMs)")
         #expect(tpot.meanMs > 17 && tpot.meanMs < 30, "TPOT \(tpot.meanMs)")
         #expect(summary.e2e!.meanMs > 119)
