@@ -123,6 +123,8 @@ enum PasskCharts {
         }
         let groups = list.map(Group.init)
         let family = doc["family"]?.string
+        // The intervals' coverage (documents before `confidence` was added carried 95% intervals).
+        let percent = Int(((doc["confidence"]?.double ?? 0.95) * 100).rounded())
         var notes = doc["notes"]?.array?.compactMap(\.string) ?? []
         var charts: [AnyChart] = []
         var crossedWithoutCurve = false
@@ -146,7 +148,7 @@ enum PasskCharts {
                 series.append(
                     Series(
                         g.priorDriven
-                            ? "forecast (prior-driven)" : "forecast" + (hasIntervals ? " (95% interval)" : ""),
+                            ? "forecast (prior-driven)" : "forecast" + (hasIntervals ? " (\(percent)% interval)" : ""),
                         .errorBars(.diamond),
                         g.forecasts.map { DataPoint($0.k, $0.estimate, low: $0.low, high: $0.high) },
                         color: Palette.vermillion

@@ -9,20 +9,26 @@ struct PasskCommand: ParsableCommand {
         commandName: "passk",
         abstract: "pass@k from per-problem sample counts, success-distribution fits, and forecasts at large k.",
         discussion: """
-            COUNTS.csv has columns problem,samples,correct (optional model grouping, params,tokens). \
-            pass@k uses the unbiased estimator of Chen et al. (2021); k above a problem's samples is \
-            an error. The per-problem success distribution (beta-binomial, zero-inflated, with a \
-            left-tail shape shared by all models, or crossed: a problem difficulty shared by all models \
-            that count the same problem ids) is chosen by 10-fold held-out likelihood over problems \
-            (the fewest parameters within one standard error of the best) unless --family is given; forecasts are 1 − E[(1−p)^k] (crossed: each model's posterior predictive \
-            mean over its problems) with bootstrap intervals, beside the power-law baseline \
-            −ln pass@k = a·k^−b. --pool-levels forecasts models with no correct sample from the crossed \
-            family's empirical-Bayes prior over model levels (labelled prior-driven). See \
-            docs/test-time-scaling.md.
+            COUNTS.csv has one row per problem and model: problem,samples,correct (n samples drawn, c of \
+            them correct), optionally model (one group per model), params and tokens. Empirical pass@k \
+            uses the unbiased estimator of Chen et al. (2021) and is reported for every group, 0 for one \
+            with no correct sample; k above a problem's samples is an error.
+
+            Forecasts at large k (--forecast) come from a fitted per-problem success distribution. The \
+            default family, crossed-pooled-shape-beta-binomial, gives each problem a difficulty shared by \
+            the models that count it (problems aligned by id) and each model its own tail shape a_j, \
+            pulled towards the others' by a prior whose spread the data choose; its 90% intervals \
+            (--confidence) mix draws from the parameters' posterior over the spreads. Other families: \
+            --family beta-binomial, zero-inflated-beta-binomial, shared-shape-beta-binomial, \
+            crossed-beta-binomial, or auto (chosen by 10-fold held-out likelihood). Beside each forecast \
+            the power-law baseline −ln pass@k = a·k^−b fitted to the empirical curve. Backtests and \
+            interval coverage: docs/test-time-scaling.md.
+
+            Example: t2 passk counts.csv --forecast 1000,10000
             """
     )
 
-    @Argument(help: "Counts CSV: problem,samples,correct[,model,params,tokens].")
+    @Argument(help: "Counts CSV: problem,samples,correct[,model,params,tokens] ('-' reads standard input).")
     var counts: String
 
     @Option(
@@ -31,41 +37,108 @@ struct PasskCommand: ParsableCommand {
     )
     var ks: String?
 
-    @Option(help: "Comma-separated k to forecast from the fitted distribution (e.g. 1000,10000).")
+    @Option(
+        help:
+            "Comma-separated k to forecast from the fitted distribution, 1 … 10⁹ (e.g. 1000,10000 or 1e4). Default: none."
+    )
     var forecast: String = ""
 
     @Option(
-        help:
-            "Distribution family: auto, beta-binomial, zero-inflated-beta-binomial, shared-shape-beta-binomial, crossed-beta-binomial."
+        help: """
+            Distribution family: crossed-pooled-shape-beta-binomial, crossed-beta-binomial, \
+            shared-shape-beta-binomial, beta-binomial, zero-inflated-beta-binomial, or auto (10-fold \
+            held-out likelihood).
+            """
     )
-    var family: String = "auto"
+    var family: String = SuccessFamily.crossedPooledShape.rawValue
 
     @Option(
-        help:
-            "Bootstrap replicates for forecast intervals (problems resampled within each model, whole problems across models for the crossed family; 0 = none)."
+        help: """
+            Replicates for the forecast intervals, 0 … 100000 (0 = no intervals): posterior draws for \
+            the default family, bootstrap refits (problems resampled) for the others.
+            """
     )
     var bootstrap: Int = 200
 
+    @Option(help: "Coverage of the forecast intervals, strictly between 0 and 1.")
+    var confidence: Double = 0.9
+
     @Flag(
         name: .customLong("pool-levels"),
-        help:
-            "Forecast models with no correct sample from the crossed family's empirical-Bayes level prior (covariates ln tokens, ln params when given); labelled prior-driven."
+        help: """
+            Forecast models with no correct sample from a crossed family's empirical-Bayes level prior \
+            (covariates ln tokens, ln params when given); labelled prior-driven. Needs a crossed family \
+            and --forecast.
+            """
     )
     var poolLevels = false
 
-    @Option(help: "Seed for folds and bootstrap.")
+    @Option(help: "Seed for folds, bootstrap and posterior draws.")
     var seed: UInt64 = 0
 
     @OptionGroup var output: OutputOptions
 
     init() {}
 
-    static func parseKs(_ text: String, option: String) throws -> [Int] {
-        try text.split(separator: ",").map { part in
-            let t = part.trimmingCharacters(in: .whitespaces)
-            guard let k = Int(t) else { throw ValidationError("--\(option): '\(t)' is not a whole number") }
+    /// Parses a comma-separated list of k: whole numbers (1000, 1e4, 1_000) from 1 to `maximum`.
+    static func parseKs(_ text: String, option: String, maximum: Int = Int.max) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        return try parts.map { part in
+            let t = part.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")
+            let k: Int
+            if let exact = Int(t) {
+                k = exact
+            } else if let d = Double(t), d.isFinite, d == d.rounded(), abs(d) < 1e18 {
+                k = Int(d)
+            } else if let d = Double(t), d.isFinite, d == d.rounded() {
+                throw ValidationError("--\(option): \(t) is too large; k must be between 1 and \(maximum)")
+            } else {
+                throw ValidationError("--\(option): '\(t)' is not a whole number")
+            }
             guard k >= 1 else { throw ValidationError("--\(option): k = \(k); k must be ≥ 1") }
+            guard k <= maximum else {
+                throw ValidationError("--\(option): k = \(t) is too large; k must be between 1 and \(maximum)")
+            }
             return k
+        }
+    }
+
+    /// The family choice `--family` names.
+    static func familyChoice(_ name: String) throws -> FamilyChoice {
+        if name == "auto" { return .heldOut }
+        guard let family = SuccessFamily(rawValue: name) else {
+            throw ValidationError(
+                "--family '\(name)'; expected auto or one of \(SuccessFamily.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+        return family == .crossedPooledShape ? .recommended : .fixed(family)
+    }
+
+    func validate() throws {
+        _ = try ks.map { try Self.parseKs($0, option: "k") }
+        if !forecast.isEmpty {
+            _ = try Self.parseKs(forecast, option: "forecast", maximum: PasskAnalysis.maximumForecastK)
+        }
+        guard (0...PasskAnalysis.maximumReplicates).contains(bootstrap) else {
+            throw ValidationError(
+                "--bootstrap \(bootstrap): use 0 … \(PasskAnalysis.maximumReplicates) (200, the default, gives 90% intervals to about ±0.01)"
+            )
+        }
+        guard confidence.isFinite, confidence > 0, confidence < 1 else {
+            throw ValidationError("--confidence \(confidence): use a number strictly between 0 and 1, e.g. 0.9")
+        }
+        let choice = try Self.familyChoice(family)
+        if poolLevels {
+            if case .fixed(let f) = choice, !f.sharesProblemEffects {
+                throw ValidationError(
+                    "--pool-levels needs a crossed family (it pools the levels of models that share problems); --family \(f.rawValue) has none. Drop --pool-levels or use the default family"
+                )
+            }
+            if forecast.isEmpty {
+                throw ValidationError(
+                    "--pool-levels forecasts models with no correct sample: give --forecast K as well"
+                )
+            }
         }
     }
 
@@ -73,57 +146,72 @@ struct PasskCommand: ParsableCommand {
         Console.output(try render())
     }
 
-    /// Reads, fits and returns the result in the chosen format (writing --out as well).
+    /// Reads, fits and returns the result in the chosen format (writing --out in that format
+    /// too: CSV with --format csv, JSON otherwise).
     func render() throws -> String {
+        try validate()
         let ks = try self.ks.map { try Self.parseKs($0, option: "k") }
-        let forecastKs = forecast.isEmpty ? [] : try Self.parseKs(forecast, option: "forecast")
-        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
-        let fam: SuccessFamily?
-        if family == "auto" {
-            fam = nil
-        } else {
-            guard let f = SuccessFamily(rawValue: family) else {
-                throw ValidationError(
-                    "--family '\(family)'; expected auto or one of \(SuccessFamily.allCases.map(\.rawValue).joined(separator: ", "))"
-                )
-            }
-            fam = f
+        let forecastKs =
+            forecast.isEmpty
+            ? [] : try Self.parseKs(forecast, option: "forecast", maximum: PasskAnalysis.maximumForecastK)
+        let progress = ProgressLine("passk")
+        defer { progress.finish() }
+        let table = try CSVTable(contentsOf: counts)
+        let groups = try CountsReader.read(table) { fraction in
+            progress.update("reading \(Int(fraction * 100))% of \(table.count) rows")
         }
-        let groups = try CountsReader.read(CSVTable(contentsOf: counts))
         for g in groups where g.allZero {
-            Console.warn(CountsError.allZero(group: g.name, problems: g.problems.count).errorDescription ?? "")
+            Console.warn(
+                "group '\(g.name)': none of its \(g.problems.count) problems has a correct sample; its empirical pass@k is 0 and it gets no fitted distribution or forecast"
+                    + (poolLevels ? " of its own" : "")
+            )
         }
         let report = try PasskAnalysis.run(
             groups: groups,
             ks: ks,
             forecastKs: forecastKs,
-            family: fam,
+            family: try Self.familyChoice(family),
             bootstrap: bootstrap,
             seed: seed,
-            poolLevels: poolLevels
-        )
-        let json = try JSONOutput.encode(report)
-        if let out = output.out { try AtomicFile.write(Data(json.utf8), to: out) }
-        switch output.format {
-        case .json: return json
-        case .csv: return Self.csv(report)
-        case .table: return Self.table(report)
+            poolLevels: poolLevels,
+            confidence: confidence
+        ) { p in
+            progress.update(p.total > 1 ? "\(p.stage) \(p.completed)/\(p.total)" : p.stage)
         }
+        progress.finish()
+        if poolLevels, report.levelPrior == nil, let note = report.notes.first(where: { $0.contains("--pool-levels") })
+        {
+            Console.warn(note)
+        }
+        let json = try JSONOutput.encode(report)
+        let text: String
+        switch output.format {
+        case .json: text = json
+        case .csv: text = Self.csv(report)
+        case .table: text = Self.table(report)
+        }
+        if let out = output.out {
+            try AtomicFile.write(Data((output.format == .csv ? text : json + "\n").utf8), to: out)
+        }
+        return output.format == .csv ? String(text.dropLast()) : text
     }
 
+    /// One row per group and k: the empirical curve, then the forecasts (RFC 4180 via CSVWriter).
     static func csv(_ r: PasskReport) -> String {
-        var lines = ["group,kind,k,value,low,high,power_law"]
+        var csv = CSVWriter(header: ["group", "kind", "k", "value", "low", "high", "power_law"])
+        func number(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
         for g in r.groups {
             for (k, v) in g.passAtK.sorted(by: { Int($0.key)! < Int($1.key)! }) {
-                lines.append("\(g.group),empirical,\(k),\(v),,,")
+                csv.append([g.group, "empirical", k, number(v), "", "", ""])
             }
             for (k, f) in g.forecast.sorted(by: { Int($0.key)! < Int($1.key)! }) {
-                lines.append(
-                    "\(g.group),\(g.priorDriven == true ? "prior-driven-forecast" : "forecast"),\(k),\(f.estimate),\(f.low.map { "\($0)" } ?? ""),\(f.high.map { "\($0)" } ?? ""),\(f.powerLaw.map { "\($0)" } ?? "")"
-                )
+                csv.append([
+                    g.group, g.priorDriven == true ? "prior-driven-forecast" : "forecast", k, number(f.estimate),
+                    number(f.low), number(f.high), number(f.powerLaw),
+                ])
             }
         }
-        return lines.joined(separator: "\n")
+        return csv.text
     }
 
     static func table(_ r: PasskReport) -> String {
@@ -141,17 +229,23 @@ struct PasskCommand: ParsableCommand {
                     }.joined(separator: ", ")
             )
         } else if let f = r.family {
-            out.append("family: \(f.rawValue) (given)")
+            out.append("family: \(f.rawValue) (\(r.familyChoice))")
+        }
+        if let prior = r.shapePrior {
+            out.append(
+                "shape prior: ln a_j ~ N(\(Format.fixed(prior.mean, 2)), τ = \(Format.significant(prior.spread, 2))²), τ by Laplace marginal likelihood over \(prior.grid.map { Format.significant($0, 2) }.joined(separator: ", "))"
+            )
         }
         let fks = Set(r.groups.flatMap { $0.forecast.keys }).compactMap(Int.init).sorted()
-        // The last shape column: π₀ (zero mass) or, for the crossed family, the shared problem shape α.
-        let crossed = r.family == .crossed
+        // The last shape column: π₀ (zero mass) or, for the crossed families, the problem shape α.
+        let crossed = r.family?.sharesProblemEffects == true
         var columns: [(String, TextTable.Alignment)] = [
             ("group", .left), ("problems", .right), ("pass@1", .right), ("a", .right), ("b", .right),
             (crossed ? "α" : "π₀", .right),
         ]
+        let percent = Int((r.confidence * 100).rounded())
         for k in fks {
-            columns.append(("pass@\(k) [95%]", .right))
+            columns.append(("pass@\(k)" + (r.intervals == .none ? "" : " [\(percent)%]"), .right))
             columns.append(("power law", .right))
         }
         var t = TextTable(columns)
@@ -159,7 +253,7 @@ struct PasskCommand: ParsableCommand {
             var row: [String] = [
                 g.group, "\(g.problems)", g.passAtK["1"].map { Format.significant($0, 3) } ?? "",
                 g.distribution.map { Format.significant($0.a, 3) }
-                    ?? (g.priorDriven == true ? "prior-driven" : "unidentifiable"),
+                    ?? (g.priorDriven == true ? "prior-driven" : "no correct sample"),
                 g.distribution.map { Format.significant($0.b, 3) } ?? "",
                 g.distribution.map { Format.significant(crossed ? $0.problemShape ?? .nan : $0.zeroMass, 3) } ?? "",
             ]

@@ -181,7 +181,7 @@ struct CrossedBetaBinomialTests {
                 groups: disjoint.enumerated().map { CountGroup(name: "m\($0)", problems: $1) },
                 ks: nil,
                 forecastKs: [100],
-                family: .crossed,
+                family: .fixed(.crossed),
                 bootstrap: 0,
                 seed: 0
             )

@@ -108,6 +108,8 @@ public enum RunsReader {
     /// exact duplicate rows, and names file, line and column in every error.
     ///
     /// - Parameters:
+    ///   - table: the runs file, read by `CSVTable` (errors name its file, line and column).
+    ///   - columns: the names of the params, tokens (or flops) and loss columns.
     ///   - holdout: rows matching this filter are returned separately (for out-of-sample checks).
     ///   - keep: only rows matching every one of these filters are used at all (`t2 fit --where`);
     ///     the others are returned as `excluded`. Every row is still checked.

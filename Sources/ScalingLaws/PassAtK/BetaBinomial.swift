@@ -7,7 +7,7 @@ import RealModule
 ///     ln P(c | n, a, b) = ln C(n, c) + ln B(c + a, n − c + b) − ln B(a, b)
 ///                       = ln C(n, c) + D(a, c) + D(b, n − c) − D(a + b, n),
 ///
-/// with D(x, k) = ln Γ(x + k) − ln Γ(x) (``Special/logPochhammer(_:_:)``), exact and stable for n in
+/// with D(x, k) = ln Γ(x + k) − ln Γ(x) (`Optimization.Special.logPochhammer`), exact and stable for n in
 /// the millions and for b up to 1e300 (a pure log-gamma difference loses every digit past b ≈ 1e15).
 /// Gradient (digamma ψ):
 ///
@@ -61,6 +61,10 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
     /// p_ij ~ Beta(a, b_j·e^{−u_i}) with a problem difficulty e^{u_i} ~ Gamma(α) shared by all groups
     /// (problems aligned by id; see ``CrossedBetaBinomial``; 1 + G + 1 parameters).
     case crossed = "crossed-beta-binomial"
+    /// The crossed family with a shape a_j per group, partially pooled: ln a_j ~ N(μ, τ²), τ chosen
+    /// from a small grid by the Laplace approximation of the marginal likelihood (see
+    /// ``CrossedShapePooling``; 2G + 2 parameters). The default of `t2 passk`.
+    case crossedPooledShape = "crossed-pooled-shape-beta-binomial"
 
     /// Parameters per group, and shared.
     func dimension(groups: Int) -> Int {
@@ -69,6 +73,7 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
         case .zeroInflated: return 3 * groups
         case .sharedShape: return 1 + groups
         case .crossed: return 2 + groups
+        case .crossedPooledShape: return 2 + 2 * groups
         }
     }
 
@@ -78,7 +83,7 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
         switch self {
         case .betaBinomial: return 2
         case .zeroInflated: return 3
-        case .sharedShape, .crossed: return nil
+        case .sharedShape, .crossed, .crossedPooledShape: return nil
         }
     }
 
@@ -89,12 +94,13 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
         case .zeroInflated: return (3 * g, 3 * g + 1, 3 * g + 2, nil)
         case .sharedShape: return (0, 1 + g, nil, nil)
         case .crossed: return (0, 1 + g, nil, 1 + groups)
+        case .crossedPooledShape: return (g, groups + g, nil, 2 * groups)
         }
     }
 
-    /// Whether a problem's counts in different groups are dependent (so folds and bootstrap
-    /// resampling move whole problems across groups).
-    var sharesProblemEffects: Bool { self == .crossed }
+    /// Whether a problem's counts in different groups are dependent (the crossed families: folds
+    /// and bootstrap resampling move whole problems across groups, and `--pool-levels` applies).
+    public var sharesProblemEffects: Bool { self == .crossed || self == .crossedPooledShape }
 
     /// Whether the family can be fitted to `groups`: shared-shape needs two groups, crossed two
     /// groups that share problem ids.
@@ -102,7 +108,7 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
         switch self {
         case .betaBinomial, .zeroInflated: return true
         case .sharedShape: return groups.count >= 2
-        case .crossed: return CrossedBetaBinomial.applies(to: groups)
+        case .crossed, .crossedPooledShape: return CrossedBetaBinomial.applies(to: groups)
         }
     }
 
@@ -121,8 +127,9 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// The fitted distribution of one group.
+/// The fitted distribution of one group (JSON: `family`, `a`, `b`, `zero_mass`, `problem_shape`).
 public struct SuccessDistribution: Sendable, Equatable, Codable {
+    /// The family this distribution belongs to.
     public var family: SuccessFamily
     /// Beta shape a (left tail; pass@k ~ 1 − C·k^−a at large k).
     public var a: Double
@@ -133,6 +140,13 @@ public struct SuccessDistribution: Sendable, Equatable, Codable {
     /// Crossed family: the problem-difficulty shape α (e^u ~ Gamma(α), shared by all groups); nil otherwise.
     public var problemShape: Double?
 
+    enum CodingKeys: String, CodingKey {
+        case family, a, b
+        case zeroMass = "zero_mass"
+        case problemShape = "problem_shape"
+    }
+
+    /// A distribution of `family` with Beta shapes `a`, `b`, zero mass π and problem shape α.
     public init(family: SuccessFamily, a: Double, b: Double, zeroMass: Double = 0, problemShape: Double? = nil) {
         self.family = family
         self.a = a
@@ -151,7 +165,7 @@ public struct SuccessDistribution: Sendable, Equatable, Codable {
 
     /// Expected pass@k for a problem drawn from the distribution: (1 − π)·(1 − B(a, b + k)/B(a, b)),
     /// averaged over the problem effect for the crossed family (a new problem; the crossed family's
-    /// forecasts for the group's own problems are posterior means, ``SuccessDistributionFitter/forecasts``).
+    /// forecasts for the group's own problems are posterior means, ``SuccessDistributionFitter/forecasts(_:groups:ks:weights:)``).
     public func passAtK(_ k: Double) -> Double {
         (1 - zeroMass)
             * overProblemEffect { lw, b in Double.exp(lw) * BetaBinomial.passAtK(a: a, b: b, k: k) }.reduce(0, +)

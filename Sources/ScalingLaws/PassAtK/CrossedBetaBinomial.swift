@@ -29,7 +29,7 @@ import RealModule
 ///     ℓ = Σ_i ω_i · LSE_g [ ln w_g + Σ_j ln BB(c_ij | n_ij, a, b_j e^{−z_g}) ],
 ///     ln BB(c | n, a, β) = ln C(n, c) + D(a, c) + D(β, n − c) − D(a + β, n),
 ///
-/// D(x, k) = ln Γ(x + k) − ln Γ(x) (``Special/logPochhammer(_:_:)``, stable for β up to e^100; the
+/// D(x, k) = ln Γ(x + k) − ln Γ(x) (`Optimization.Special.logPochhammer`, stable for β up to e^100; the
 /// grid takes β to e^50 and plain log-gamma differences return inf − inf there), ω_i a problem's
 /// weight (0 holds it out, bootstrap multiplicities). With P_ig the posterior of node g given
 /// problem i's counts (the softmax of the bracket) and C_jcg = Σ_i ω_i P_ig over the problems where
@@ -50,9 +50,11 @@ import RealModule
 public enum CrossedBetaBinomial {
     /// Quadrature nodes z_g over the problem effect u.
     public static let nodes: [Double] = (0..<nodeCount).map { lowestNode + nodeSpacing * Double($0) }
+    /// How many nodes.
     public static let nodeCount = 121
     /// z_0 and the spacing of the nodes (z_{120} = 8).
     public static let lowestNode = -40.0
+    /// The spacing of the nodes.
     public static let nodeSpacing = 0.4
     /// e^{−z_g}: β_jg = b_j·e^{−z_g}.
     static let expNegNodes: [Double] = nodes.map { Double.exp(-$0) }
@@ -209,21 +211,42 @@ struct NodeSpan: Sendable {
     }
 }
 
-/// The crossed family's negative log-likelihood over θ = (ln a, ln b_0 … ln b_{J−1}, ln α), with
-/// the analytic gradient of ``CrossedBetaBinomial``. Weights are per cell as for the other families
-/// but the crossed likelihood weights whole problems: a problem takes the weight of its first cell
-/// (folds and bootstrap replicates give all cells of one problem the same weight).
+/// How the crossed objective treats the within-cell shape a.
+enum CrossedShape: Sendable, Equatable {
+    /// One a for every group: θ = (ln a, ln b_0 … ln b_{J−1}, ln α).
+    case shared
+    /// One a_j per group: θ = (ln a_0 … ln a_{J−1}, ln b_0 … ln b_{J−1}, ln α, μ). With a spread τ the
+    /// objective adds the normal prior's −Σ_j ln N(ln a_j; μ, τ²) (up to its constant); with nil it
+    /// is the plain likelihood (μ is then inert), which is what held-out scoring evaluates.
+    case perGroup(spread: Double?)
+}
+
+/// The crossed family's negative log-likelihood over θ (``CrossedShape``), with the analytic
+/// gradient of ``CrossedBetaBinomial``. Weights are per cell as for the other families but the
+/// crossed likelihood weights whole problems: a problem takes the weight of its first cell (folds
+/// and bootstrap replicates give all cells of one problem the same weight).
 struct CrossedObjective: SuccessLikelihood {
     let layout: CrossedLayout
     /// ω_i per aligned problem.
     let problemWeight: [Double]
     /// Patterns that occur in a problem of positive weight (the others are never tabulated).
     let patternActive: [Bool]
+    /// Shared or per-group shape a.
+    let shape: CrossedShape
 
-    var family: SuccessFamily { .crossed }
+    var family: SuccessFamily { shape == .shared ? .crossed : .crossedPooledShape }
     var groups: Int { layout.groupCount }
+    /// Index of ln a_j, ln b_j and ln α in θ.
+    func indexOfLogA(_ j: Int) -> Int { shape == .shared ? 0 : j }
+    func indexOfLogB(_ j: Int) -> Int { shape == .shared ? 1 + j : groups + j }
+    var indexOfLogAlpha: Int { shape == .shared ? 1 + groups : 2 * groups }
+    /// Index of μ (per-group shapes only).
+    var indexOfMu: Int { 2 * groups + 1 }
+    /// The dimension of θ.
+    var dimension: Int { shape == .shared ? groups + 2 : 2 * groups + 2 }
 
-    init(groups: [[ProblemCount]], weights: [[Double]]? = nil) {
+    init(groups: [[ProblemCount]], weights: [[Double]]? = nil, shape: CrossedShape = .shared) {
+        self.shape = shape
         let alignment = ProblemAlignment(groups)
         layout = CrossedLayout(groups: groups, alignment: alignment)
         var omega = [Double](repeating: -1, count: alignment.ids.count)
@@ -240,24 +263,29 @@ struct CrossedObjective: SuccessLikelihood {
         patternActive = active
     }
 
-    /// Unpacked parameters.
+    /// Unpacked parameters: a_j per group (all equal for a shared shape).
     struct Parameters {
-        let a: Double
+        let a: [Double]
+        let logA: [Double]
         let logB: [Double]
         let b: [Double]
         let alpha: Double
-        init(_ x: UnsafeBufferPointer<Double>, groups: Int) {
-            a = Double.exp(x[0])
-            logB = (0..<groups).map { x[1 + $0] }
+        init(_ x: UnsafeBufferPointer<Double>, groups: Int, shape: CrossedShape = .shared) {
+            let perGroup = shape != .shared
+            logA = (0..<groups).map { perGroup ? x[$0] : x[0] }
+            a = logA.map { Double.exp($0) }
+            logB = (0..<groups).map { x[(perGroup ? groups : 1) + $0] }
             b = logB.map { Double.exp($0) }
-            alpha = Double.exp(x[1 + groups])
+            alpha = Double.exp(x[perGroup ? 2 * groups : 1 + groups])
         }
     }
 
+    func parameters(_ x: UnsafeBufferPointer<Double>) -> Parameters { Parameters(x, groups: groups, shape: shape) }
+
     /// Whether θ is inside the range where every term is finite (|ln a| < 20, |ln b| < 60, |ln α| < 8).
     func inDomain(_ x: UnsafeBufferPointer<Double>) -> Bool {
-        guard x.allSatisfy(\.isFinite), abs(x[0]) < 20, abs(x[groups + 1]) < 8 else { return false }
-        for j in 0..<groups where !(abs(x[1 + j]) < 60) { return false }
+        guard x.count == dimension, x.allSatisfy(\.isFinite), abs(x[indexOfLogAlpha]) < 8 else { return false }
+        for j in 0..<groups where !(abs(x[indexOfLogB(j)]) < 60 && abs(x[indexOfLogA(j)]) < 20) { return false }
         return true
     }
 
@@ -273,13 +301,14 @@ struct CrossedObjective: SuccessLikelihood {
         for z in 0..<s.sizeGroup.count {
             let bj = theta.b[s.sizeGroup[z]]
             let logB = theta.logB[s.sizeGroup[z]]
+            let a = theta.a[s.sizeGroup[z]]
             let n = s.sizeSamples[z]
             for g in 0..<G {
                 let beta = bj * expNeg[g]
                 totals[z * G + g] = Special.logPochhammer(
-                    theta.a + beta,
+                    a + beta,
                     n,
-                    logX: logB - nodes[g] + Double.log(onePlus: theta.a / beta)
+                    logX: logB - nodes[g] + Double.log(onePlus: a / beta)
                 )
             }
         }
@@ -291,7 +320,7 @@ struct CrossedObjective: SuccessLikelihood {
                 let logB = theta.logB[j]
                 let n = s.patternSamples[p]
                 let c = s.patternCorrect[p]
-                let base = s.patternLogBinomial[p] + Special.logPochhammer(theta.a, c)
+                let base = s.patternLogBinomial[p] + Special.logPochhammer(theta.a[j], c)
                 let z = s.patternSize[p]
                 for g in 0..<G {
                     table[p * G + g] =
@@ -305,6 +334,10 @@ struct CrossedObjective: SuccessLikelihood {
     /// Posterior node weights below this are set to 0: they change no sum by more than 1e-20 of
     /// its size, and the gradient pass skips them (a problem's posterior spans a few nodes of 121).
     static let negligiblePosterior = 1e-20
+
+    /// Posterior node weights below this are left out of the Hessian's sums (their share of any
+    /// entry is below 1e-12 of its size).
+    static let negligibleForHessian = 1e-12
 
     /// Per problem of positive weight, the bracket ln w_g + Σ_{p ∈ i} T[p, g] over nodes (row i;
     /// rows of held-out problems stay 0).
@@ -368,7 +401,7 @@ struct CrossedObjective: SuccessLikelihood {
         for i in 0..<gr.count { gr[i] = 0 }
         guard inDomain(x) else { return .infinity }
         let G = CrossedBetaBinomial.nodeCount
-        let theta = Parameters(x, groups: groups)
+        let theta = parameters(x)
         let (lw, dlw) = CrossedBetaBinomial.logWeights(problemShape: theta.alpha)
         let table = likelihoodTable(theta)
         let (ll, post, support) = posteriors(table: table, logWeights: lw)
@@ -402,17 +435,18 @@ struct CrossedObjective: SuccessLikelihood {
         for z in 0..<layout.sizeGroup.count where !sizeSupport[z].isEmpty {
             let bj = theta.b[layout.sizeGroup[z]]
             let n = layout.sizeSamples[z]
+            let a = theta.a[layout.sizeGroup[z]]
             for g in sizeSupport[z].nodes {
-                totals[z * G + g] = Special.digammaDifference(theta.a + bj * CrossedBetaBinomial.expNegNodes[g], n)
+                totals[z * G + g] = Special.digammaDifference(a + bj * CrossedBetaBinomial.expNegNodes[g], n)
             }
         }
-        var dA = 0.0
+        var dA = [Double](repeating: 0, count: groups)
         for p in 0..<layout.patternCount where !patternSupport[p].isEmpty {
             let j = layout.patternGroup[p]
             let bj = theta.b[j]
             let n = layout.patternSamples[p]
             let c = layout.patternCorrect[p]
-            let psiA = Special.digammaDifference(theta.a, c)
+            let psiA = Special.digammaDifference(theta.a[j], c)
             let z = layout.patternSize[p]
             var dB = 0.0
             for g in patternSupport[p].nodes {
@@ -421,21 +455,46 @@ struct CrossedObjective: SuccessLikelihood {
                 let beta = bj * CrossedBetaBinomial.expNegNodes[g]
                 let total = totals[z * G + g]
                 dB += cw * beta * (Special.digammaDifference(beta, n - c) - total)
-                dA += cw * (psiA - total)
+                dA[j] += cw * (psiA - total)
             }
-            gr[1 + j] -= dB
+            gr[indexOfLogB(j)] -= dB
         }
-        gr[0] = -theta.a * dA
-        gr[1 + groups] = -dShape
+        for j in 0..<groups { gr[indexOfLogA(j)] -= theta.a[j] * dA[j] }
+        gr[indexOfLogAlpha] = -dShape
+        if case .perGroup(let spread?) = shape {
+            // The prior −Σ_j ln N(ln a_j; μ, τ²) without its constant.
+            let mu = x[indexOfMu]
+            let precision = 1 / (spread * spread)
+            var dMu = 0.0
+            for j in 0..<groups {
+                let r = theta.logA[j] - mu
+                value += 0.5 * precision * r * r
+                gr[indexOfLogA(j)] += precision * r
+                dMu -= precision * r
+            }
+            gr[indexOfMu] = dMu
+        }
         return value
     }
 
     func distributions(_ x: [Double]) -> [SuccessDistribution] { family.distributions(x, groups: groups) }
 
-    func forecasts(_ x: [Double], ks: [Double]) -> [[Double]] {
+    func forecasts(_ x: [Double], ks: [Double]) -> [[Double]] { forecastsWithVariance(x, ks: ks).mean }
+
+    /// Each group's posterior predictive pass@k over its problems (as weighted), `mean[group][k]`,
+    /// and the posterior variance of that average that comes from the problems themselves given
+    /// θ: with f_ij = 1 − (1 − p_ij)^k, problems independent given θ and the counts,
+    ///
+    ///     Var(mean_i f_ij) = Σ_i ω_i² Var(f_ij) / (Σ_i ω_i)²,   Var(f) = E[(1 − p)^{2k}] − E[(1 − p)^k]²,
+    ///
+    /// both expectations under the cell's node-mixture posterior (Beta moments
+    /// E[(1 − p)^m] = exp(D(B, m) − D(A + B, m))). At k ≫ n a problem's f is nearly 0 or 1 and
+    /// this term is the largest part of a forecast's uncertainty (±0.07 for 128 problems at
+    /// pass@k ≈ 0.5): intervals that carry only the parameters' uncertainty miss it.
+    func forecastsWithVariance(_ x: [Double], ks: [Double]) -> (mean: [[Double]], variance: [[Double]]) {
         let G = CrossedBetaBinomial.nodeCount
-        return x.withUnsafeBufferPointer { xb -> [[Double]] in
-            let theta = Parameters(xb, groups: groups)
+        return x.withUnsafeBufferPointer { xb -> ([[Double]], [[Double]]) in
+            let theta = parameters(xb)
             let table = likelihoodTable(theta)
             let (_, post, support) = posteriors(
                 table: table,
@@ -447,38 +506,213 @@ struct CrossedObjective: SuccessLikelihood {
                     patternSupport[cell.pattern].cover(support[cell.problem])
                 }
             }
-            var result = [[Double]](repeating: [Double](repeating: 0, count: ks.count), count: groups)
-            var value = [Double](repeating: 0, count: layout.patternCount * G)
+            var mean = [[Double]](repeating: [Double](repeating: 0, count: ks.count), count: groups)
+            var variance = mean
+            var fail = [Double](repeating: 0, count: layout.patternCount * G)
+            var fail2 = fail
             for (ki, k) in ks.enumerated() {
-                // pass@k under the cell's posterior Beta(a + c, b_j e^{−z_g} + n − c), at the nodes
-                // where a problem with this pattern has posterior mass.
+                // E[(1 − p)^k] and E[(1 − p)^{2k}] under the cell's posterior Beta(a + c, b_j e^{−z_g} + n − c),
+                // at the nodes where a problem with this pattern has posterior mass.
                 for p in 0..<layout.patternCount {
                     let b = theta.b[layout.patternGroup[p]]
+                    let a = theta.a[layout.patternGroup[p]]
                     let n = layout.patternSamples[p]
                     let c = layout.patternCorrect[p]
                     for g in patternSupport[p].nodes {
-                        value[p * G + g] = BetaBinomial.passAtK(
-                            a: theta.a + c,
-                            b: b * CrossedBetaBinomial.expNegNodes[g] + n - c,
-                            k: k
-                        )
+                        let shapeB = b * CrossedBetaBinomial.expNegNodes[g] + n - c
+                        fail[p * G + g] = BetaBinomial.failureAtK(a: a + c, b: shapeB, k: k)
+                        fail2[p * G + g] = BetaBinomial.failureAtK(a: a + c, b: shapeB, k: 2 * k)
                     }
                 }
                 for j in 0..<groups {
                     var sum = 0.0
                     var weight = 0.0
+                    var spread = 0.0
                     for cell in layout.cells[j] where problemWeight[cell.problem] > 0 {
-                        var f = 0.0
+                        var m1 = 0.0
+                        var m2 = 0.0
                         for g in support[cell.problem].nodes {
-                            f += post[cell.problem * G + g] * value[cell.pattern * G + g]
+                            let w = post[cell.problem * G + g]
+                            m1 += w * fail[cell.pattern * G + g]
+                            m2 += w * fail2[cell.pattern * G + g]
                         }
-                        sum += problemWeight[cell.problem] * f
-                        weight += problemWeight[cell.problem]
+                        let omega = problemWeight[cell.problem]
+                        sum += omega * (1 - m1)
+                        weight += omega
+                        spread += omega * omega * max(m2 - m1 * m1, 0)
                     }
-                    result[j][ki] = weight > 0 ? sum / weight : .nan
+                    mean[j][ki] = weight > 0 ? sum / weight : .nan
+                    variance[j][ki] = weight > 0 ? spread / (weight * weight) : .nan
                 }
             }
-            return result
+            return (mean, variance)
         }
+    }
+}
+
+extension CrossedObjective {
+    /// The Hessian of the objective (negative log-likelihood, plus the shape prior when it has
+    /// one) at x, or nil outside the domain.
+    ///
+    /// By Louis' identity for a likelihood that is a mixture over nodes: with B_ig = ln w_g +
+    /// Σ_j T(p_ij, g) problem i's bracket, P_ig its posterior and v_ig = ∂B_ig/∂θ,
+    ///
+    ///     ∂²ℓ_i/∂θ∂θᵀ = Σ_g P_ig ∂²B_ig/∂θ∂θᵀ + Σ_g P_ig (v_ig − m_i)(v_ig − m_i)ᵀ,   m_i = Σ_g P_ig v_ig.
+    ///
+    /// v_ig has entries ∂T/∂ln a_j, ∂T/∂ln b_j (the gradient's digamma differences) and
+    /// ∂ ln w_g/∂ln α; ∂²B_ig is block-diagonal per group (central differences of those digamma
+    /// expressions in ln a_j and ln b_j, step 1e-4) plus ∂² ln w_g/∂(ln α)² = αz_g − E_w[αz] −
+    /// Var_w(αz). One likelihood table and one pass over the problems' posterior support: exact
+    /// where finite differences of the gradient would cost two objective evaluations per
+    /// coordinate.
+    func hessian(at x: [Double]) -> [[Double]]? {
+        let D = dimension
+        let G = CrossedBetaBinomial.nodeCount
+        let ok = x.withUnsafeBufferPointer { inDomain($0) }
+        guard ok else { return nil }
+        let theta = x.withUnsafeBufferPointer { parameters($0) }
+        let (lw, dlw) = CrossedBetaBinomial.logWeights(problemShape: theta.alpha)
+        var meanAZ = 0.0
+        for g in 0..<G { meanAZ += Double.exp(lw[g]) * theta.alpha * CrossedBetaBinomial.nodes[g] }
+        var varAZ = 0.0
+        for g in 0..<G {
+            let d = theta.alpha * CrossedBetaBinomial.nodes[g] - meanAZ
+            varAZ += Double.exp(lw[g]) * d * d
+        }
+        let d2lw = dlw.map { $0 - varAZ }
+        let table = likelihoodTable(theta)
+        let (_, post, support) = posteriors(table: table, logWeights: lw)
+        var patternSupport = [NodeSpan](repeating: .empty, count: layout.patternCount)
+        for i in 0..<layout.problemCount where problemWeight[i] > 0 {
+            for q in layout.problemStart[i]..<layout.problemStart[i + 1] {
+                patternSupport[layout.problemPatterns[q]].cover(support[i])
+            }
+        }
+        // Per pattern and support node: first derivatives of T in (ln a_j, ln b_j) and the three
+        // second derivatives.
+        let P = layout.patternCount
+        var dA = [Double](repeating: 0, count: P * G)
+        var dB = dA
+        var dAA = dA
+        var dAB = dA
+        var dBB = dA
+        func first(_ la: Double, _ lb: Double, _ n: Double, _ c: Double, _ z: Double) -> (Double, Double) {
+            let a = Double.exp(la)
+            let beta = Double.exp(lb - z)
+            let total = Special.digammaDifference(a + beta, n)
+            return (
+                a * (Special.digammaDifference(a, c) - total),
+                beta * (Special.digammaDifference(beta, n - c) - total)
+            )
+        }
+        let h = 1e-4
+        for p in 0..<P where !patternSupport[p].isEmpty {
+            let j = layout.patternGroup[p]
+            let la = theta.logA[j]
+            let lb = theta.logB[j]
+            let n = layout.patternSamples[p]
+            let c = layout.patternCorrect[p]
+            for g in patternSupport[p].nodes {
+                let z = CrossedBetaBinomial.nodes[g]
+                let f0 = first(la, lb, n, c, z)
+                let fap = first(la + h, lb, n, c, z)
+                let fam = first(la - h, lb, n, c, z)
+                let fbp = first(la, lb + h, n, c, z)
+                let fbm = first(la, lb - h, n, c, z)
+                dA[p * G + g] = f0.0
+                dB[p * G + g] = f0.1
+                dAA[p * G + g] = (fap.0 - fam.0) / (2 * h)
+                dAB[p * G + g] = 0.5 * ((fap.1 - fam.1) + (fbp.0 - fbm.0)) / (2 * h)
+                dBB[p * G + g] = (fbp.1 - fbm.1) / (2 * h)
+            }
+        }
+        var hess = [Double](repeating: 0, count: D * D)
+        var position = [Int](repeating: -1, count: D)
+        let alphaIndex = indexOfLogAlpha
+        for i in 0..<layout.problemCount where problemWeight[i] > 0 {
+            let w = problemWeight[i]
+            let cells = layout.problemStart[i]..<layout.problemStart[i + 1]
+            // The problem's coordinates, local positions.
+            var local: [Int] = []
+            func slot(_ index: Int) -> Int {
+                if position[index] < 0 {
+                    position[index] = local.count
+                    local.append(index)
+                }
+                return position[index]
+            }
+            var cellA: [Int] = []
+            var cellB: [Int] = []
+            for q in cells {
+                let j = layout.patternGroup[layout.problemPatterns[q]]
+                cellA.append(slot(indexOfLogA(j)))
+                cellB.append(slot(indexOfLogB(j)))
+            }
+            let sAlpha = slot(alphaIndex)
+            let L = local.count
+            var mean = [Double](repeating: 0, count: L)
+            var v = [Double](repeating: 0, count: L)
+            var acc = [Double](repeating: 0, count: L * L)
+            let nodes = support[i].nodes
+            func fill(_ g: Int) {
+                for k in 0..<L { v[k] = 0 }
+                for (r, q) in cells.enumerated() {
+                    let p = layout.problemPatterns[q]
+                    v[cellA[r]] += dA[p * G + g]
+                    v[cellB[r]] += dB[p * G + g]
+                }
+                v[sAlpha] += dlw[g]
+            }
+            for g in nodes {
+                let pg = post[i * G + g]
+                if pg == 0 { continue }
+                fill(g)
+                for k in 0..<L { mean[k] += pg * v[k] }
+            }
+            for g in nodes {
+                let pg = post[i * G + g]
+                if pg < Self.negligibleForHessian { continue }
+                fill(g)
+                for k in 0..<L { v[k] -= mean[k] }
+                // Upper triangle only (mirrored below).
+                acc.withUnsafeMutableBufferPointer { acc in
+                    v.withUnsafeBufferPointer { v in
+                        for r in 0..<L {
+                            let vr = pg * v[r]
+                            if vr == 0 { continue }
+                            let row = acc.baseAddress! + r * L
+                            for c in r..<L { row[c] += vr * v[c] }
+                        }
+                    }
+                }
+                for (r, q) in cells.enumerated() {
+                    let p = layout.problemPatterns[q]
+                    acc[cellA[r] * L + cellA[r]] += pg * dAA[p * G + g]
+                    let (lo, hi) = (min(cellA[r], cellB[r]), max(cellA[r], cellB[r]))
+                    acc[lo * L + hi] += pg * dAB[p * G + g]
+                    acc[cellB[r] * L + cellB[r]] += pg * dBB[p * G + g]
+                }
+                acc[sAlpha * L + sAlpha] += pg * d2lw[g]
+            }
+            for r in 0..<L {
+                for c in r..<L {
+                    let value = acc[r * L + c]
+                    hess[local[r] * D + local[c]] -= w * value
+                    if c != r { hess[local[c] * D + local[r]] -= w * value }
+                }
+            }
+            for index in local { position[index] = -1 }
+        }
+        if case .perGroup(let spread?) = shape {
+            let precision = 1 / (spread * spread)
+            for j in 0..<groups {
+                let a = indexOfLogA(j)
+                hess[a * D + a] += precision
+                hess[a * D + indexOfMu] -= precision
+                hess[indexOfMu * D + a] -= precision
+            }
+            hess[indexOfMu * D + indexOfMu] += Double(groups) * precision
+        }
+        return (0..<D).map { r in Array(hess[(r * D)..<((r + 1) * D)]) }
     }
 }

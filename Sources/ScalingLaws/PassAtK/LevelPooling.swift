@@ -39,11 +39,13 @@ public struct LevelPrior: Sendable, Codable, Equatable {
 
 /// The pooled forecasts: for each group with no correct sample, pass@k (and an interval) per k.
 public struct PooledLevels: Sendable {
+    /// The fitted level prior.
     public var prior: LevelPrior
     /// `forecasts[g]` for group g of the input (nil for groups that have a fitted level).
     public var forecasts: [[(estimate: Double, low: Double, high: Double)]?]
 }
 
+/// Empirical-Bayes pooling of the crossed family's levels b_j across groups (`--pool-levels`).
 public enum LevelPooling {
     /// The level grid step (ln b).
     static let step = 0.1
@@ -51,9 +53,22 @@ public enum LevelPooling {
     /// Pools the levels of `groups` (all of them, zero-count ones included) under `fit`, a crossed
     /// fit of the groups where `fitted[g]` is true (in order), and forecasts the zero-count groups
     /// at `ks`. Covariates come from the groups' params and tokens where every group has them.
-    public static func forecast(groups: [CountGroup], fitted: [Bool], fit: SuccessFit, ks: [Double]) -> PooledLevels {
+    /// The intervals are the central `confidence` of each zero-count group's level posterior.
+    public static func forecast(
+        groups: [CountGroup],
+        fitted: [Bool],
+        fit: SuccessFit,
+        ks: [Double],
+        confidence: Double = 0.95
+    ) -> PooledLevels {
         let (grid, curves, forecastCurves) = levelCurves(groups: groups, fitted: fitted, fit: fit, ks: ks)
-        return pool(groups: groups, grid: grid, curves: curves, forecastCurves: forecastCurves)
+        return pool(
+            groups: groups,
+            grid: grid,
+            curves: curves,
+            forecastCurves: forecastCurves,
+            confidence: confidence
+        )
     }
 
     /// The level grid, every group's conditional log-likelihood curve ℓ_j(v) on it, and for the
@@ -66,14 +81,28 @@ public enum LevelPooling {
     )
         -> (grid: [Double], curves: [[Double]], forecastCurves: [[[Double]]?])
     {
-        precondition(fit.family == .crossed && fitted.count == groups.count)
+        precondition(fit.family.sharesProblemEffects && fitted.count == groups.count)
         let fittedGroups = zip(groups, fitted).filter(\.1).map(\.0.problems)
-        let objective = CrossedObjective(groups: fittedGroups)
+        let objective = CrossedObjective(
+            groups: fittedGroups,
+            shape: fit.family == .crossed ? .shared : .perGroup(spread: nil)
+        )
         let G = CrossedBetaBinomial.nodeCount
-        let a = Double.exp(fit.x[0])
-        let alpha = Double.exp(fit.x[fittedGroups.count + 1])
+        let alpha = Double.exp(fit.x[objective.indexOfLogAlpha])
+        // Each group's shape a: its own for a fitted group; for a zero-count group the shared a or,
+        // with pooled shapes, the prior's e^μ.
+        var shapes: [Double] = []
+        var shapeIndex = 0
+        for isFitted in fitted {
+            if isFitted {
+                shapes.append(Double.exp(fit.x[objective.indexOfLogA(shapeIndex)]))
+                shapeIndex += 1
+            } else {
+                shapes.append(Double.exp(fit.family == .crossed ? fit.x[0] : fit.x[objective.indexOfMu]))
+            }
+        }
         let (brackets, table) = fit.x.withUnsafeBufferPointer { xb -> ([Double], [Double]) in
-            let theta = CrossedObjective.Parameters(xb, groups: fittedGroups.count)
+            let theta = objective.parameters(xb)
             let table = objective.likelihoodTable(theta)
             return (
                 objective.brackets(
@@ -95,7 +124,7 @@ public enum LevelPooling {
             "the level step must divide the node spacing"
         )
         let topNode = CrossedBetaBinomial.nodes[G - 1]
-        let fittedLogB = (0..<fittedGroups.count).map { fit.x[1 + $0] }
+        let fittedLogB = (0..<fittedGroups.count).map { fit.x[objective.indexOfLogB($0)] }
         let lo = min(-1, (fittedLogB.min() ?? 0) - 3)
         let hi = max(22, (fittedLogB.max() ?? 0) + 15)
         let levels = Int(((hi - lo) / step).rounded(.up)) + 1
@@ -103,14 +132,17 @@ public enum LevelPooling {
         let lattice = levels + perNode * (G - 1)
         func logBeta(_ t: Int) -> Double { lo - topNode + step * Double(t) }
 
-        // Lattice tables per distinct (n, c): e^{T − max T} with T = ln BB(c | n, a, β), and pass@k.
-        struct Pattern: Hashable { let samples: Int, correct: Int }
+        // Lattice tables per distinct (a, n, c): e^{T − max T} with T = ln BB(c | n, a, β), and pass@k.
+        struct Pattern: Hashable { let shape: Double, samples: Int, correct: Int }
         var patternIndex: [Pattern: Int] = [:]
         var patterns: [Pattern] = []
-        for g in groups {
-            for p in g.problems where patternIndex[Pattern(samples: p.samples, correct: p.correct)] == nil {
-                patternIndex[Pattern(samples: p.samples, correct: p.correct)] = patterns.count
-                patterns.append(Pattern(samples: p.samples, correct: p.correct))
+        for (j, g) in groups.enumerated() {
+            for p in g.problems {
+                let key = Pattern(shape: shapes[j], samples: p.samples, correct: p.correct)
+                if patternIndex[key] == nil {
+                    patternIndex[key] = patterns.count
+                    patterns.append(key)
+                }
             }
         }
         var scaled = [Double](repeating: 0, count: patterns.count * lattice)
@@ -118,6 +150,7 @@ public enum LevelPooling {
         for (q, p) in patterns.enumerated() {
             let n = Double(p.samples)
             let c = Double(p.correct)
+            let a = p.shape
             let base = BetaBinomial.logBinomial(samples: n, correct: c) + Special.logPochhammer(a, c)
             let row = (0..<lattice).map { t -> Double in
                 let lb = logBeta(t)
@@ -144,7 +177,8 @@ public enum LevelPooling {
             // pass@k on the lattice for this group's patterns, when forecasting it.
             var passTables: [Int: [[Double]]] = [:]
             for (r, p) in group.problems.enumerated() {
-                let q = patternIndex[Pattern(samples: p.samples, correct: p.correct)]!
+                let q = patternIndex[Pattern(shape: shapes[j], samples: p.samples, correct: p.correct)]!
+                let a = shapes[j]
                 // The problem's node posterior given the other groups' counts.
                 var logPost = [Double](repeating: 0, count: G)
                 if let i = position[p.problem] {
@@ -193,8 +227,10 @@ public enum LevelPooling {
         groups: [CountGroup],
         grid: [Double],
         curves: [[Double]],
-        forecastCurves: [[[Double]]?]
+        forecastCurves: [[[Double]]?],
+        confidence: Double = 0.95
     ) -> PooledLevels {
+        let tail = (1 - confidence) / 2
 
         // Covariates: the constant, then ln D and ln N where every group has them (centred).
         var sets: [(name: String, columns: [String], x: [[Double]])] = [
@@ -253,11 +289,11 @@ public enum LevelPooling {
                 var haveLow = false
                 for i in order {
                     cumulative += w[i]
-                    if !haveLow, cumulative >= 0.025 {
+                    if !haveLow, cumulative >= tail {
                         low = curve[i]
                         haveLow = true
                     }
-                    if cumulative >= 0.975 {
+                    if cumulative >= 1 - tail {
                         high = curve[i]
                         break
                     }

@@ -5,6 +5,7 @@ import RealModule
 
 /// A fitted family over all groups of a counts file.
 public struct SuccessFit: Sendable {
+    /// The family fitted.
     public var family: SuccessFamily
     /// One distribution per group, in group order.
     public var distributions: [SuccessDistribution]
@@ -15,10 +16,30 @@ public struct SuccessFit: Sendable {
     /// Standard errors of (a, b) per group from the observed information (delta method); nil
     /// where the information matrix is singular (e.g. a group with all zeros).
     public var standardErrors: [[String: Double]?]
+    /// The fitted shape prior (`crossed-pooled-shape-beta-binomial` only).
+    public var shapePrior: ShapePrior?
+
+    /// A fit of `family` with these fields.
+    public init(
+        family: SuccessFamily,
+        distributions: [SuccessDistribution],
+        negLogLikelihood: Double,
+        x: [Double],
+        standardErrors: [[String: Double]?],
+        shapePrior: ShapePrior? = nil
+    ) {
+        self.family = family
+        self.distributions = distributions
+        self.negLogLikelihood = negLogLikelihood
+        self.x = x
+        self.standardErrors = standardErrors
+        self.shapePrior = shapePrior
+    }
 }
 
 /// One family's held-out score in ``SuccessDistributionFitter/select(groups:candidates:folds:seed:)``.
 public struct FamilyScore: Sendable, Codable, Equatable {
+    /// The family scored.
     public var family: SuccessFamily
     /// Σ over folds of the held-out log-likelihood.
     public var heldOutLogLikelihood: Double
@@ -37,7 +58,9 @@ public struct FamilyScore: Sendable, Codable, Equatable {
 
 /// The families' held-out scores (best first) and the family chosen by the one-standard-error rule.
 public struct FamilySelection: Sendable {
+    /// Every candidate's score, best first.
     public var scores: [FamilyScore]
+    /// The family chosen by the one-standard-error rule.
     public var chosen: SuccessFamily
 }
 
@@ -71,9 +94,12 @@ public enum SuccessDistributionFitter {
         groups: [[ProblemCount]],
         weights: [[Double]]? = nil
     ) -> any SuccessLikelihood {
-        family.sharesProblemEffects
-            ? CrossedObjective(groups: groups, weights: weights)
-            : SuccessObjective(family: family, groups: groups, weights: weights)
+        switch family {
+        case .crossed: return CrossedObjective(groups: groups, weights: weights)
+        case .crossedPooledShape:
+            return CrossedObjective(groups: groups, weights: weights, shape: .perGroup(spread: nil))
+        default: return SuccessObjective(family: family, groups: groups, weights: weights)
+        }
     }
 
     /// Starting points: method-of-moments means with a few left-tail shapes (the crossed family's
@@ -86,6 +112,9 @@ public enum SuccessDistributionFitter {
         }
         func logB(_ a: Double) -> [Double] { means.map { Double.log(a * (1 - $0) / $0) } }
         if family == .crossed { return [[Double.log(0.5)] + logB(0.5) + [0]] }
+        if family == .crossedPooledShape {
+            return [CrossedShapePooling.expand(shared: [Double.log(0.5)] + logB(0.5) + [0], groups: groups.count)]
+        }
         var result: [[Double]] = []
         for a in [0.1, 0.3, 1.0, 3.0] {
             let lbs = logB(a)
@@ -96,7 +125,7 @@ public enum SuccessDistributionFitter {
                 result.append([Double.log(a)] + lbs)
             case .zeroInflated:
                 for t in [-2.0, 0.0] { result.append(lbs.flatMap { [Double.log(a), $0 - 0.5, t] }) }
-            case .crossed:
+            case .crossed, .crossedPooledShape:
                 break
             }
         }
@@ -127,8 +156,34 @@ public enum SuccessDistributionFitter {
         weights: [[Double]]?,
         warmStart: [Double]?,
         standardErrors: Bool,
-        options: LBFGSOptions
+        options: LBFGSOptions,
+        spread: Double? = nil
     ) -> SuccessFit {
+        if family == .crossedPooledShape {
+            // The spread is chosen by the marginal likelihood; a warm start (bootstrap) refits at
+            // the given spread.
+            if let warmStart, let spread {
+                let objective = objective(family, groups: groups, weights: weights)
+                let r = CrossedShapePooling.refit(
+                    groups: groups,
+                    weights: weights,
+                    spread: spread,
+                    warmStart: warmStart,
+                    options: options
+                )
+                return SuccessFit(
+                    family: family,
+                    distributions: objective.distributions(r.x),
+                    negLogLikelihood: objective.value(at: r.x),
+                    x: r.x,
+                    standardErrors: Array(repeating: nil, count: groups.count)
+                )
+            }
+            let pooled = CrossedShapePooling.fit(groups: groups, weights: weights)
+            var result = pooled.fit
+            if standardErrors { result.standardErrors = CrossedShapePooling.standardErrors(pooled, groups: groups) }
+            return result
+        }
         let objective = objective(family, groups: groups, weights: weights)
         let x: [Double]
         let value: Double
@@ -217,6 +272,15 @@ public enum SuccessDistributionFitter {
                 h[j][i] = s
             }
         }
+        return standardErrors(objective, at: x, hessian: h)
+    }
+
+    /// Delta-method standard errors of a, b (and π, α) from a given Hessian of the objective.
+    static func standardErrors(
+        _ objective: any SuccessLikelihood,
+        at x: [Double],
+        hessian h: [[Double]]
+    ) -> [[String: Double]?] {
         guard let inverse = invert(h) else { return Array(repeating: nil, count: objective.groups) }
         let dists = objective.distributions(x)
         func varianceOK(_ v: Double) -> Double? { v.isFinite && v > 0 ? v.squareRoot() : nil }
@@ -329,7 +393,7 @@ public enum SuccessDistributionFitter {
             let out = SendableBuffer(buffer)
             // The crossed family's folds are the slowest: hand them out first.
             let tasks = (0..<usable.count * folds).sorted {
-                (usable[$0 / folds] == .crossed ? 0 : 1) < (usable[$1 / folds] == .crossed ? 0 : 1)
+                (usable[$0 / folds].sharesProblemEffects ? 0 : 1) < (usable[$1 / folds].sharesProblemEffects ? 0 : 1)
             }
             DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
                 let task = tasks[t]
@@ -374,10 +438,19 @@ public enum SuccessDistributionFitter {
         groups: [[ProblemCount]],
         ks: [Double],
         replicates: Int,
-        seed: UInt64
+        seed: UInt64,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
     ) -> [[[Double]]] {
         let alignment = ProblemAlignment(groups)
+        let done = Locked(0)
         let flat = Parallel.map(replicates) { r in
+            defer {
+                let n = done.withLock { n -> Int in
+                    n += 1
+                    return n
+                }
+                progress?(n, replicates)
+            }
             var rng = SeededGenerator(seed: seed, stream: r)
             let weights: [[Double]]
             if fit.family.sharesProblemEffects {
@@ -392,7 +465,8 @@ public enum SuccessDistributionFitter {
                 weights: weights,
                 warmStart: fit.x,
                 standardErrors: false,
-                options: bootstrapOptions
+                options: bootstrapOptions,
+                spread: fit.shapePrior?.spread
             )
             return forecasts(refit, groups: groups, ks: ks, weights: weights)
         }
@@ -406,9 +480,12 @@ public enum SuccessDistributionFitter {
 /// −ln pass@k = a·k^(−b), fitted by least squares on ln(−ln pass@k) = ln a − b·ln k over the
 /// empirical curve (points with 0 < pass@k < 1).
 public struct PowerLawBaseline: Sendable, Equatable, Codable {
+    /// The scale a of −ln pass@k = a·k^(−b).
     public var a: Double
+    /// The exponent b of −ln pass@k = a·k^(−b).
     public var b: Double
 
+    /// The baseline with these coefficients.
     public init(a: Double, b: Double) {
         self.a = a
         self.b = b
