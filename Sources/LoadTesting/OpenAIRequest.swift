@@ -1,5 +1,6 @@
 import Foundation
 import Optimization
+import Tabular
 
 /// Which OpenAI-compatible API a run drives.
 public enum OpenAIEndpoint: String, Sendable, CaseIterable, Codable {
@@ -35,15 +36,32 @@ public struct GenerationSettings: Sendable, Equatable {
         self.ignoreEOS = ignoreEOS
     }
 
-    /// The JSON body: `stream: true` with `stream_options.include_usage` so the server reports
-    /// token counts on a final chunk, and the per-request `seed`.
+    /// The JSON body for one user message: `stream: true` with `stream_options.include_usage` so
+    /// the server reports token counts on a final chunk, and the per-request `seed`.
     public func body(prompt: String, seed: UInt64?) -> [UInt8] {
+        body(messages: [ChatMessage(role: "user", content: prompt)], maxTokens: nil, seed: seed)
+    }
+
+    /// The JSON body for a conversation (chat; the completions API gets the messages' text
+    /// joined), with `max_tokens` (default ``maxTokens``) and `n` choices when n > 1.
+    public func body(messages: [ChatMessage], maxTokens: Int?, seed: UInt64?, n: Int = 1) -> [UInt8] {
         var s = "{\"model\":\(JSONValue.quote(model)),"
         switch endpoint {
-        case .chat: s += "\"messages\":[{\"role\":\"user\",\"content\":\(JSONValue.quote(prompt))}],"
-        case .completions: s += "\"prompt\":\(JSONValue.quote(prompt)),"
+        case .chat:
+            s += "\"messages\":["
+            for (k, m) in messages.enumerated() {
+                if k > 0 { s += "," }
+                s += "{\"role\":\(JSONValue.quote(m.role)),\"content\":\(JSONValue.quote(m.content))}"
+            }
+            s += "],"
+        case .completions:
+            s += "\"prompt\":\(JSONValue.quote(messages.map(\.content).joined(separator: "\n\n"))),"
         }
-        s += "\"max_tokens\":\(maxTokens),\"temperature\":\(temperature),"
+        // A non-finite temperature would make the body invalid JSON; callers validate it, and the
+        // library sends null rather than `nan`.
+        let t = temperature.isFinite ? "\(temperature)" : "null"
+        s += "\"max_tokens\":\(maxTokens ?? self.maxTokens),\"temperature\":\(t),"
+        if n > 1 { s += "\"n\":\(n)," }
         if let seed { s += "\"seed\":\(seed)," }
         if ignoreEOS { s += "\"ignore_eos\":true," }
         s += "\"stream\":true,\"stream_options\":{\"include_usage\":true}}"
@@ -51,67 +69,34 @@ public struct GenerationSettings: Sendable, Equatable {
     }
 }
 
-/// Where prompts come from for a load test.
-public enum PromptSource: Sendable {
-    /// Synthetic prompts of about `inputTokens` tokens: seeded random common English words (about
-    /// one token each for BPE tokenizers), different for every request so prompt caches do not
-    /// flatter the server. The exact count is taken from the server's `usage.prompt_tokens`.
-    case synthetic(inputTokens: Int, seed: UInt64)
-    /// Prompts read from a file, used round-robin.
-    case list([String])
+/// One message of a chat conversation.
+public struct ChatMessage: Sendable, Equatable {
+    public var role: String
+    public var content: String
 
-    private static let words = """
-        the of and to in is that for it as was with be by on not he this are or his from at which but have an \
-        they you were her she there been one all we their has would when if so no what up out more time can \
-        said about into them some could him than only new other people then its also two first like may over \
-        after any most work use way well many year even back good very through long little just where much \
-        water make world day house right place small found still found never under while last might great old \
-        number part sound line city tree river stone light paper music story field garden window table
-        """.split(separator: " ").map(String.init)
-
-    /// The prompt for request `index`.
-    public func prompt(index: Int) -> String {
-        switch self {
-        case .list(let prompts):
-            return prompts[index % prompts.count]
-        case .synthetic(let inputTokens, let seed):
-            var rng = SeededGenerator(seed: seed, stream: index)
-            let count = max(1, inputTokens - 8)  // leave room for the chat template's tokens
-            var words: [String] = []
-            words.reserveCapacity(count)
-            for _ in 0..<count { words.append(Self.words[Int(rng.next() % UInt64(Self.words.count))]) }
-            return words.joined(separator: " ")
-        }
-    }
-
-    /// Reads a JSONL file with one `{"prompt": "..."}` object per line (blank lines skipped).
-    public static func load(jsonl path: String) throws -> PromptSource {
-        let lines = try JSONLines.read(path)
-        var prompts: [String] = []
-        for (line, value) in lines {
-            guard let prompt = value["prompt"]?.stringValue else {
-                throw LoadTestingError.invalidFile(
-                    path,
-                    line: line,
-                    reason: "each line needs a string field \"prompt\""
-                )
-            }
-            prompts.append(prompt)
-        }
-        guard !prompts.isEmpty else {
-            throw LoadTestingError.invalidFile(path, line: nil, reason: "no prompts in the file")
-        }
-        return .list(prompts)
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
     }
 }
 
 /// Reading JSON Lines files with errors that name the line.
 public enum JSONLines {
     /// The parsed objects with their 1-based line numbers; blank lines are skipped.
+    /// Reads through `Tabular.InputFile`, so pipes, `/dev/null` and `-` (standard input) work, and
+    /// skips a leading UTF-8 byte-order mark.
     public static func read(_ path: String) throws -> [(Int, JSONValue)] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LoadTestingError.invalidFile(path, line: nil, reason: "cannot read the file (does it exist?)")
+        var data: Data
+        do {
+            data = try InputFile.read(path)
+        } catch let error as TabularError {
+            throw LoadTestingError.invalidFile(
+                path,
+                line: nil,
+                reason: error.problem + (error.hint.map { ". \($0)" } ?? "")
+            )
         }
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { data.removeFirst(3) }
         var result: [(Int, JSONValue)] = []
         var lineNumber = 0
         for line in data.split(separator: 10, omittingEmptySubsequences: false) {

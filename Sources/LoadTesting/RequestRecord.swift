@@ -31,6 +31,9 @@ public enum RequestErrorKind: String, Codable, Sendable, CaseIterable {
     case timeout
     /// A 2xx stream that ended without any non-empty content, reasoning or text token.
     case noTokens = "no_tokens"
+    /// An SSE line, or one event's data, longer than the parser's bound (8 MiB): the stream is
+    /// abandoned rather than buffered without limit.
+    case oversizedEvent = "oversized_event"
     /// Stopped by the user (Ctrl-C) before it finished; excluded from the results.
     case cancelled
 }
@@ -64,6 +67,16 @@ public struct ServerTimings: Sendable, Equatable, Codable {
     /// Tokens generated and the decode time.
     public var predictedTokens: Int?
     public var predictedMilliseconds: Double?
+    /// Prompt tokens taken from the cache (llama.cpp `cache_n`).
+    public var cachedTokens: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case promptTokens = "prompt_n"
+        case promptMilliseconds = "prompt_ms"
+        case predictedTokens = "predicted_n"
+        case predictedMilliseconds = "predicted_ms"
+        case cachedTokens = "cache_n"
+    }
 }
 
 /// Everything measured about one streamed request. Times are `MonotonicClock` nanoseconds, taken
@@ -89,6 +102,17 @@ public struct RequestRecord: Sendable {
     public var failure: RequestFailure?
     /// The generated content (only when the request asked to collect it).
     public var text: String?
+    /// Prompt tokens the server served from its cache: `usage.prompt_tokens_details.cached_tokens`
+    /// (OpenAI, vLLM) or `timings.cache_n` (llama.cpp).
+    public var cachedPromptTokens: Int?
+    /// Which endpoint served it (index into the run's URLs).
+    public var endpoint: Int = 0
+    /// Multi-turn workloads: the turn of the conversation (0-based).
+    public var turn: Int?
+    /// Choices asked for (`n`); 1 for an ordinary request.
+    public var choices: Int = 1
+    /// Distinct choices that carried a token (a server that ignores `n` sends one).
+    public var choicesSeen: Int = 0
 
     public init(index: Int, scheduledNanos: UInt64, startNanos: UInt64, endNanos: UInt64) {
         self.index = index

@@ -41,7 +41,20 @@ public struct SSEEvent: Sendable, Equatable {
 /// Bytes may arrive in arbitrary pieces (half a line, half a UTF-8 sequence, many events at once);
 /// the parser keeps the incomplete line between calls. It does no allocation per byte and no
 /// asynchronous hop, so it can run inside the network read path and keep arrival timestamps exact.
+///
+/// Memory is bounded: a line, or the data of one event, longer than ``maxEventBytes`` sets
+/// ``overflowed`` and the parser stops buffering (a server that streams one endless line would
+/// otherwise grow the client without limit). The caller reports it as an error.
 public struct SSEParser: Sendable {
+    /// The default bound on one line and on one event's data: 8 MiB, far above any real chunk
+    /// (a token chunk is ~200 bytes; a final chunk with timings or logprobs a few kilobytes).
+    public static let defaultMaxEventBytes = 8 << 20
+
+    /// The bound on one line and on one event's accumulated data, in bytes.
+    public let maxEventBytes: Int
+    /// Set when a line or an event's data passed ``maxEventBytes``; no event is dispatched after it.
+    public private(set) var overflowed = false
+
     private var line: [UInt8] = []
     private var data: [UInt8] = []
     private var hasData = false
@@ -52,7 +65,9 @@ public struct SSEParser: Sendable {
     private var bomDone = false
     private var sawErrorField = false
 
-    public init() {
+    /// A parser that bounds each line and each event's data at `maxEventBytes` bytes.
+    public init(maxEventBytes: Int = SSEParser.defaultMaxEventBytes) {
+        self.maxEventBytes = max(64, maxEventBytes)
         line.reserveCapacity(256)
         data.reserveCapacity(256)
     }
@@ -67,6 +82,7 @@ public struct SSEParser: Sendable {
     public mutating func feed<Bytes: Sequence>(_ bytes: Bytes, dispatch: (SSEEvent) -> Void)
     where Bytes.Element == UInt8 {
         for byte in bytes {
+            if overflowed { return }
             if !bomDone {
                 if byte == Self.bom[bomBytesSeen] {
                     bomBytesSeen += 1
@@ -93,6 +109,7 @@ public struct SSEParser: Sendable {
     /// blank line), if any. WHATWG discards it; callers may accept it leniently (vLLM's client
     /// accepts a final `[DONE]` or JSON event without the blank line).
     public mutating func finish() -> SSEEvent? {
+        if overflowed { return nil }
         if !line.isEmpty { processLine(dispatch: { _ in }) }
         guard hasData else { return nil }
         var d = data
@@ -115,8 +132,19 @@ public struct SSEParser: Sendable {
             processLine(dispatch: dispatch)
         } else {
             lastWasCR = false
+            if line.count >= maxEventBytes {
+                overflow()
+                return
+            }
             line.append(byte)
         }
+    }
+
+    private mutating func overflow() {
+        overflowed = true
+        line = []
+        data = []
+        hasData = false
     }
 
     private mutating func resetEvent() {
@@ -151,12 +179,20 @@ public struct SSEParser: Sendable {
         let value = line[valueStart..<line.endIndex]
         switch field.count {
         case 4 where field.elementsEqual("data".utf8):
+            if data.count + value.count >= maxEventBytes {
+                overflow()
+                return
+            }
             data.append(contentsOf: value)
             data.append(Self.lf)
             hasData = true
         case 5 where field.elementsEqual("event".utf8):
             eventType = String(decoding: value, as: UTF8.self)
         case 5 where field.elementsEqual("error".utf8):
+            if data.count + value.count >= maxEventBytes {
+                overflow()
+                return
+            }
             data.append(contentsOf: value)
             data.append(Self.lf)
             hasData = true

@@ -371,6 +371,15 @@ final class SSEStreamHandler: ChannelDuplexHandler {
             buffer.withUnsafeReadableBytes { bytes in
                 stream.parser.feed(bytes) { event in self.handle(event, at: t, stream: stream) }
             }
+            if stream.parser.overflowed {
+                stream.fail(
+                    .oversizedEvent,
+                    "the server sent an SSE line or event longer than \(stream.parser.maxEventBytes) bytes; the stream was abandoned"
+                )
+                stream.record.endNanos = t
+                complete(context: context, reusable: false)
+                context.close(promise: nil)
+            }
         case .end:
             if let errorBody = stream.errorBody {
                 let status = stream.record.status ?? 0
@@ -413,36 +422,50 @@ final class SSEStreamHandler: ChannelDuplexHandler {
             stream.fail(.streamError, "error object in the stream: \(message.prefix(300))")
             return
         }
-        if let choice = json["choices"]?[0] {
+        if case .array(let choices)? = json["choices"] {
+            // One event is one token event however many choices it carries (n > 1 streams
+            // interleave choices, usually one per event). Text is collected for choice 0.
             var token = false
-            if let delta = choice["delta"] {
-                if let s = delta["content"]?.stringValue, !s.isEmpty {
+            for choice in choices {
+                let index = choice["index"]?.intValue ?? 0
+                let first = index == 0
+                if let delta = choice["delta"] {
+                    if let s = delta["content"]?.stringValue, !s.isEmpty {
+                        token = true
+                        if stream.pending.collectText && first { stream.text += s }
+                    } else if let s = delta["reasoning_content"]?.stringValue ?? delta["reasoning"]?.stringValue,
+                        !s.isEmpty
+                    {
+                        token = true
+                    }
+                } else if let s = choice["text"]?.stringValue, !s.isEmpty {
                     token = true
-                    if stream.pending.collectText { stream.text += s }
+                    if stream.pending.collectText && first { stream.text += s }
                 }
-                if !token, let s = delta["reasoning_content"]?.stringValue ?? delta["reasoning"]?.stringValue,
-                    !s.isEmpty
-                {
-                    token = true
+                if token, index >= 0, index < 4096 {
+                    stream.record.choicesSeen = max(stream.record.choicesSeen, index + 1)
                 }
-            } else if let s = choice["text"]?.stringValue, !s.isEmpty {
-                token = true
-                if stream.pending.collectText { stream.text += s }
+                if let reason = choice["finish_reason"]?.stringValue { stream.record.finishReason = reason }
             }
             if token { stream.record.tokenEventNanos.append(t) }
-            if let reason = choice["finish_reason"]?.stringValue { stream.record.finishReason = reason }
         }
         if let usage = json["usage"], !usage.isNull {
             if let p = usage["prompt_tokens"]?.intValue { stream.record.promptTokens = p }
             if let c = usage["completion_tokens"]?.intValue { stream.record.completionTokens = c }
+            if let cached = usage["prompt_tokens_details"]?["cached_tokens"]?.intValue {
+                stream.record.cachedPromptTokens = cached
+            }
         }
         if let timings = json["timings"], !timings.isNull {
+            let cached = timings["cache_n"]?.intValue
             stream.record.serverTimings = ServerTimings(
                 promptTokens: timings["prompt_n"]?.intValue,
                 promptMilliseconds: timings["prompt_ms"]?.doubleValue,
                 predictedTokens: timings["predicted_n"]?.intValue,
-                predictedMilliseconds: timings["predicted_ms"]?.doubleValue
+                predictedMilliseconds: timings["predicted_ms"]?.doubleValue,
+                cachedTokens: cached
             )
+            if stream.record.cachedPromptTokens == nil, let cached { stream.record.cachedPromptTokens = cached }
         }
     }
 

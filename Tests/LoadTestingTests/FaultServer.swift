@@ -38,6 +38,8 @@ final class FaultServer: Sendable {
         case empty
         /// Answers "… Answer: 5" (for sampling tests).
         case answer
+        /// 200 with one `data:` line that never ends: 12 MiB without a line break, then the end.
+        case endless
         case mixed
 
         static let faults: [Behaviour] = [
@@ -112,8 +114,8 @@ private final class FaultHandler: ChannelInboundHandler {
         }
     }
 
-    private func chunk(_ text: String) -> String {
-        "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\(JSONValue.quote(text))},\"finish_reason\":null}]}"
+    private func chunk(_ text: String, index: Int = 0) -> String {
+        "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":\(index),\"delta\":{\"content\":\(JSONValue.quote(text))},\"finish_reason\":null}]}"
     }
 
     private let roleChunk =
@@ -161,15 +163,22 @@ private final class FaultHandler: ChannelInboundHandler {
             let pieces =
                 behaviour == .answer
                 ? ["The", " result", " is", " 5.", " Answer:", " 5"] : (0..<tokens).map { " t\($0)" }
-            for (i, p) in pieces.enumerated() {
-                // Vary the line ends: LF, CRLF and CR are all valid event-stream framing.
-                switch i % 3 {
-                case 0: text += chunk(p) + "\n\n"
-                case 1: text += chunk(p) + "\r\n\r\n"
-                default: text += chunk(p) + "\r\r"
+            // `n` choices, interleaved token by token as vLLM streams them.
+            let n = (try? JSONValue.parse(body))?["n"]?.intValue ?? 1
+            var event = 0
+            for p in pieces {
+                for c in 0..<max(1, n) {
+                    let piece = chunk(p, index: c)
+                    // Vary the line ends: LF, CRLF and CR are all valid event-stream framing.
+                    switch event % 3 {
+                    case 0: text += piece + "\n\n"
+                    case 1: text += piece + "\r\n\r\n"
+                    default: text += piece + "\r\r"
+                    }
+                    event += 1
                 }
             }
-            if behaviour != .noUsage { text += usage(pieces.count) }
+            if behaviour != .noUsage { text += usage(pieces.count * max(1, n)) }
             text += "data: [DONE]\n\n"
             send(context, text)
             end(context)
@@ -221,6 +230,12 @@ private final class FaultHandler: ChannelInboundHandler {
         case .empty:
             head(context)
             send(context, roleChunk + "data: [DONE]\n\n")
+            end(context)
+        case .endless:
+            head(context)
+            send(context, chunk(" a") + "\n\n" + "data: {\"choices\":[{\"delta\":{\"content\":\"")
+            let piece = String(repeating: "x", count: 1 << 16)
+            for _ in 0..<192 { send(context, piece) }
             end(context)
         case .mixed:
             break

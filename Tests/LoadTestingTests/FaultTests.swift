@@ -30,7 +30,7 @@ struct FaultTests {
         arguments: [
             (FaultServer.Behaviour.drop, "connection_dropped"), (.malformed, "malformed_stream"), (.stall, "timeout"),
             (.status429, "http_429"), (.status500, "http_500"), (.errorInStream, "stream_error"),
-            (.errorField, "stream_error"), (.empty, "no_tokens"),
+            (.errorField, "stream_error"), (.empty, "no_tokens"), (.endless, "oversized_event"),
         ]
     )
     func faultKinds(behaviour: FaultServer.Behaviour, label: String) async throws {
@@ -110,12 +110,13 @@ struct FaultTests {
         let url = server.url(.ok)
         await server.stop()
         let client = StreamingClient(address: try ServerAddress(url: url), timeouts: Self.timeouts)
-        let runner = LoadRunner(
+        var runner = LoadRunner(
             client: client,
             settings: GenerationSettings(model: "m", maxTokens: 5),
             prompts: .synthetic(inputTokens: 16, seed: 3),
             seed: 3
         )
+        runner.keepRecords = true
         let result = await runner.run(.concurrency(2), stop: StopCondition(requests: 4))
         await client.shutdown()
         #expect(result.records.count == 4)
@@ -129,12 +130,13 @@ struct TimingAccuracyTests {
     func knownDelays() async throws {
         let server = try await FaultServer(tokens: 6, delay: .milliseconds(20))
         let client = StreamingClient(address: try ServerAddress(url: server.url(.slow)))
-        let runner = LoadRunner(
+        var runner = LoadRunner(
             client: client,
             settings: GenerationSettings(model: "m", maxTokens: 6),
             prompts: .synthetic(inputTokens: 16, seed: 1),
             seed: 1
         )
+        runner.keepRecords = true
         let closed = await runner.run(.concurrency(2), stop: StopCondition(requests: 6))
         let summary = LevelSummary(closed, slo: ServiceLevelObjectives(ttft: 0.005), usdPerHour: 3.6)
         #expect(summary.succeeded == 6)
@@ -143,8 +145,9 @@ struct TimingAccuracyTests {
         let tpot = try #require(summary.tpot)
         // The server sends the first token 20 ms after the request and one every 20 ms after it.
         // TTFT also holds connection set-up and scheduling delays of a loaded 2-core machine
-        // running a debug build, hence the wide upper bound; ITL is the tight check.
-        #expect(ttft.meanMs > 19 && ttft.meanMs < 150, "TTFT \(ttft.meanMs)")
+        // (431 ms in a full parallel `swift test` beside the real-server suites), hence the wide
+        // upper bound, which only catches a stall; ITL is the tight check.
+        #expect(ttft.meanMs > 19 && ttft.meanMs < 1000, "TTFT \(ttft.meanMs)")
         #expect(itl.meanMs > 17 && itl.meanMs < 30, "ITL \(itl.meanMs)")
         #expect(tpot.meanMs > 17 && tpot.meanMs < 30, "TPOT \(tpot.meanMs)")
         #expect(summary.e2e!.meanMs > 119)

@@ -95,7 +95,7 @@ struct MetricsTests {
         let lines = report.csv().split(separator: "\n")
         #expect(lines.count == 3)
         #expect(lines[0].split(separator: ",").count == BenchReport.csvHeader.count)
-        #expect(lines[1].hasPrefix("rate=5.0/s poisson,,5,1,1,0,"))
+        #expect(lines[1].hasPrefix("m,rate=5.0/s poisson,,5,1,1,0,"))
     }
 
     @Test("server address parsing")

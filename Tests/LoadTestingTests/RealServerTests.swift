@@ -2,6 +2,7 @@ import Foundation
 import LoadTesting
 import Optimization
 import T2TestSupport
+import Tabular
 import Testing
 
 /// Integration tests against the real llama.cpp server (llama-cpp-python + SmolLM2-135M) that
@@ -34,7 +35,7 @@ extension RealServer {
 )
 struct RealServerTests {
     @Test("t2 bench: every metric at two concurrency levels, TPOT within tolerance of the server's own decode timings")
-    func bench() throws {
+    func bench() async throws {
         let url = try RealServer.requireURL()
         let logPath = try RealServer.log()
         let logBefore = try String(contentsOfFile: logPath, encoding: .utf8).utf8.count
@@ -42,13 +43,15 @@ struct RealServerTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("bench.json").path
-        let (status, stdout, stderr) = try t2([
+        let (status, stdout, stderr) = try await t2([
             "bench", "--url", url, "--model", RealServer.model, "--concurrency", "1,2", "--requests", "4",
             "--input-tokens", "32", "--output-tokens", "24", "--ignore-eos", "--slo", "ttft=10s,itl=1s",
             "--usd-per-hour", "1.2", "--format", "json", "--out", out,
             // t2 cost's prediction beside the measurement (the plumbing: this test server is a CPU,
             // not a catalog device, so the figures are not expected to match the measurement).
             "--hardware", "m3-max-40c-64gb", "--cost-model", "smollm2-135m", "--quant", "q4_1",
+            // Each level as rows of t2 calibrate's measurements CSV (issue 16).
+            "--measurements-out", dir.appendingPathComponent("m.csv").path,
         ])
         #expect(status == 0, "t2 bench failed: \(stderr)")
         let json = try JSONValue.parse(Array(stdout.utf8))
@@ -61,26 +64,35 @@ struct RealServerTests {
         #expect(levels.count == 2)
         for level in levels {
             let name = level["load"]?.stringValue ?? "?"
-            #expect(level["succeeded"]?.intValue == 4, "\(name): \(level["errorExamples"].map { "\($0)" } ?? "")")
+            #expect(level["succeeded"]?.intValue == 4, "\(name): \(level["error_examples"].map { "\($0)" } ?? "")")
             #expect(level["failed"]?.intValue == 0)
             for metric in ["ttft", "itl", "tpot", "e2e"] {
-                for stat in ["meanMs", "p50Ms", "p90Ms", "p99Ms"] {
+                for stat in ["mean_ms", "p50_ms", "p90_ms", "p99_ms"] {
                     let v = level[metric]?[stat]?.doubleValue
                     #expect(v != nil && v! > 0, "\(name) \(metric).\(stat)")
                 }
             }
             for key in [
-                "requestThroughput", "outputTokenThroughput", "goodput", "usdPerMillionOutputTokens",
-                "clientCPUSeconds",
+                "request_throughput", "output_token_throughput", "goodput", "usd_per_million_output_tokens",
+                "client_cpu_s",
             ] {
                 #expect((level[key]?.doubleValue ?? 0) > 0, "\(name) \(key)")
             }
-            #expect((level["outputTokens"]?.intValue ?? 0) >= 4)
-            #expect(level["tokenCountSource"]?.stringValue?.isEmpty == false)
+            #expect((level["output_tokens"]?.intValue ?? 0) >= 4)
+            #expect(level["token_count_source"]?.stringValue?.isEmpty == false)
             // TTFT < E2E for every level; a stream of ≥2 tokens has TPOT < E2E.
-            #expect(level["ttft"]!["meanMs"]!.doubleValue! < level["e2e"]!["meanMs"]!.doubleValue!)
+            #expect(level["ttft"]!["mean_ms"]!.doubleValue! < level["e2e"]!["mean_ms"]!.doubleValue!)
         }
 
+        let measurements = try CSVTable(contentsOf: dir.appendingPathComponent("m.csv").path)
+        let metric = try measurements.requireColumn("metric")
+        let concurrency = try measurements.requireColumn("concurrency")
+        let rows = (0..<measurements.count).map {
+            "\(measurements.text(row: $0, column: metric))@\(measurements.text(row: $0, column: concurrency))"
+        }
+        for expected in ["itl_ms@1", "decode_tokens_per_s@1", "output_tokens_per_s@1", "itl_ms@2", "ttft_ms@2"] {
+            #expect(rows.contains(expected), "\(rows)")
+        }
         guard case .array(let predictions)? = json["predictions"] else {
             Issue.record("no predictions")
             return
@@ -90,7 +102,7 @@ struct RealServerTests {
             #expect(p["load"] == level["load"])
             #expect(p["fits"] == .bool(true))
             #expect(p["deployment"]?.stringValue?.contains("smollm2-135m q4_1 on m3-max-40c-64gb") == true)
-            for key in ["ttftMs", "itlMs", "outputTokenThroughput", "usdPerMillionOutputTokens"] {
+            for key in ["ttft_ms", "itl_ms", "output_token_throughput", "usd_per_million_output_tokens"] {
                 #expect((p[key]?.doubleValue ?? 0) > 0, "prediction \(key)")
             }
         }
@@ -105,7 +117,7 @@ struct RealServerTests {
         let measured = timings.filter { $0.runs > 1 }
         let serverMsPerToken = measured.reduce(0) { $0 + $1.ms } / Double(measured.reduce(0) { $0 + $1.runs })
         let clientTPOT =
-            levels.map { $0["tpot"]!["meanMs"]!.doubleValue! * Double($0["tpot"]!["count"]!.intValue!) }.reduce(0, +)
+            levels.map { $0["tpot"]!["mean_ms"]!.doubleValue! * Double($0["tpot"]!["count"]!.intValue!) }.reduce(0, +)
             / Double(levels.map { $0["tpot"]!["count"]!.intValue! }.reduce(0, +))
         let relative = abs(clientTPOT - serverMsPerToken) / serverMsPerToken
         print(
@@ -119,13 +131,13 @@ struct RealServerTests {
     }
 
     @Test("t2 sample --dataset arithmetic:50 --samples 8: valid counts, pass@k rises with k")
-    func sample() throws {
+    func sample() async throws {
         let url = try RealServer.requireURL()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("t2-real-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("counts.csv").path
-        let (status, stdout, stderr) = try t2([
+        let (status, stdout, stderr) = try await t2([
             "sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8",
             "--concurrency", "2", "--max-tokens", "32", "--temperature", "0.8", "--label", "smollm2-135m",
             "--params", "135000000", "--out", out,
@@ -163,7 +175,7 @@ struct RealServerTests {
         #expect(passAt1 > 0, "the 135M model solved nothing; the dataset is too hard for the check")
         #expect(passAt8 > passAt1, "pass@k should rise with k")
         // t2 passk reads the counts as they are (the loop closes: sample → passk → fit → plan).
-        let (passkStatus, passkOut, passkErr) = try t2([
+        let (passkStatus, passkOut, passkErr) = try await t2([
             "passk", out, "--k", "1,2,4,8", "--forecast", "64", "--format", "json",
         ])
         #expect(passkStatus == 0, "t2 passk failed on t2 sample's counts: \(passkErr)")
@@ -185,12 +197,103 @@ struct RealServerTests {
             "pass@k must rise with k on the real model: \(curve)"
         )
         // Resuming a finished run sends nothing and keeps the file.
-        let (again, _, _) = try t2([
+        let (again, _, againErr) = try await t2([
             "sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8",
-            "--label", "smollm2-135m", "--params", "135000000", "--out", out,
+            "--max-tokens", "32", "--temperature", "0.8", "--label", "smollm2-135m", "--params", "135000000",
+            "--out", out,
         ])
-        #expect(again == 0)
+        #expect(again == 0, "\(againErr)")
         #expect(try String(contentsOfFile: out, encoding: .utf8) == text)
+        // Resuming with other settings is refused (the log records them), and nothing changes.
+        let (mismatch, _, mismatchErr) = try await t2([
+            "sample", "--url", url, "--model", RealServer.model, "--dataset", "arithmetic:50", "--samples", "8",
+            "--max-tokens", "64", "--temperature", "0.8", "--label", "smollm2-135m", "--params", "135000000",
+            "--out", out,
+        ])
+        #expect(mismatch == 1)
+        #expect(mismatchErr.contains("--max-tokens 64 vs 32"), "\(mismatchErr)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == text)
+    }
+}
+
+extension RealServerTests {
+    /// The counts that a merged report must share with a one-process run of the same level.
+    static func counts(_ level: JSONValue) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for key in ["requests", "succeeded", "failed", "input_tokens", "output_tokens"] {
+            out[key] = level[key]?.intValue ?? -1
+        }
+        return out
+    }
+
+    @Test("3 processes with --shards 3 and JOB_COMPLETION_INDEX, merged, equal a one-process run's counts")
+    func shardedBench() async throws {
+        let url = try RealServer.requireURL()
+        let dir = try ScratchDirectory("t2-real-shards")
+        let common = [
+            "bench", "--url", url, "--model", RealServer.model, "--concurrency", "3", "--requests", "6",
+            "--input-tokens", "24", "--output-tokens", "4", "--ignore-eos", "--seed", "3", "--format", "json",
+        ]
+        // The shards run at the same time, as the pods of an Indexed Job would.
+        let processes = try (0..<3).map { i in
+            try T2Binary.start(
+                common + ["--shards", "3", "--out", dir.file("shard-\(i).json")],
+                environment: ["JOB_COMPLETION_INDEX": "\(i)"]
+            )
+        }
+        await waitOffPool(processes)
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let merged = try await runOffPool(
+            ["bench", "merge"] + (0..<3).map { dir.file("shard-\($0).json") } + [
+                "--format", "json", "--out", dir.file("merged.json"),
+            ]
+        )
+        #expect(merged.status == 0, "\(merged.stderr)")
+        let single = try await runOffPool(common + ["--out", dir.file("single.json")])
+        #expect(single.status == 0, "\(single.stderr)")
+        let m = try JSONValue.parse(Array(merged.stdout.utf8))
+        let s = try JSONValue.parse(Array(single.stdout.utf8))
+        let mergedLevel = try #require(m["levels"]?[0])
+        let singleLevel = try #require(s["levels"]?[0])
+        print("shards merged: \(Self.counts(mergedLevel)) vs one process: \(Self.counts(singleLevel))")
+        #expect(Self.counts(mergedLevel) == Self.counts(singleLevel))
+        #expect(mergedLevel["succeeded"]?.intValue == 6)
+        #expect(m["shards_merged"] == .array([.number(0), .number(1), .number(2)]))
+        #expect(mergedLevel["ttft"]?["count"]?.intValue == 6)
+    }
+
+    @Test("--max-goodput: a bounded bisection with its trials; multi-turn history on the real server")
+    func capacityAndConversations() async throws {
+        let url = try RealServer.requireURL()
+        let dir = try ScratchDirectory("t2-real-capacity")
+        let search = try await runOffPool([
+            "bench", "--url", url, "--model", RealServer.model, "--max-goodput", "--slo", "e2e=20s",
+            "--rate", "poisson:0.5", "--requests", "3", "--max-trials", "3", "--input-tokens", "16",
+            "--output-tokens", "4", "--usd-per-hour", "0.1", "--format", "json", "--out", dir.file("c.json"),
+        ])
+        #expect(search.status == 0, "\(search.stderr)")
+        let report = try JSONValue.parse(Array(search.stdout.utf8))
+        let capacity = try #require(report["capacity"])
+        #expect(capacity["mode"]?.stringValue == "max-goodput")
+        guard case .array(let levels)? = report["levels"] else {
+            Issue.record("no levels")
+            return
+        }
+        #expect(capacity["trials"]?.intValue == levels.count && levels.count <= 3)
+        print("max goodput: \(capacity)")
+        if let level = capacity["capacity_level"]?.intValue {
+            #expect((capacity["usd_per_million_output_tokens"]?.doubleValue ?? 0) > 0)
+            #expect((levels[level]["slo_attainment"]?.doubleValue ?? 0) >= 0.9)
+        }
+
+        let talk = try await runOffPool([
+            "bench", "--url", url, "--model", RealServer.model, "--turns", "2", "--requests", "2",
+            "--input-tokens", "16", "--output-tokens", "6", "--format", "json",
+        ])
+        #expect(talk.status == 0, "\(talk.stderr)")
+        let level = try #require(JSONValue.parse(Array(talk.stdout.utf8))["levels"]?[0])
+        #expect(level["succeeded"]?.intValue == 4)
+        #expect(level["turns"]?[1]?["requests"]?.intValue == 2)
     }
 }
 
@@ -206,7 +309,29 @@ enum RealServerTolerance {
 }
 
 /// Runs the built t2 with `arguments`; returns (exit status, stdout, stderr).
-private func t2(_ arguments: [String]) throws -> (Int32, String, String) {
-    let result = try T2Binary.run(arguments)
+private func t2(_ arguments: [String]) async throws -> (Int32, String, String) {
+    let result = try await runOffPool(arguments)
     return (result.status, result.stdout, result.stderr)
+}
+
+/// `T2Binary.run` on a thread of its own: these tests wait minutes for t2 and the server, and a
+/// blocking wait on one of the few cooperative threads (two on a 2-core machine) would starve the
+/// async tests that run beside them in a full `swift test`.
+private func runOffPool(_ arguments: [String]) async throws -> T2Binary.Result {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T2Binary.Result, any Error>) in
+        Thread { continuation.resume(with: Result { try T2Binary.run(arguments) }) }.start()
+    }
+}
+
+/// Waits for the processes on a thread of its own (see `runOffPool`).
+private func waitOffPool(_ processes: [Process]) async {
+    struct Box: @unchecked Sendable { let processes: [Process] }
+    let box = Box(processes: processes)
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        Thread {
+            for p in box.processes { p.waitUntilExit() }
+            continuation.resume()
+        }
+        .start()
+    }
 }

@@ -122,4 +122,18 @@ struct JSONValueTests {
         let s = "line\n\"quoted\" \\ tab\t \u{1} é"
         #expect(try JSONValue.parse(JSONValue.quote(s)).stringValue == s)
     }
+
+    @Test("a line, or an event's data lines, longer than the bound stop the parser instead of growing it")
+    func bounded() {
+        var p = SSEParser(maxEventBytes: 100)
+        let events = p.feed(Array(("data: " + String(repeating: "x", count: 50) + "\n\n").utf8))
+        #expect(events.count == 1 && !p.overflowed)
+        _ = p.feed(Array(String(repeating: "y", count: 200).utf8))
+        #expect(p.overflowed)
+        #expect(p.feed(Array("\n\ndata: z\n\n".utf8)).isEmpty)
+        #expect(p.finish() == nil)
+        var q = SSEParser(maxEventBytes: 100)
+        for _ in 0..<10 { _ = q.feed(Array("data: 0123456789012345\n".utf8)) }
+        #expect(q.overflowed)
+    }
 }
