@@ -800,7 +800,10 @@ struct BenchCommand: AsyncParsableCommand {
         if let workload = report.workload { lines.append("workload: \(workload)") }
         lines += ["", table.render(), "", "latencies in ms; definitions in docs/bench.md"]
         for l in report.levels {
-            var notes: [String] = ["tokens: \(l.tokenCountSource); in \(l.inputTokens), out \(l.outputTokens)"]
+            // Without the server's usage the prompt's tokens are not counted: say so, not "in 0".
+            let inputCount =
+                l.requestsWithoutUsage > 0 && l.requestsWithoutUsage == l.succeeded ? "unknown" : "\(l.inputTokens)"
+            var notes: [String] = ["tokens: \(l.tokenCountSource); in \(inputCount), out \(l.outputTokens)"]
             if !l.errors.isEmpty {
                 notes.append(
                     "errors: "

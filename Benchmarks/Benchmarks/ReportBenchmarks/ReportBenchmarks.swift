@@ -45,7 +45,7 @@ let benchmarks: @Sendable () -> Void = {
                     groups: groups,
                     ks: nil,
                     forecastKs: [],
-                    family: nil,
+                    family: .recommended,
                     bootstrap: 200,
                     seed: 0
                 )
