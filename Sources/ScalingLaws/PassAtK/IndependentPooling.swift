@@ -131,33 +131,7 @@ struct IndependentPooling: Sendable {
     /// The Hessian by central differences of the analytic gradient (the objective is cheap:
     /// one term per group and distinct count).
     static func hessian(_ objective: Objective, at x: [Double]) -> [[Double]] {
-        let d = x.count
-        func gradient(_ p: [Double]) -> [Double] {
-            var g = [Double](repeating: 0, count: d)
-            p.withUnsafeBufferPointer { pb in
-                g.withUnsafeMutableBufferPointer { gb in _ = objective.valueAndGradient(at: pb, gradient: gb) }
-            }
-            return g
-        }
-        var h = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
-        for j in 0..<d {
-            let step = 1e-5 * max(1, abs(x[j]))
-            var xp = x
-            var xm = x
-            xp[j] += step
-            xm[j] -= step
-            let gp = gradient(xp)
-            let gm = gradient(xm)
-            for i in 0..<d { h[i][j] = (gp[i] - gm[i]) / (2 * step) }
-        }
-        for i in 0..<d {
-            for j in 0..<i {
-                let s = 0.5 * (h[i][j] + h[j][i])
-                h[i][j] = s
-                h[j][i] = s
-            }
-        }
-        return h
+        finiteDifferenceHessian(objective, at: x)
     }
 
     /// Posterior predictive pass@k per group over its own problems, and the problems' posterior

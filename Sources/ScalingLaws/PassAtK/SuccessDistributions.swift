@@ -246,33 +246,7 @@ public enum SuccessDistributionFitter {
     /// Delta-method standard errors of a, b (and π, α) from a finite-difference Hessian of the
     /// analytic gradient.
     static func standardErrors(_ objective: any SuccessLikelihood, at x: [Double]) -> [[String: Double]?] {
-        let d = x.count
-        var h = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
-        func gradient(_ p: [Double]) -> [Double] {
-            var g = [Double](repeating: 0, count: d)
-            p.withUnsafeBufferPointer { pb in
-                g.withUnsafeMutableBufferPointer { gb in _ = objective.valueAndGradient(at: pb, gradient: gb) }
-            }
-            return g
-        }
-        for j in 0..<d {
-            let step = 1e-5 * max(1, abs(x[j]))
-            var xp = x
-            var xm = x
-            xp[j] += step
-            xm[j] -= step
-            let gp = gradient(xp)
-            let gm = gradient(xm)
-            for i in 0..<d { h[i][j] = (gp[i] - gm[i]) / (2 * step) }
-        }
-        for i in 0..<d {
-            for j in 0..<i {
-                let s = 0.5 * (h[i][j] + h[j][i])
-                h[i][j] = s
-                h[j][i] = s
-            }
-        }
-        return standardErrors(objective, at: x, hessian: h)
+        standardErrors(objective, at: x, hessian: finiteDifferenceHessian(objective, at: x))
     }
 
     /// Delta-method standard errors of a, b (and π, α) from a given Hessian of the objective.
