@@ -7,11 +7,17 @@ import Tabular
 /// Each closed-loop level (fixed concurrency C) with successful requests becomes rows in the
 /// measurements schema (the same rows `t2 bench --measurements-out` writes):
 ///
-/// - `ttft_ms` (mean time to first token), `itl_ms` (mean inter-token latency) and
-///   `output_tokens_per_s` (output tokens of successful requests per second of the level);
-/// - at C = 1 also `decode_tokens_per_s` = 1000 / ITL and `prefill_tokens_per_s` = prompt
-///   tokens / TTFT (the server's own prompt time is not in the report; TTFT includes the
-///   request's round trip).
+/// - `ttft_ms` (mean time to first token), `itl_ms` (mean TPOT — the decode time per token, robust
+///   to servers that put several tokens in one stream event; the mean inter-token gap when the
+///   report has no TPOT) and `output_tokens_per_s` (output tokens of successful requests per
+///   second of the level);
+/// - at C = 1 also `decode_tokens_per_s` = 1000 / ITL and `prefill_tokens_per_s` = prompt tokens
+///   per second of the server's own prompt time when it reported `timings`
+///   (`totals.server_prompt_ms_sum` / `server_prompt_count`), else prompt tokens / TTFT (which
+///   also holds the request's round trip and the first decode step).
+///
+/// This is the one converter: `t2 calibrate bench.json` reads a report with it, and
+/// `t2 bench --measurements-out` writes its rows with it.
 ///
 /// Prompt and generated tokens per request are the level's means (the prompt length asked for,
 /// `inputTokens` of the report, when the server sent no usage counts). Open-loop (`--rate`) levels
@@ -96,7 +102,12 @@ public enum BenchMeasurements {
             if input < 1, let requestedInput, requestedInput >= 1 { input = requestedInput.rounded() }
             let output = ((number(level, "outputTokens") ?? 0) / succeeded).rounded()
             let ttft = (value(level, "ttft") as? [String: Any]).flatMap { number($0, "meanMs") }
-            let itl = (value(level, "itl") as? [String: Any]).flatMap { number($0, "meanMs") }
+            let tpot = (value(level, "tpot") as? [String: Any]).flatMap { number($0, "meanMs") }
+            let gap = (value(level, "itl") as? [String: Any]).flatMap { number($0, "meanMs") }
+            let itl = tpot.flatMap { $0 > 0 ? $0 : nil } ?? gap
+            let totals = value(level, "totals") as? [String: Any]
+            let serverPromptCount = totals.flatMap { number($0, "serverPromptCount") } ?? 0
+            let serverPromptMs = totals.flatMap { number($0, "serverPromptMsSum") } ?? 0
             let throughput = number(level, "outputTokenThroughput")
             guard input <= Double(CostModel.largestTokenCount), output <= Double(CostModel.largestTokenCount) else {
                 throw TabularError(file: source, problem: "levels[\(i)] has implausible token counts")
@@ -127,7 +138,11 @@ public enum BenchMeasurements {
             add(.outputTokensPerSecond, throughput)
             if c == 1 {
                 add(.decodeTokensPerSecond, itl.map { 1000 / $0 })
-                add(.prefillTokensPerSecond, ttft.map { input / ($0 / 1000) })
+                if serverPromptCount > 0, serverPromptMs > 0 {
+                    add(.prefillTokensPerSecond, input / (serverPromptMs / serverPromptCount / 1000))
+                } else {
+                    add(.prefillTokensPerSecond, ttft.map { input / ($0 / 1000) })
+                }
             }
         }
         // Ids must be unique when a report repeats a concurrency: number the repeats.

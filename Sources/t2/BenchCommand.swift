@@ -669,7 +669,14 @@ struct BenchCommand: AsyncParsableCommand {
                 try AtomicFile.write(format == .csv ? report.csv() : try JSONOutput.encode(report) + "\n", to: outPath)
             }
             if let measurementsPath, let labels {
-                try AtomicFile.write(BenchMeasurementRows.csv(report, labels: labels), to: measurementsPath)
+                // The report's own JSON through t2 calibrate's reader: one conversion, one set of rules.
+                let source = "t2 bench \(report.url)"
+                let rows = try BenchMeasurements.measurements(
+                    fromBenchJSON: Data(try JSONOutput.encode(report).utf8),
+                    source: source,
+                    labels: labels
+                )
+                try AtomicFile.write(BenchMeasurements.csv(rows, source: source), to: measurementsPath)
             }
         }
         let warned = Locked(false)
@@ -720,15 +727,14 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// The labels of `--measurements-out` rows.
-    func measurementLabels(predictor: BenchCostPredictor?) -> BenchMeasurementRows.Labels? {
+    func measurementLabels(predictor: BenchCostPredictor?) -> BenchMeasurements.Labels? {
         guard let hardware else { return nil }
-        return BenchMeasurementRows.Labels(
+        return BenchMeasurements.Labels(
             hardware: hardware,
             gpus: gpus,
             engine: engine ?? predictor?.deployment.engine.name ?? "",
             model: costModel ?? model ?? "",
-            quant: quant,
-            source: "t2 bench \(url ?? "")"
+            quant: quant
         )
     }
 

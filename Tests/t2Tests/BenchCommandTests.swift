@@ -275,16 +275,21 @@ struct BenchCommandTests {
 
     @Test("--measurements-out rows are t2 calibrate's schema, labelled, with decode and prefill at concurrency 1")
     func measurementsOut() throws {
-        let labels = BenchMeasurementRows.Labels(
+        let labels = BenchMeasurements.Labels(
             hardware: "rtx-4090",
             gpus: 1,
             engine: "llama.cpp",
             model: "llama-3.1-8b, \"base\"",
-            quant: "q4_k_m",
-            source: "t2 bench http://127.0.0.1:1"
+            quant: "q4_k_m"
         )
         let dir = try ScratchDirectory("t2-measurements")
-        let path = try dir.write("m.csv", BenchMeasurementRows.csv(Self.twoLevelReport(), labels: labels))
+        let source = "t2 bench http://127.0.0.1:1"
+        let measured = try BenchMeasurements.measurements(
+            fromBenchJSON: Data(try JSONOutput.encode(Self.twoLevelReport()).utf8),
+            source: source,
+            labels: labels
+        )
+        let path = try dir.write("m.csv", BenchMeasurements.csv(measured, source: source))
         let rows = try Measurement.read(contentsOf: path)
         let byMetric = Dictionary(grouping: rows, by: { "\($0.metric.rawValue)@\($0.concurrency)" })
         #expect(
