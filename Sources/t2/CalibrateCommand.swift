@@ -148,11 +148,11 @@ struct CalibrateCommand: ParsableCommand {
             splitNote = "\(split.rawValue) half \(which.rawValue), seed \(splitSeed)"
             Console.note("calibrating on \(splitNote!): \(rows.count) rows")
         }
-        let progress = Locked(Progress(label: "calibrating: evaluation"))
+        let progress = ProgressLine("t2 calibrate")
         var calibration = try costModel.calibrate(rows, source: measurements) { evaluation, objective in
-            progress.withLock { $0.update(evaluation, detail: ", objective \(Format.significant(objective, 4))") }
+            progress.update("evaluation \(evaluation), objective \(Format.significant(objective, 4))")
         }
-        progress.withLock { $0.finish() }
+        progress.finish()
         calibration.data?.split = splitNote
         let json = try JSONOutput.encode(calibration)
         var table = TextTable([("parameter", .left), ("fitted", .right), ("default", .right)])

@@ -628,10 +628,10 @@ struct CostCommand: ParsableCommand {
         case .json: try put(Self.validationHeaderJSON)
         case .table: if writer != nil { try writer?.write(Self.validationHeaderJSON) }
         }
-        let progress = Progress(label: "validated")
+        let progress = ProgressLine("t2 cost --validate")
         func handle(_ m: InferenceCost.Measurement) throws {
             let row = validator.add(m)
-            progress.update(validator.rows)
+            progress.update("\(validator.rows) rows validated")
             switch format {
             case .csv:
                 try put(CSVWriter.line(row.csvFields))
@@ -1028,35 +1028,5 @@ extension TextTable {
             writer.append((0..<columns.count).map { $0 < row.count ? row[$0] : "" })
         }
         return writer.text
-    }
-}
-
-/// A progress line on standard error, shown only once an operation has taken a second and only
-/// when standard error is a terminal.
-final class Progress {
-    private let label: String
-    private let clock = ContinuousClock()
-    private let start: ContinuousClock.Instant
-    private var last: ContinuousClock.Instant
-    private var shown = false
-
-    init(label: String) {
-        self.label = label
-        start = clock.now
-        last = start
-    }
-
-    /// Reports `count` items done (at most ~4 times a second).
-    func update(_ count: Int, detail: String = "") {
-        let now = clock.now
-        guard now - start > .seconds(1), now - last > .milliseconds(250), Console.stderrIsTerminal else { return }
-        last = now
-        shown = true
-        FileHandle.standardError.write(Data("\r\(label) \(count)\(detail)   ".utf8))
-    }
-
-    /// Ends the progress line.
-    func finish() {
-        if shown { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }
