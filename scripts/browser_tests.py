@@ -45,6 +45,43 @@ def check(condition, message):
         raise Failure(message)
 
 
+# The page's width on the current screen, and the innermost elements that reach past it (tag, class,
+# id, right edge, start of text): what to fix when a page scrolls sideways.
+OVERFLOW_JS = """
+const inner = window.innerWidth;
+const out = [];
+function clipped(el) {
+  for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+    if (p.tagName.toLowerCase() === 'svg') continue;
+    const o = getComputedStyle(p).overflowX;
+    if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+  }
+  return false;
+}
+function name(el) {
+  const cls = el.getAttribute('class');
+  return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (cls ? '.' + cls.split(' ').join('.') : '');
+}
+for (const el of document.body.querySelectorAll('*')) {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.right <= inner + 1 || clipped(el)) continue;
+  if (Array.from(el.children).some(c => c.getBoundingClientRect().right > inner + 1)) continue;
+  out.push(`${name(el)} right=${Math.round(r.right)} "${(el.textContent || '').trim().slice(0, 50)}"`);
+  if (out.length >= 8) break;
+}
+// Text that runs past its own box (a long path or word that cannot wrap) shows only in its range.
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let n = walker.nextNode(); n && out.length < 8; n = walker.nextNode()) {
+  const range = document.createRange();
+  range.selectNodeContents(n);
+  const r = range.getBoundingClientRect();
+  if (r.width === 0 || r.right <= inner + 1 || clipped(n)) continue;
+  out.push(`text in ${name(n.parentElement)} right=${Math.round(r.right)} "${n.textContent.trim().slice(0, 50)}"`);
+}
+return [document.documentElement.scrollWidth, inner, out];
+"""
+
+
 class Browser:
     def __init__(self, artifacts):
         self.artifacts = artifacts
@@ -106,11 +143,19 @@ class Browser:
         return charts
 
     def check_phone(self, name):
-        """On a 390 px wide screen the page does not scroll sideways (wide tables scroll in their box)."""
-        self.driver.set_window_size(390, 844)
-        width = self.driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
-        self.driver.set_window_size(1280, 1000)
-        check(width[0] <= width[1] + 1, f"{name}: on a phone the page is {width[0]} px wide for a {width[1]} px screen")
+        """On phone screens (390 px, and 320 px: the narrowest in use, which also leaves room for a
+        machine whose fonts run wider than this one's) the page does not scroll sideways: wide
+        tables and code scroll in their own box. A failure names the elements that stick out."""
+        try:
+            for screen in (390, 320):
+                self.driver.set_window_size(screen, 844)
+                width, inner, culprits = self.driver.execute_script(OVERFLOW_JS)
+                check(
+                    width <= inner + 1,
+                    f"{name}: on a {screen} px phone the page is {width} px wide for {inner} px; sticking out: {culprits}",
+                )
+        finally:
+            self.driver.set_window_size(1280, 1000)
 
     def screenshot(self, name, height=None):
         total = self.driver.execute_script("return document.documentElement.scrollHeight")

@@ -72,6 +72,7 @@ public struct HTMLPage: Sendable {
         body{margin:0 auto;max-width:1180px;padding:16px;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:#fff}
         h1{font-size:1.5rem;margin:.2em 0 .4em}h2{font-size:1.2rem;margin:1.6em 0 .3em;border-top:1px solid var(--rule);padding-top:.8em}
         p{margin:.35em 0}.source{color:var(--muted);font-size:.85rem;word-break:break-all}
+        p,li,h1,h2,h3,figcaption,caption,label{overflow-wrap:anywhere}
         nav a{margin-right:1em}a{color:var(--accent)}
         figure{margin:1em 0 1.6em;break-inside:avoid;page-break-inside:avoid}
         figure svg{display:block;max-width:100%;height:auto;margin:0 auto}

@@ -182,10 +182,16 @@ struct FitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let progress = StderrProgress(command: "t2 fit")
+        // A fit of a million rows runs for minutes: in a log (no terminal) a line every 5 s.
+        let progress = ProgressLine("t2 fit", logEvery: 5)
         progress.starting("reading and checking \(path)")
         defer { progress.finish() }
-        Console.output(try render(progress: progress.report))
+        Console.output(
+            try render { p in
+                let percent = p.total > 0 ? 100 * p.done / p.total : 0
+                progress.update("\(p.phase) \(p.done)/\(p.total) (\(percent)%)", force: p.done == p.total)
+            }
+        )
     }
 
     /// Fits and returns the text to print; writes `--out` when given. The fit itself is one call
@@ -271,68 +277,6 @@ struct FitCommand: AsyncParsableCommand {
         var hasher = SHA256()
         data.withUnsafeBytes { hasher.update($0) }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-/// Shows a long fit's progress on standard error once it has run for a second: a line rewritten
-/// in place on a terminal, otherwise a line every few seconds. Quiet for fits that finish sooner.
-final class StderrProgress: Sendable {
-    private struct State {
-        var lastPrint = Date.distantPast
-        var printed = false
-        var finished = false
-        var reported = false
-    }
-    private let command: String
-    private let started = Date()
-    private let state = Locked(State())
-    private let terminal = Console.stderrIsTerminal
-
-    init(command: String) { self.command = command }
-
-    /// Says `activity` (e.g. "reading runs.csv") once if nothing else has been reported after a
-    /// second: reading a million-row file takes longer than that before the fit reports anything.
-    func starting(_ activity: String) {
-        let command = self.command
-        let terminal = self.terminal
-        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [state] in
-            let show = state.withLock { s -> Bool in
-                guard !s.finished, !s.reported else { return false }
-                s.printed = true
-                return true
-            }
-            guard show else { return }
-            let line = "\(command): \(activity)…"
-            FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
-        }
-    }
-
-    /// Reports `progress` (thread-safe; prints at most 4 times a second on a terminal, every 5 s otherwise).
-    func report(_ progress: FitProgress) {
-        let now = Date()
-        let early = now.timeIntervalSince(started) < 1
-        let line = state.withLock { s -> String? in
-            s.reported = true
-            guard !early else { return nil }
-            let gap = terminal ? 0.25 : 5
-            guard now.timeIntervalSince(s.lastPrint) >= gap || progress.done == progress.total else { return nil }
-            s.lastPrint = now
-            s.printed = true
-            let percent = progress.total > 0 ? 100 * progress.done / progress.total : 0
-            return
-                "\(command): \(progress.phase) \(progress.done)/\(progress.total) (\(percent)%), \(Int(now.timeIntervalSince(started))) s"
-        }
-        guard let line else { return }
-        FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
-    }
-
-    /// Ends the progress line on a terminal.
-    func finish() {
-        let printed = state.withLock { s -> Bool in
-            s.finished = true
-            return s.printed
-        }
-        if terminal, printed { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }
 

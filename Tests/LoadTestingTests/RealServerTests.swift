@@ -243,13 +243,13 @@ extension RealServerTests {
         }
         await waitOffPool(processes)
         #expect(processes.allSatisfy { $0.terminationStatus == 0 })
-        let merged = try await runOffPool(
+        let merged = try await T2Binary.runAsync(
             ["bench", "merge"] + (0..<3).map { dir.file("shard-\($0).json") } + [
                 "--format", "json", "--out", dir.file("merged.json"),
             ]
         )
         #expect(merged.status == 0, "\(merged.stderr)")
-        let single = try await runOffPool(common + ["--out", dir.file("single.json")])
+        let single = try await T2Binary.runAsync(common + ["--out", dir.file("single.json")])
         #expect(single.status == 0, "\(single.stderr)")
         let m = try JSONValue.parse(Array(merged.stdout.utf8))
         let s = try JSONValue.parse(Array(single.stdout.utf8))
@@ -266,7 +266,7 @@ extension RealServerTests {
     func capacityAndConversations() async throws {
         let url = try RealServer.requireURL()
         let dir = try ScratchDirectory("t2-real-capacity")
-        let search = try await runOffPool([
+        let search = try await T2Binary.runAsync([
             "bench", "--url", url, "--model", RealServer.model, "--max-goodput", "--slo", "e2e=20s",
             "--rate", "poisson:0.5", "--requests", "3", "--max-trials", "3", "--input-tokens", "16",
             "--output-tokens", "4", "--usd-per-hour", "0.1", "--format", "json", "--out", dir.file("c.json"),
@@ -286,7 +286,7 @@ extension RealServerTests {
             #expect((levels[level]["slo_attainment"]?.doubleValue ?? 0) >= 0.9)
         }
 
-        let talk = try await runOffPool([
+        let talk = try await T2Binary.runAsync([
             "bench", "--url", url, "--model", RealServer.model, "--turns", "2", "--requests", "2",
             "--input-tokens", "16", "--output-tokens", "6", "--format", "json",
         ])
@@ -310,20 +310,11 @@ enum RealServerTolerance {
 
 /// Runs the built t2 with `arguments`; returns (exit status, stdout, stderr).
 private func t2(_ arguments: [String]) async throws -> (Int32, String, String) {
-    let result = try await runOffPool(arguments)
+    let result = try await T2Binary.runAsync(arguments)
     return (result.status, result.stdout, result.stderr)
 }
 
-/// `T2Binary.run` on a thread of its own: these tests wait minutes for t2 and the server, and a
-/// blocking wait on one of the few cooperative threads (two on a 2-core machine) would starve the
-/// async tests that run beside them in a full `swift test`.
-private func runOffPool(_ arguments: [String]) async throws -> T2Binary.Result {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T2Binary.Result, any Error>) in
-        Thread { continuation.resume(with: Result { try T2Binary.run(arguments) }) }.start()
-    }
-}
-
-/// Waits for the processes on a thread of its own (see `runOffPool`).
+/// Waits for the processes on a thread of its own (see `T2Binary.runAsync`).
 private func waitOffPool(_ processes: [Process]) async {
     struct Box: @unchecked Sendable { let processes: [Process] }
     let box = Box(processes: processes)

@@ -24,7 +24,7 @@ struct SampleScaleTests {
     func shardsMerge() async throws {
         let server = try await FaultServer()
         let dir = try ScratchDirectory("t2-sample-shards")
-        let whole = try T2Binary.run([
+        let whole = try await T2Binary.runAsync([
             "sample", "--url", server.url(.answer), "--model", "m", "--dataset", "arithmetic:7", "--samples", "2",
             "--concurrency", "2", "--label", "tiny", "--out", dir.file("whole.csv"),
         ])
@@ -32,7 +32,7 @@ struct SampleScaleTests {
         var parts: [String] = []
         for i in 0..<3 {
             let part = dir.file("part-\(i).csv")
-            let r = try T2Binary.run(
+            let r = try await T2Binary.runAsync(
                 [
                     "sample", "--url", server.url(.answer), "--model", "m", "--dataset", "arithmetic:7", "--samples",
                     "2", "--label", "tiny", "--shards", "3", "--out", part,
@@ -46,12 +46,12 @@ struct SampleScaleTests {
             parts.append(part)
         }
         await server.stop()
-        let merged = try T2Binary.run(["sample", "merge"] + parts + ["--out", dir.file("merged.csv")])
+        let merged = try await T2Binary.runAsync(["sample", "merge"] + parts + ["--out", dir.file("merged.csv")])
         #expect(merged.status == 0, "\(merged.stderr)")
         #expect(try Self.counts(dir.file("merged.csv")) == Self.counts(dir.file("whole.csv")))
         #expect(try Self.counts(dir.file("whole.csv")).count == 7)
         // A shard's log cannot be resumed as another shard or unsharded.
-        let wrong = try T2Binary.run([
+        let wrong = try await T2Binary.runAsync([
             "sample", "--url", "http://127.0.0.1:9", "--model", "m", "--dataset", "arithmetic:7", "--samples", "2",
             "--label", "tiny", "--shard", "1/3", "--out", parts[0],
         ])
@@ -79,7 +79,7 @@ struct SampleScaleTests {
         let before = try Self.logLines(log)
         #expect(before.count >= 8 && before.count < 60, "\(before.count) samples before the kill")
         // The rerun may use any server: the samples' settings are what must match.
-        let again = try T2Binary.run(["sample", "--url", server.url(.ok)] + arguments.dropFirst())
+        let again = try await T2Binary.runAsync(["sample", "--url", server.url(.ok)] + arguments.dropFirst())
         await server.stop()
         #expect(again.status == 0, "\(again.stderr)")
         let after = try Self.logLines(log)

@@ -97,6 +97,26 @@ public enum T2Binary {
         return process
     }
 
+    /// ``run(_:stdin:environment:directory:)`` on a thread of its own, for async tests: a blocking
+    /// wait for t2 on one of the few cooperative threads (two on a 2-core machine) would starve the
+    /// async tests and in-process servers that run beside it in a full `swift test`.
+    public static func runAsync(
+        _ arguments: [String],
+        stdin: String? = nil,
+        environment: [String: String]? = nil,
+        directory: String? = nil
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
+            Thread {
+                continuation.resume(
+                    with: Swift.Result {
+                        try run(arguments, stdin: stdin, environment: environment, directory: directory)
+                    }
+                )
+            }.start()
+        }
+    }
+
     /// Runs `t2 arguments` to the end and returns its status, stdout and stderr.
     public static func run(
         _ arguments: [String],

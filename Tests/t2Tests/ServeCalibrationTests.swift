@@ -57,7 +57,7 @@ struct ServeCalibrationTests {
     func servedWithCalibration() async throws {
         let dir = try ScratchDirectory("t2-serve-cal")
         let calibration = dir.file("cal.json")
-        let calibrate = try T2Binary.run([
+        let calibrate = try await T2Binary.runAsync([
             "calibrate", Fixtures.path("inference_measurements.csv"), "--split", "hardware", "--half", "a",
             "--out", calibration,
         ])
@@ -67,8 +67,10 @@ struct ServeCalibrationTests {
         #expect(served.url.hasPrefix("http://127.0.0.1:"), "first line: \(served.url)")
 
         let deployment = ["--model", "llama-3.1-8b", "--quant", "fp8", "--hardware", "h100-sxm", "--concurrency", "16"]
-        let cli = try T2Binary.run(["cost"] + deployment + ["--calibration", calibration, "--format", "json"])
-        let uncalibrated = try T2Binary.run(["cost"] + deployment + ["--format", "json"])
+        let cli = try await T2Binary.runAsync(
+            ["cost"] + deployment + ["--calibration", calibration, "--format", "json"]
+        )
+        let uncalibrated = try await T2Binary.runAsync(["cost"] + deployment + ["--format", "json"])
         let api = try await served.get("/api/cost?model=llama-3.1-8b&quant=fp8&hardware=h100-sxm&concurrency=16")
         #expect(api.status == 200)
         #expect(
@@ -84,7 +86,7 @@ struct ServeCalibrationTests {
             "--budget-usd", "1e6", "--queries", "1e9", "--tokens-per-sample", "256", "--hardware", "h100-sxm",
             "--quant", "fp8",
         ]
-        let plan = try T2Binary.run(["plan"] + budget + ["--calibration", calibration, "--format", "json"])
+        let plan = try await T2Binary.runAsync(["plan"] + budget + ["--calibration", calibration, "--format", "json"])
         #expect(plan.status == 0, "t2 plan: \(plan.stderr)")
         let apiPlan = try await served.get(
             "/api/plan?budget_usd=1e6&queries=1e9&tokens_per_sample=256&hardware=h100-sxm&quant=fp8"
