@@ -96,6 +96,15 @@ struct CalibrateCommand: ParsableCommand {
     )
     var catalog: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Weight λ of the prior that keeps parameters the rows barely inform near the catalog's defaults (½λ·Σ(x − x_default)² beside the rows' log errors; 0 = none).",
+            valueName: "λ"
+        )
+    )
+    var priorWeight: Double = CalibrationOptions().priorWeight
+
     @OptionGroup var output: OutputOptions
 
     init() {}
@@ -103,6 +112,9 @@ struct CalibrateCommand: ParsableCommand {
     func validate() throws {
         if half != nil && split == nil {
             throw ValidationError("--half needs --split (rows or hardware): it picks which half of the split to use")
+        }
+        guard priorWeight.isFinite, priorWeight >= 0, priorWeight <= 1e6 else {
+            throw ValidationError("--prior-weight must be a number in 0…1e6 (got \(priorWeight))")
         }
         if gpus < 1 || gpus > CostModel.largestDeviceCount {
             throw ValidationError("--gpus must be 1 to \(CostModel.largestDeviceCount) (got \(gpus))")
@@ -149,7 +161,11 @@ struct CalibrateCommand: ParsableCommand {
             Console.note("calibrating on \(splitNote!): \(rows.count) rows")
         }
         let progress = ProgressLine("t2 calibrate")
-        var calibration = try costModel.calibrate(rows, source: measurements) { evaluation, objective in
+        var calibration = try costModel.calibrate(
+            rows,
+            source: measurements,
+            options: CalibrationOptions(priorWeight: priorWeight)
+        ) { evaluation, objective in
             progress.update("evaluation \(evaluation), objective \(Format.significant(objective, 4))")
         }
         progress.finish()

@@ -97,6 +97,36 @@ struct CostCommandTests {
         #expect(try #require(medians["all"]) <= 25)
     }
 
+    @Test("--prior-weight: a stronger prior keeps the fitted parameters nearer the catalog defaults")
+    func priorWeight() throws {
+        // Image rows on half the devices: few rows per parameter, where the prior matters.
+        func distance(_ weight: String) throws -> Double {
+            let out = try CostFixtures.temporaryFile("cal-\(weight).json")
+            try CalibrateCommand.parse([
+                Fixtures.path("image_measurements.csv"), "--split", "hardware", "--half", "a",
+                "--prior-weight", weight, "--format", "json", "--out", out,
+            ]).run()
+            let parameters = try #require(try CostFixtures.json(out)["parameters"] as? [String: Double])
+            #expect(!parameters.isEmpty)
+            let model = CostModel()
+            return try parameters.map { key, value in
+                let d = try #require(model.defaultParameter(key), "no default for \(key)")
+                return abs(Foundation.log(value / d))
+            }.reduce(0, +)
+        }
+        let weak = try distance("0.01")
+        let strong = try distance("100")
+        #expect(strong < 0.2 * weak, "Σ|ln(fitted/default)|: \(strong) with λ = 100, \(weak) with λ = 0.01")
+        for bad in ["-1", "nan", "inf"] {
+            do {
+                _ = try CalibrateCommand.parse([Fixtures.path("image_measurements.csv"), "--prior-weight", bad])
+                Issue.record("--prior-weight \(bad) was accepted")
+            } catch {
+                #expect(CalibrateCommand.message(for: error).contains("--prior-weight"))
+            }
+        }
+    }
+
     @Test("--compare shows relative differences")
     func compare() throws {
         let out = try CostFixtures.temporaryFile("cmp.json")
