@@ -314,15 +314,9 @@ private func t2(_ arguments: [String]) async throws -> (Int32, String, String) {
     return (result.status, result.stdout, result.stderr)
 }
 
-/// Waits for the processes on a thread of its own (see `T2Binary.runAsync`).
+/// Waits for the processes on a thread of its own (`offPool`).
 private func waitOffPool(_ processes: [Process]) async {
     struct Box: @unchecked Sendable { let processes: [Process] }
     let box = Box(processes: processes)
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-        Thread {
-            for p in box.processes { p.waitUntilExit() }
-            continuation.resume()
-        }
-        .start()
-    }
+    _ = try? await offPool { for p in box.processes { p.waitUntilExit() } }
 }

@@ -4,11 +4,18 @@ import Synchronization
 /// Helpers shared by every test target: the fixtures, scratch directories, running the built
 /// `t2` binary, and the real llama.cpp server's address. One copy, so that a fix reaches all.
 
+/// The repository the tests run from.
+public enum Repository {
+    /// The repository's root (where Package.swift and README.md are), found from this file's own
+    /// path (`Tests/T2TestSupport/T2TestSupport.swift`).
+    public static let root: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+}
+
 /// Paths of the real data in `Tests/Fixtures` (provenance in its README).
 public enum Fixtures {
-    /// `Tests/Fixtures`, found from this file's own path.
-    public static let directory: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    /// `Tests/Fixtures`.
+    public static let directory: String = Repository.root + "/Tests/Fixtures"
 
     /// The path of fixture `name`.
     public static func path(_ name: String) -> String { directory + "/" + name }
@@ -76,10 +83,8 @@ public enum T2Binary {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             dir = dir.deletingLastPathComponent()
         }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
         for configuration in ["release", "debug"] {
-            let candidate = root.appendingPathComponent(".build/\(configuration)/t2").path
+            let candidate = Repository.root + "/.build/\(configuration)/t2"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         throw TestFailure("the t2 executable was not found next to the tests; run `swift build --build-tests` first")
@@ -97,24 +102,15 @@ public enum T2Binary {
         return process
     }
 
-    /// ``run(_:stdin:environment:directory:)`` on a thread of its own, for async tests: a blocking
-    /// wait for t2 on one of the few cooperative threads (two on a 2-core machine) would starve the
-    /// async tests and in-process servers that run beside it in a full `swift test`.
+    /// ``run(_:stdin:environment:directory:)`` for async tests, on a thread of its own
+    /// (``offPool(_:)``).
     public static func runAsync(
         _ arguments: [String],
         stdin: String? = nil,
         environment: [String: String]? = nil,
         directory: String? = nil
     ) async throws -> Result {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
-            Thread {
-                continuation.resume(
-                    with: Swift.Result {
-                        try run(arguments, stdin: stdin, environment: environment, directory: directory)
-                    }
-                )
-            }.start()
-        }
+        try await offPool { try run(arguments, stdin: stdin, environment: environment, directory: directory) }
     }
 
     /// Runs `t2 arguments` to the end and returns its status, stdout and stderr.
@@ -210,4 +206,14 @@ public enum RealServer {
 
     /// The model name the server answers to.
     public static let model = ProcessInfo.processInfo.environment["T2_LLAMA_MODEL"] ?? "smollm2-135m"
+}
+
+/// Runs blocking `work` (waiting for a process, reading its pipes) on a thread of its own and
+/// returns its result to the async caller. A blocking wait on one of the few cooperative threads
+/// (two on a 2-core machine) would starve the async tests and in-process servers that run beside
+/// it in a full `swift test`.
+public func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
 }
