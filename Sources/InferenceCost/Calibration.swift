@@ -234,6 +234,9 @@ public struct CalibrationOptions: Sendable, Equatable {
     /// Weight λ of the Gaussian prior ½λ·Σ(x − x_default)² that keeps parameters the data barely
     /// identify near their documented defaults (x = logit of an efficiency, log of the others).
     public var priorWeight: Double = 0.01
+    /// The prior weights ``CostModel/calibrate(_:source:options:progress:)`` accepts (0 = no prior;
+    /// beyond 1e6 the rows no longer move any parameter).
+    public static let priorWeightRange: ClosedRange<Double> = 0...1e6
     public init(huberDelta: Double = 0.1, priorWeight: Double = 0.01) {
         self.huberDelta = huberDelta
         self.priorWeight = priorWeight
@@ -262,6 +265,20 @@ extension CostModel {
         options: CalibrationOptions = CalibrationOptions(),
         progress: (@Sendable (_ evaluation: Int, _ objective: Double) -> Void)? = nil
     ) throws -> Calibration {
+        guard options.huberDelta.isFinite, options.huberDelta > 0 else {
+            throw CostModelError.invalidValue(
+                name: "calibration Huber δ",
+                value: "\(options.huberDelta)",
+                expected: "a positive number (0.1 ≈ 10% on log errors)"
+            )
+        }
+        guard CalibrationOptions.priorWeightRange.contains(options.priorWeight) else {
+            throw CostModelError.invalidValue(
+                name: "calibration prior weight",
+                value: "\(options.priorWeight)",
+                expected: "a number in 0…1e6 (0 = no prior; the default 0.01 is weak)"
+            )
+        }
         let base = CostModel(catalog: catalog, calibration: .defaults)
         // Group rows by signature: one prepared row (and one prediction) per group.
         var groupIndex: [String: Int] = [:]

@@ -113,7 +113,7 @@ struct CalibrateCommand: ParsableCommand {
         if half != nil && split == nil {
             throw ValidationError("--half needs --split (rows or hardware): it picks which half of the split to use")
         }
-        guard priorWeight.isFinite, priorWeight >= 0, priorWeight <= 1e6 else {
+        guard CalibrationOptions.priorWeightRange.contains(priorWeight) else {
             throw ValidationError("--prior-weight must be a number in 0…1e6 (got \(priorWeight))")
         }
         if gpus < 1 || gpus > CostModel.largestDeviceCount {

@@ -181,6 +181,25 @@ struct LocalAndBenchTests {
         }
     }
 
+    @Test("calibrate refuses a prior weight or Huber δ it cannot use, naming it, before any work")
+    func badOptions() throws {
+        let rows = try Measurement.read(contentsOf: Fixtures.measurements)
+        for (options, name) in [
+            (CalibrationOptions(priorWeight: -1), "prior weight"),
+            (CalibrationOptions(priorWeight: .nan), "prior weight"),
+            (CalibrationOptions(priorWeight: .infinity), "prior weight"),
+            (CalibrationOptions(huberDelta: 0), "Huber"),
+            (CalibrationOptions(huberDelta: .nan), "Huber"),
+        ] {
+            do {
+                _ = try CostModel().calibrate(rows, options: options)
+                Issue.record("accepted \(options)")
+            } catch {
+                #expect(error.localizedDescription.contains(name), "\(error.localizedDescription)")
+            }
+        }
+    }
+
     @Test("calibrate groups repeated deployments: k copies of every row with k× the prior give the same fit")
     func grouping() throws {
         let rows = try Measurement.read(contentsOf: Fixtures.measurements)

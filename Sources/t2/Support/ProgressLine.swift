@@ -60,7 +60,12 @@ final class ProgressLine: Sendable {
             return true
         }
         guard draw else { return }
-        let text = "\(prefix): \(message()) (\(String(format: "%.0f", elapsed)) s)"
+        emit("\(message()) (\(String(format: "%.0f", elapsed)) s)")
+    }
+
+    /// One line: redrawn in place on a terminal, appended with a newline in a log.
+    private func emit(_ message: String) {
+        let text = "\(prefix): \(message)"
         write(terminal ? "\r\u{1B}[K" + text : text + "\n")
     }
 
@@ -75,9 +80,7 @@ final class ProgressLine: Sendable {
                 s.drawn = true
                 return true
             }
-            guard show else { return }
-            let text = "\(prefix): \(activity)…"
-            write(terminal ? "\r\u{1B}[K" + text : text + "\n")
+            if show { emit("\(activity)…") }
         }
     }
 
