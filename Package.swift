@@ -162,7 +162,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InferenceCostTests",
-            dependencies: ["InferenceCost", "Tabular", "T2TestSupport"],
+            dependencies: ["InferenceCost", "Optimization", "Tabular", "T2TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

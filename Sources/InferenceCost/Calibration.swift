@@ -23,6 +23,9 @@ public struct Calibration: Codable, Sendable, Equatable {
     public var objective: Double?
     public var status: String?
     public var medianAbsPctError: [String: Double]?
+    /// The prior weight λ the fit used and how it was chosen (absent in files from before it was
+    /// recorded).
+    public var priorWeight: PriorWeightChoice?
     public var notes: [String]?
 
     /// The schema string of a calibration file.
@@ -54,6 +57,7 @@ public struct Calibration: Codable, Sendable, Equatable {
         case status
         case notes
         case medianAbsPctError = "median_abs_pct_error"
+        case priorWeight = "prior_weight"
     }
 
     public init(
@@ -459,6 +463,214 @@ extension CostModel {
         var validator = Validator(model: fittedModel)
         for m in rows { _ = validator.add(m) }
         calibration.medianAbsPctError = validator.summary().medianAbsPctError
+        calibration.priorWeight = PriorWeightChoice(chosen: options.priorWeight, method: "given")
+        return calibration
+    }
+}
+
+/// How a calibration's prior weight λ was chosen (the `prior_weight` entry of a calibration file).
+public struct PriorWeightChoice: Codable, Sendable, Equatable {
+    /// The λ the calibration was fitted with.
+    public var chosen: Double
+    /// `given` (the caller fixed λ), `cross-validated` (leave one device out), or `default`
+    /// (cross-validation was asked for but was not possible; `reason` says why).
+    public var method: String
+    /// Devices left out in turn (0 unless cross-validation ran).
+    public var folds: Int
+    /// Each candidate λ with the median |error| (%) of the held-out rows, pooled over the folds.
+    public var candidates: [Candidate]
+    /// Why the choice fell back to the default, when it did.
+    public var reason: String?
+    /// When the rows were too many to cross-validate in full: the rows of the seeded sample the
+    /// candidates were scored on. Their weights then apply to the sample, and `chosen` is the
+    /// best one × rows/sampled rows, which weighs the prior the same against all the rows.
+    public var sampledRows: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case chosen, method, folds, candidates, reason
+        case sampledRows = "sampled_rows"
+    }
+
+    /// One candidate λ and how well calibrations fitted with it priced the left-out devices.
+    public struct Candidate: Codable, Sendable, Equatable {
+        public var weight: Double
+        /// nil when no held-out row could be priced.
+        public var heldOutMedianAbsPctError: Double?
+        /// Held-out rows that were priced.
+        public var rows: Int
+
+        public init(weight: Double, heldOutMedianAbsPctError: Double?, rows: Int) {
+            self.weight = weight
+            self.heldOutMedianAbsPctError = heldOutMedianAbsPctError
+            self.rows = rows
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case weight
+            case heldOutMedianAbsPctError = "held_out_median_abs_pct_error"
+            case rows
+        }
+    }
+
+    public init(
+        chosen: Double,
+        method: String,
+        folds: Int = 0,
+        candidates: [Candidate] = [],
+        reason: String? = nil,
+        sampledRows: Int? = nil
+    ) {
+        self.chosen = chosen
+        self.method = method
+        self.folds = folds
+        self.candidates = candidates
+        self.reason = reason
+        self.sampledRows = sampledRows
+    }
+}
+
+extension CalibrationOptions {
+    /// The prior weights leave-one-device-out cross-validation chooses among.
+    public static let priorWeightCandidates: [Double] = [0.01, 0.03, 0.1, 0.3, 1, 3]
+    /// Cross-validation needs at least this many distinct devices (one left out, the rest fitted).
+    public static let minimumDevicesToCrossValidate = 3
+    /// Rows cross-validation uses at most (an equal, seeded share per device); the final fit
+    /// always uses every row.
+    public static let crossValidationRows = 4_000
+}
+
+extension CostModel {
+    /// Chooses the prior weight λ by leave-one-device-out cross-validation, then calibrates on
+    /// all `rows` with it.
+    ///
+    /// For each candidate λ and each device, a calibration is fitted on the other devices' rows
+    /// and predicts the left-out device's rows; the λ whose pooled held-out median |error| is
+    /// smallest wins. This asks the question a calibration is used for — how well does it price a
+    /// device it was not fitted on — so few rows per parameter (image engines, CPUs) get a strong
+    /// prior and many rows (the text fixture) a weak one, without a weight tuned by hand. With
+    /// fewer than ``CalibrationOptions/minimumDevicesToCrossValidate`` devices there is nothing to
+    /// hold out and `options.priorWeight` is used; the result's ``Calibration/priorWeight`` says
+    /// which happened. Cost: candidates × devices calibrations on at most `crossValidationRows`
+    /// rows (an equal seeded share per device), run on all cores, then one fit on all rows.
+    public func calibrateChoosingPriorWeight(
+        _ rows: [Measurement],
+        source: String = "measurements",
+        candidates: [Double] = CalibrationOptions.priorWeightCandidates,
+        options: CalibrationOptions = CalibrationOptions(),
+        crossValidationRows: Int = CalibrationOptions.crossValidationRows,
+        progress: (@Sendable (_ fold: Int, _ of: Int) -> Void)? = nil
+    ) throws -> Calibration {
+        guard !candidates.isEmpty,
+            candidates.allSatisfy({ CalibrationOptions.priorWeightRange.contains($0) })
+        else {
+            throw CostModelError.invalidValue(
+                name: "calibration prior weight candidates",
+                value: candidates.map { "\($0)" }.joined(separator: ","),
+                expected: "one or more numbers in 0…1e6"
+            )
+        }
+        let devices = Array(Set(rows.map { Catalog.key($0.hardware) })).sorted()
+        func fallback(folds: Int, scored: [PriorWeightChoice.Candidate], reason: String) throws -> Calibration {
+            var calibration = try calibrate(rows, source: source, options: options)
+            calibration.priorWeight = PriorWeightChoice(
+                chosen: options.priorWeight,
+                method: "default",
+                folds: folds,
+                candidates: scored,
+                reason: reason
+            )
+            return calibration
+        }
+        guard devices.count >= CalibrationOptions.minimumDevicesToCrossValidate else {
+            return try fallback(
+                folds: 0,
+                scored: [],
+                reason: "the rows cover \(devices.count) device\(devices.count == 1 ? "" : "s"); "
+                    + "leaving one out needs \(CalibrationOptions.minimumDevicesToCrossValidate)"
+            )
+        }
+        // Choosing λ does not need every row of a large file: at most `crossValidationRows`,
+        // the same share of each device (a seeded sample), so the cost stays bounded.
+        var sample = rows
+        if rows.count > crossValidationRows {
+            let perDevice = max(1, crossValidationRows / devices.count)
+            var generator = SeededGenerator(seed: 0xC1A5_5E7)
+            sample = []
+            for device in devices {
+                var own = rows.filter { Catalog.key($0.hardware) == device }
+                if own.count > perDevice {
+                    own.shuffle(using: &generator)
+                    own.removeLast(own.count - perDevice)
+                }
+                sample += own
+            }
+        }
+        let cvRows = sample
+        let jobs = candidates.count * devices.count
+        let done = Locked(0)
+        // Each job: the held-out device's |errors| (%) under one candidate λ.
+        let outcomes = Parallel.map(jobs) { job -> Result<[Double], any Error> in
+            let weight = candidates[job / devices.count]
+            let device = devices[job % devices.count]
+            let result = Result { () -> [Double] in
+                var fold = options
+                fold.priorWeight = weight
+                let fitted = try self.calibrate(
+                    cvRows.filter { Catalog.key($0.hardware) != device },
+                    source: source,
+                    options: fold
+                )
+                var validator = Validator(model: CostModel(catalog: self.catalog, calibration: fitted))
+                return cvRows.filter { Catalog.key($0.hardware) == device }
+                    .compactMap { validator.add($0).errorPct.map(abs) }
+            }
+            if let progress {
+                let n = done.withLock { count -> Int in
+                    count += 1
+                    return count
+                }
+                progress(n, jobs)
+            }
+            return result
+        }
+        var folds: [[Double]] = []
+        for outcome in outcomes {
+            switch outcome {
+            case .success(let errors): folds.append(errors)
+            // Training rows that cannot be priced at all (every other device on an engine the
+            // catalog lacks) predict nothing: that fold has no held-out rows.
+            case .failure(CostModelError.noUsableMeasurements): folds.append([])
+            case .failure(let error): throw error
+            }
+        }
+        var scored: [PriorWeightChoice.Candidate] = []
+        for (c, weight) in candidates.enumerated() {
+            let errors = folds[(c * devices.count)..<((c + 1) * devices.count)].flatMap { $0 }
+            scored.append(
+                PriorWeightChoice.Candidate(
+                    weight: weight,
+                    heldOutMedianAbsPctError: errors.isEmpty ? nil : median(errors),
+                    rows: errors.count
+                )
+            )
+        }
+        let priced = scored.compactMap { c in c.heldOutMedianAbsPctError.map { (weight: c.weight, error: $0) } }
+        guard let best = priced.min(by: { $0.error < $1.error }) else {
+            return try fallback(folds: devices.count, scored: scored, reason: "no held-out row could be priced")
+        }
+        // The prior is one term against a sum over rows: fitted on a sample, λ weighs against
+        // fewer rows, so on all rows it is scaled by rows/sample to keep the same balance.
+        let scale = Double(rows.count) / Double(cvRows.count)
+        var chosen = options
+        chosen.priorWeight = min(best.weight * scale, CalibrationOptions.priorWeightRange.upperBound)
+        var calibration = try calibrate(rows, source: source, options: chosen)
+        calibration.priorWeight = PriorWeightChoice(
+            chosen: chosen.priorWeight,
+            method: "cross-validated",
+            folds: devices.count,
+            candidates: scored,
+            sampledRows: cvRows.count < rows.count ? cvRows.count : nil
+        )
         return calibration
     }
 }

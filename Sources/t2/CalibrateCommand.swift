@@ -17,7 +17,8 @@ struct CalibrateCommand: ParsableCommand {
             JSON report of `t2 bench --format json`, labelled with --hardware, --engine, --quant \
             (and --model, --gpus) — and fits the memory and compute efficiencies, per-step \
             overheads and dequantization costs those rows inform (L-BFGS on log errors with a \
-            weak prior towards the catalog defaults). Use the result with \
+            prior towards the catalog defaults whose weight is chosen by leaving each device out \
+            in turn, when the rows cover 3 or more devices). Use the result with \
             `t2 cost --calibration FILE` or `t2 plan --budget-usd … --calibration FILE`.
 
             Examples:
@@ -99,11 +100,11 @@ struct CalibrateCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Weight λ of the prior that keeps parameters the rows barely inform near the catalog's defaults (½λ·Σ(x − x_default)² beside the rows' log errors; 0 = none).",
-            valueName: "λ"
+            "Weight λ of the prior that keeps parameters the rows barely inform near the catalog's defaults (½λ·Σ(x − x_default)² beside the rows' log errors; 0 = none), or 'auto': the λ among 0.01–3 that best predicts each device when it is left out (rows from 3 or more devices; otherwise 0.01).",
+            valueName: "λ|auto"
         )
     )
-    var priorWeight: Double = CalibrationOptions().priorWeight
+    var priorWeight: PriorWeightArgument = .auto
 
     @OptionGroup var output: OutputOptions
 
@@ -113,8 +114,8 @@ struct CalibrateCommand: ParsableCommand {
         if half != nil && split == nil {
             throw ValidationError("--half needs --split (rows or hardware): it picks which half of the split to use")
         }
-        guard CalibrationOptions.priorWeightRange.contains(priorWeight) else {
-            throw ValidationError("--prior-weight must be a number in 0…1e6 (got \(priorWeight))")
+        if case .fixed(let weight) = priorWeight, !CalibrationOptions.priorWeightRange.contains(weight) {
+            throw ValidationError("--prior-weight must be 'auto' or a number in 0…1e6 (got \(weight))")
         }
         if gpus < 1 || gpus > CostModel.largestDeviceCount {
             throw ValidationError("--gpus must be 1 to \(CostModel.largestDeviceCount) (got \(gpus))")
@@ -161,12 +162,20 @@ struct CalibrateCommand: ParsableCommand {
             Console.note("calibrating on \(splitNote!): \(rows.count) rows")
         }
         let progress = ProgressLine("t2 calibrate")
-        var calibration = try costModel.calibrate(
-            rows,
-            source: measurements,
-            options: CalibrationOptions(priorWeight: priorWeight)
-        ) { evaluation, objective in
-            progress.update("evaluation \(evaluation), objective \(Format.significant(objective, 4))")
+        var calibration: Calibration
+        switch priorWeight {
+        case .fixed(let weight):
+            calibration = try costModel.calibrate(
+                rows,
+                source: measurements,
+                options: CalibrationOptions(priorWeight: weight)
+            ) { evaluation, objective in
+                progress.update("evaluation \(evaluation), objective \(Format.significant(objective, 4))")
+            }
+        case .auto:
+            calibration = try costModel.calibrateChoosingPriorWeight(rows, source: measurements) { fold, of in
+                progress.update("choosing the prior weight: fold \(fold) of \(of)")
+            }
         }
         progress.finish()
         calibration.data?.split = splitNote
@@ -199,6 +208,7 @@ struct CalibrateCommand: ParsableCommand {
             for (key, value) in (calibration.medianAbsPctError ?? [:]).sorted(by: { $0.key < $1.key }) {
                 text += "\n  \(key): \(Format.fixed(value, 1))%"
             }
+            if let choice = calibration.priorWeight { text += "\n" + Self.describe(choice) }
             for note in calibration.notes ?? [] { text += "\nnote: \(note)" }
             if output.out == nil {
                 text += "\n\n(pass --out calibration.json to save it for `t2 cost --calibration`)"
@@ -245,5 +255,49 @@ struct CalibrateCommand: ParsableCommand {
             )
         }
         return rows
+    }
+}
+
+extension CalibrateCommand {
+    /// One line on the prior weight, and for a cross-validated choice each candidate's score.
+    static func describe(_ choice: PriorWeightChoice) -> String {
+        let weight = Format.significant(choice.chosen, 3)
+        switch choice.method {
+        case "cross-validated":
+            let scores = choice.candidates.map { c in
+                "\(Format.significant(c.weight, 3)): "
+                    + (c.heldOutMedianAbsPctError.map { Format.fixed($0, 1) + "%" } ?? "no row priced")
+            }
+            let sample = choice.sampledRows.map { " on a sample of \($0) rows, scaled to all rows" } ?? ""
+            return "prior weight λ = \(weight), chosen by leaving each of \(choice.folds) devices out\(sample) "
+                + "(held-out median |error| by λ: \(scores.joined(separator: ", ")))"
+        case "default":
+            return "prior weight λ = \(weight) (the default: \(choice.reason ?? "cross-validation was not possible"))"
+        default:
+            return "prior weight λ = \(weight)"
+        }
+    }
+}
+
+/// `--prior-weight`: a number, or `auto` (leave-one-device-out cross-validation).
+enum PriorWeightArgument: ExpressibleByArgument, Equatable {
+    case fixed(Double)
+    case auto
+
+    init?(argument: String) {
+        if argument.lowercased() == "auto" {
+            self = .auto
+        } else if let value = Double(argument), value.isFinite {
+            self = .fixed(value)
+        } else {
+            return nil
+        }
+    }
+
+    var defaultValueDescription: String {
+        switch self {
+        case .fixed(let value): return Format.significant(value, 3)
+        case .auto: return "auto"
+        }
     }
 }

@@ -426,7 +426,9 @@ struct ValidationTests {
     )
     func builtInIsCurrent(fixture: String) throws {
         let rows = try Measurement.read(contentsOf: Fixtures.path(fixture))
-        let fitted = try CostModel().calibrate(rows)
+        // As `t2 calibrate` fits by default: the prior weight chosen by leaving each device out.
+        let fitted = try CostModel().calibrateChoosingPriorWeight(rows)
+        #expect(fitted.priorWeight?.method == "cross-validated")
         let builtIn = Calibration.builtIn
         let images = fixture.hasPrefix("image")
         let part = builtIn.parameters.filter { key, _ in
@@ -487,9 +489,11 @@ struct ValidationTests {
     }
 }
 
-@Suite("Speed")
-struct SpeedTests {
-    @Test("a sweep of 10⁵ deployments (hardware × models × quants × concurrency) is fast even in a debug build")
+/// A sweep over the whole catalog: every deployment evaluates without a trap, and a plausible
+/// share fits. Its speed is measured in Benchmarks/CostBenchmarks, not here.
+@Suite("Catalog sweep")
+struct CatalogSweepTests {
+    @Test("a sweep of 10⁵ deployments (hardware × models × quants × concurrency) evaluates every one")
     func sweep() throws {
         let model = CostModel()
         let shapes = model.catalog.models.map(ModelShape.init)
@@ -502,33 +506,26 @@ struct SpeedTests {
         }
         let loads: [Concurrency] = [.fixed(1), .fixed(8), .fixed(64), .max]
         #expect(setups.count * shapes.count * loads.count >= 30_000)
-        let clock = ContinuousClock()
         var evaluated = 0
         var fitting = 0
-        let elapsed = clock.measure {
-            while evaluated < 100_000 {
-                for setup in setups {
-                    for shape in shapes {
-                        for load in loads where evaluated < 100_000 {
-                            let r = Roofline.evaluate(
-                                shape,
-                                setup,
-                                concurrency: load,
-                                inputTokens: 1024,
-                                outputTokens: 256
-                            )
-                            if r.fits && r.outputTokensPerSecond > 0 { fitting += 1 }
-                            evaluated += 1
-                        }
+        while evaluated < 100_000 {
+            for setup in setups {
+                for shape in shapes {
+                    for load in loads where evaluated < 100_000 {
+                        let r = Roofline.evaluate(
+                            shape,
+                            setup,
+                            concurrency: load,
+                            inputTokens: 1024,
+                            outputTokens: 256
+                        )
+                        if r.fits && r.outputTokensPerSecond > 0 { fitting += 1 }
+                        evaluated += 1
                     }
                 }
             }
         }
         #expect(evaluated == 100_000)
         #expect(fitting > 10_000 && fitting < 100_000)  // some fit, some (405B on a 16 GB Mac) do not
-        // Release builds take ~10 ms (Benchmarks/CostBenchmarks); an unoptimised test build must
-        // still stay within seconds.
-        #expect(elapsed < .seconds(5), "10⁵ deployments took \(elapsed)")
-        print("10^5 deployments: \(elapsed)")
     }
 }

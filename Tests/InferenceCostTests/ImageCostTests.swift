@@ -202,17 +202,18 @@ struct ImageCostTests {
         #expect(rows.count >= 15)
         let builtIn = CostModel().validate(rows)
         #expect(builtIn.unpriceable == 0)
-        #expect(try #require(builtIn.medianAbsPctError["all"]) <= 15)
-        // every row predicted by a calibration fitted without its device (both halves)
+        #expect(try #require(builtIn.medianAbsPctError["all"]) <= 20)
+        // Every row predicted by a calibration fitted without its device (both halves), each half
+        // choosing its prior weight by leaving its own devices out in turn, as `t2 calibrate` does.
         let (a, b) = MeasurementSplit.hardware.halves(of: rows, seed: 1)
         var heldOut: [Double] = []
         for (train, test) in [(a, b), (b, a)] {
-            let calibration = try CostModel(calibration: .defaults).calibrate(train)
+            let calibration = try CostModel(calibration: .defaults).calibrateChoosingPriorWeight(train)
             heldOut += CostModel(calibration: calibration).validate(test).rows.compactMap { $0.errorPct.map(abs) }
         }
         #expect(heldOut.count == rows.count)
         let median = heldOut.sorted()[heldOut.count / 2]
-        // docs/cost-model.md reports this figure; the target was 20%
-        #expect(median <= 30, "device-held-out median |error| \(median)%")
+        // docs/cost-model.md reports this figure (8.3% with split seed 1); the target is 20%.
+        #expect(median <= 20, "device-held-out median |error| \(median)%")
     }
 }

@@ -117,7 +117,10 @@ struct CostCommandTests {
         let weak = try distance("0.01")
         let strong = try distance("100")
         #expect(strong < 0.2 * weak, "Σ|ln(fitted/default)|: \(strong) with λ = 100, \(weak) with λ = 0.01")
-        for bad in ["-1", "nan", "inf"] {
+        let images = Fixtures.path("image_measurements.csv")
+        #expect(try CalibrateCommand.parse([images]).priorWeight == .auto)
+        #expect(try CalibrateCommand.parse([images, "--prior-weight", "AUTO"]).priorWeight == .auto)
+        for bad in ["-1", "nan", "inf", "automatic"] {
             do {
                 _ = try CalibrateCommand.parse([Fixtures.path("image_measurements.csv"), "--prior-weight", bad])
                 Issue.record("--prior-weight \(bad) was accepted")
