@@ -103,8 +103,9 @@ def main():
     parser.add_argument("--measurements", required=True)
     parser.add_argument("--out")
     args = parser.parse_args()
-    hardware = {h["name"]: h for h in t2json(args.t2, "--list", "hardware")}
-    models = {m["name"]: m for m in t2json(args.t2, "--list", "models")}
+    # `t2 cost --list KIND --format json` prints {"schema": "t2.cost-list/1", KIND: [entries]}.
+    hardware = {h["name"]: h for h in t2json(args.t2, "--list", "hardware")["hardware"]}
+    models = {m["name"]: m for m in t2json(args.t2, "--list", "models")["models"]}
     ours = {r["id"]: r for r in t2json(args.t2, "--validate", args.measurements)["rows"]}
     held_out = held_out_predictions(args.t2, args.measurements)
     rows = list(csv.DictReader(open(args.measurements)))
