@@ -514,7 +514,7 @@ struct CostCommand: ParsableCommand {
                     (h.peakTFLOPS["fp16"] ?? h.peakTFLOPS["vector"]).map { Format.significant($0, 4) } ?? "-",
                     h.peakTFLOPS["fp8"].map { Format.significant($0, 4) } ?? "-",
                     h.peakTFLOPS["int8"].map { Format.significant($0, 4) } ?? "-",
-                    h.cores.map { Format.significant($0, 3) } ?? "-",
+                    h.cores.map { Format.whole($0) } ?? "-",
                     h.powerW.map { Format.significant($0, 3) } ?? "-", h.usdPerHour.map { Format.fixed($0, 2) } ?? "-",
                 ])
             }
@@ -527,9 +527,8 @@ struct CostCommand: ParsableCommand {
             for m in catalog.models {
                 t.append([
                     m.name, Format.count(m.totalParams), Format.count(m.activeParams ?? m.totalParams),
-                    Format.significant(m.layers, 3),
-                    Format.significant(m.hidden, 5), Format.significant(m.heads, 3), Format.significant(m.kvHeads, 3),
-                    Format.significant(m.headDim, 3), Format.significant(m.ffn, 5), Format.significant(m.vocab, 6),
+                    Format.whole(m.layers), Format.whole(m.hidden), Format.whole(m.heads), Format.whole(m.kvHeads),
+                    Format.whole(m.headDim), Format.whole(m.ffn), Format.whole(m.vocab),
                 ])
             }
             return (
@@ -544,8 +543,8 @@ struct CostCommand: ParsableCommand {
             for m in catalog.imageModels {
                 let tokens = m.imageTokens(width: 1024, height: 1024)
                 t.append([
-                    m.name, m.architecture, Format.count(m.params), Format.significant(tokens, 5),
-                    Format.significant(m.defaultSteps, 3), Format.significant(m.guidanceForwards, 2),
+                    m.name, m.architecture, Format.count(m.params), Format.whole(tokens),
+                    Format.whole(m.defaultSteps), Format.whole(m.guidanceForwards, 2),
                     Format.significant(m.guidanceForwards * m.forwardFLOPs(imageTokens: tokens) / 1e9, 4),
                 ])
             }

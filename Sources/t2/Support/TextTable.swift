@@ -88,6 +88,13 @@ enum Format {
         return fixed(value, decimals)
     }
 
+    /// A count held as a Double (layers, heads, steps …): "32", not "32.0"; a fractional value
+    /// keeps `digits` significant digits.
+    static func whole(_ value: Double, _ digits: Int = 6) -> String {
+        value.isFinite && value == value.rounded() && abs(value) < 1e15
+            ? String(Int(value)) : significant(value, digits)
+    }
+
     /// `value` with exactly `decimals` digits after the point.
     static func fixed(_ value: Double, _ decimals: Int) -> String {
         guard value.isFinite else { return "\(value)" }
