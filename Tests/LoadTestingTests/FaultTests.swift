@@ -148,8 +148,10 @@ struct TimingAccuracyTests {
         // (431 ms in a full parallel `swift test` beside the real-server suites), hence the wide
         // upper bound, which only catches a stall; ITL is the tight check.
         #expect(ttft.meanMs > 19 && ttft.meanMs < 1000, "TTFT \(ttft.meanMs)")
-        #expect(itl.meanMs > 17 && itl.meanMs < 30, "ITL \(itl.meanMs)")
-        #expect(tpot.meanMs > 17 && tpot.meanMs < 30, "TPOT \(tpot.meanMs)")
+        // (Upper bound 38 ms: a scheduling stall of a loaded machine lengthens a gap, and a
+        // client that counted each gap twice would still read 40.)
+        #expect(itl.meanMs > 17 && itl.meanMs < 38, "ITL \(itl.meanMs)")
+        #expect(tpot.meanMs > 17 && tpot.meanMs < 38, "TPOT \(tpot.meanMs)")
         #expect(summary.e2e!.meanMs > 119)
         #expect(summary.goodRequests == 0)  // nobody meets a 5 ms TTFT
         #expect(summary.outputTokens == 36)
