@@ -14,7 +14,10 @@ struct T2Command: AsyncParsableCommand {
 
             Start with `t2 plan` (built-in law and budget), then bring your own runs to `t2 fit`.
 
-            Exit codes: 0 success; 1 a run that produced no valid result (bad input data, an             unreadable or unwritable file, a failed fit, every bench request failed); 64 a usage             error (a missing or invalid flag); 130 interrupted (Ctrl-C; results so far are kept).             Every `--format json` document carries a `schema` string (docs/json.md).
+            Exit codes: 0 success; 1 a run that produced no valid result (bad input data, an unreadable or \
+            unwritable file, a failed fit, every bench request failed); 64 a usage error (a missing or \
+            invalid flag); 130 interrupted (Ctrl-C; results so far are kept). Every `--format json` document \
+            carries a `schema` string (docs/json.md).
             """,
         version: T2Version.current,
         subcommands: [

@@ -30,6 +30,11 @@ struct HelpSnapshotTests {
             let name = "help-" + path.joined(separator: "-") + ".txt"
             #expect(help.contains("OVERVIEW:"), "\(path.joined(separator: " ")) has no overview")
             #expect(!help.contains("\t"), "\(name) has a tab")
+            // A string literal broken without `\` keeps its source indentation: spaces at line
+            // ends and runs of them inside prose (t2 --help's exit codes once read "an   unreadable").
+            for line in help.split(separator: "\n") {
+                #expect(line.last != " ", "\(name): a line ends in spaces: '\(line)'")
+            }
             try Snapshot.check(help, named: name)
         }
     }
