@@ -569,7 +569,11 @@ extension CostModel {
                 expected: "one or more numbers in 0…1e6"
             )
         }
-        let devices = Array(Set(rows.map { Catalog.key($0.hardware) })).sorted()
+        // Devices with a row the model can price: a device the catalog lacks has nothing to
+        // predict when left out, so it is not a fold.
+        let base = CostModel(catalog: catalog, calibration: .defaults)
+        let devices = Array(Set(rows.filter { (try? base.prepare($0)) != nil }.map { Catalog.key($0.hardware) }))
+            .sorted()
         func fallback(folds: Int, scored: [PriorWeightChoice.Candidate], reason: String) throws -> Calibration {
             var calibration = try calibrate(rows, source: source, options: options)
             calibration.priorWeight = PriorWeightChoice(
@@ -585,7 +589,7 @@ extension CostModel {
             return try fallback(
                 folds: 0,
                 scored: [],
-                reason: "the rows cover \(devices.count) device\(devices.count == 1 ? "" : "s"); "
+                reason: "the priceable rows cover \(devices.count) device\(devices.count == 1 ? "" : "s"); "
                     + "leaving one out needs \(CalibrationOptions.minimumDevicesToCrossValidate)"
             )
         }

@@ -81,6 +81,12 @@ struct PriorWeightTests {
         let plain = try CostModel().calibrate(two, options: CalibrationOptions(priorWeight: 0.05))
         #expect(plain.parameters == fitted.parameters)
         #expect(plain.priorWeight == PriorWeightChoice(chosen: 0.05, method: "given"))
+        // A third device the catalog lacks has nothing to predict: it is not a fold.
+        var unknown = rows.first { !devices.contains($0.hardware) }!
+        unknown.hardware = "zz-9000"
+        let withUnknown = try CostModel().calibrateChoosingPriorWeight(two + [unknown])
+        #expect(withUnknown.priorWeight?.method == "default")
+        #expect(withUnknown.priorWeight?.reason?.contains("2 devices") == true)
     }
 
     @Test("a large file is cross-validated on a per-device sample, and λ scaled to all its rows")
