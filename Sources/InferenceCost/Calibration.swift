@@ -572,8 +572,14 @@ extension CostModel {
         // Devices with a row the model can price: a device the catalog lacks has nothing to
         // predict when left out, so it is not a fold.
         let base = CostModel(catalog: catalog, calibration: .defaults)
-        let devices = Array(Set(rows.filter { (try? base.prepare($0)) != nil }.map { Catalog.key($0.hardware) }))
-            .sorted()
+        var priceable: [String: Bool] = [:]  // by deployment signature: many rows share one
+        var deviceSet = Set<String>()
+        for m in rows {
+            let key = m.signature
+            if priceable[key] == nil { priceable[key] = (try? base.prepare(m)) != nil }
+            if priceable[key]! { deviceSet.insert(Catalog.key(m.hardware)) }
+        }
+        let devices = deviceSet.sorted()
         func fallback(folds: Int, scored: [PriorWeightChoice.Candidate], reason: String) throws -> Calibration {
             var calibration = try calibrate(rows, source: source, options: options)
             calibration.priorWeight = PriorWeightChoice(
@@ -596,17 +602,24 @@ extension CostModel {
         // Choosing λ does not need every row of a large file: at most `crossValidationRows`,
         // the same share of each device (a seeded sample), so the cost stays bounded.
         var sample = rows
+        var scale = 1.0  // rows the final fit weighs λ against ÷ rows cross-validation did
         if rows.count > crossValidationRows {
             let perDevice = max(1, crossValidationRows / devices.count)
             var generator = SeededGenerator(seed: 0xC1A5_5E7)
-            sample = []
+            var kept: [Measurement] = []
+            var whole = 0
             for device in devices {
                 var own = rows.filter { Catalog.key($0.hardware) == device }
+                whole += own.count
                 if own.count > perDevice {
                     own.shuffle(using: &generator)
                     own.removeLast(own.count - perDevice)
                 }
-                sample += own
+                kept += own
+            }
+            if kept.count < whole {
+                sample = kept
+                scale = Double(whole) / Double(kept.count)
             }
         }
         let cvRows = sample
@@ -662,9 +675,8 @@ extension CostModel {
         guard let best = priced.min(by: { $0.error < $1.error }) else {
             return try fallback(folds: devices.count, scored: scored, reason: "no held-out row could be priced")
         }
-        // The prior is one term against a sum over rows: fitted on a sample, λ weighs against
+        // The prior is one term against a sum over rows: chosen on a sample, λ weighed against
         // fewer rows, so on all rows it is scaled by rows/sample to keep the same balance.
-        let scale = Double(rows.count) / Double(cvRows.count)
         var chosen = options
         chosen.priorWeight = min(best.weight * scale, CalibrationOptions.priorWeightRange.upperBound)
         var calibration = try calibrate(rows, source: source, options: chosen)
@@ -673,7 +685,7 @@ extension CostModel {
             method: "cross-validated",
             folds: devices.count,
             candidates: scored,
-            sampledRows: cvRows.count < rows.count ? cvRows.count : nil
+            sampledRows: scale > 1 ? cvRows.count : nil
         )
         return calibration
     }
