@@ -137,7 +137,10 @@ public final class StreamingClient: Sendable {
                 startNanos: start,
                 endNanos: MonotonicClock.now()
             )
-            record.failure = RequestFailure(kind: .connect, message: "could not connect to \(address): \(error)")
+            record.failure = RequestFailure(
+                kind: .connect,
+                message: "could not connect to \(address): \(Self.connectFailureReason(error))"
+            )
             return record
         }
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: address.basePath + request.path)
@@ -514,5 +517,28 @@ final class SSEStreamHandler: ChannelDuplexHandler {
             complete(context: context, reusable: false)
         }
         context.close(promise: nil)
+    }
+}
+
+extension StreamingClient {
+    /// Why a connection could not be made, in the operating system's words ("Connection refused
+    /// (errno 111)", "DNS lookup failed: …") rather than NIO's nested error descriptions.
+    static func connectFailureReason(_ error: any Error) -> String {
+        func reason(_ error: any Error) -> String {
+            if let io = error as? IOError {
+                return "\(String(cString: strerror(io.errnoCode))) (errno \(io.errnoCode))"
+            }
+            return "\(error)"
+        }
+        guard let connection = error as? NIOConnectionError else { return reason(error) }
+        if let dns = connection.dnsAError ?? connection.dnsAAAAError {
+            return "DNS lookup of \(connection.host) failed: \(dns)"
+        }
+        var seen: [String] = []
+        for failure in connection.connectionErrors {
+            let text = reason(failure.error)
+            if !seen.contains(text) { seen.append(text) }
+        }
+        return seen.isEmpty ? "\(error)" : seen.joined(separator: "; ")
     }
 }

@@ -121,6 +121,10 @@ struct FaultTests {
         await client.shutdown()
         #expect(result.records.count == 4)
         #expect(result.records.allSatisfy { $0.failure?.kind == .connect })
+        // The operating system's reason, not NIO's nested error descriptions.
+        let message = try #require(result.records.first?.failure?.message)
+        #expect(message.contains("Connection refused (errno \(ECONNREFUSED))"), "\(message)")
+        #expect(!message.contains("SingleConnectionFailure"), "\(message)")
     }
 }
 
