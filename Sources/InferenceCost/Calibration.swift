@@ -463,7 +463,7 @@ extension CostModel {
         var validator = Validator(model: fittedModel)
         for m in rows { _ = validator.add(m) }
         calibration.medianAbsPctError = validator.summary().medianAbsPctError
-        calibration.priorWeight = PriorWeightChoice(chosen: options.priorWeight, method: "given")
+        calibration.priorWeight = PriorWeightChoice(chosen: options.priorWeight, method: .given)
         return calibration
     }
 }
@@ -472,9 +472,8 @@ extension CostModel {
 public struct PriorWeightChoice: Codable, Sendable, Equatable {
     /// The λ the calibration was fitted with.
     public var chosen: Double
-    /// `given` (the caller fixed λ), `cross-validated` (leave one device out), or `default`
-    /// (cross-validation was asked for but was not possible; `reason` says why).
-    public var method: String
+    /// How λ was chosen.
+    public var method: Method
     /// Devices left out in turn (0 unless cross-validation ran).
     public var folds: Int
     /// Each candidate λ with the median |error| (%) of the held-out rows, pooled over the folds.
@@ -485,6 +484,17 @@ public struct PriorWeightChoice: Codable, Sendable, Equatable {
     /// candidates were scored on. Their weights then apply to the sample, and `chosen` is the
     /// best one × rows/sampled rows, which weighs the prior the same against all the rows.
     public var sampledRows: Int?
+
+    /// How λ was chosen (the JSON strings in parentheses).
+    public enum Method: String, Codable, Sendable {
+        /// The caller fixed λ (`given`).
+        case given
+        /// Leave-one-device-out cross-validation chose it (`cross-validated`).
+        case crossValidated = "cross-validated"
+        /// Cross-validation was asked for but was not possible, so the given λ was used
+        /// (`default`; `reason` says why).
+        case fallback = "default"
+    }
 
     enum CodingKeys: String, CodingKey {
         case chosen, method, folds, candidates, reason
@@ -514,7 +524,7 @@ public struct PriorWeightChoice: Codable, Sendable, Equatable {
 
     public init(
         chosen: Double,
-        method: String,
+        method: Method,
         folds: Int = 0,
         candidates: [Candidate] = [],
         reason: String? = nil,
@@ -569,22 +579,25 @@ extension CostModel {
                 expected: "one or more numbers in 0…1e6"
             )
         }
-        // Devices with a row the model can price: a device the catalog lacks has nothing to
-        // predict when left out, so it is not a fold.
+        // The rows by device, and the devices with a row the model can price: a device the
+        // catalog lacks has nothing to predict when left out, so it is not a fold.
         let base = CostModel(catalog: catalog, calibration: .defaults)
         var priceable: [String: Bool] = [:]  // by deployment signature: many rows share one
-        var deviceSet = Set<String>()
+        var byDevice: [String: [Measurement]] = [:]
+        var priced = Set<String>()
         for m in rows {
+            let device = Catalog.key(m.hardware)
+            byDevice[device, default: []].append(m)
             let key = m.signature
             if priceable[key] == nil { priceable[key] = (try? base.prepare(m)) != nil }
-            if priceable[key]! { deviceSet.insert(Catalog.key(m.hardware)) }
+            if priceable[key]! { priced.insert(device) }
         }
-        let devices = deviceSet.sorted()
+        let devices = priced.sorted()
         func fallback(folds: Int, scored: [PriorWeightChoice.Candidate], reason: String) throws -> Calibration {
             var calibration = try calibrate(rows, source: source, options: options)
             calibration.priorWeight = PriorWeightChoice(
                 chosen: options.priorWeight,
-                method: "default",
+                method: .fallback,
                 folds: folds,
                 candidates: scored,
                 reason: reason
@@ -599,47 +612,39 @@ extension CostModel {
                     + "leaving one out needs \(CalibrationOptions.minimumDevicesToCrossValidate)"
             )
         }
-        // Choosing λ does not need every row of a large file: at most `crossValidationRows`,
-        // the same share of each device (a seeded sample), so the cost stays bounded.
-        var sample = rows
+        // Each fold's rows. Choosing λ does not need every row of a large file: at most
+        // `crossValidationRows`, the same share of each device (a seeded sample), so the cost
+        // stays bounded.
+        var foldRows = devices.map { byDevice[$0]! }
         var scale = 1.0  // rows the final fit weighs λ against ÷ rows cross-validation did
+        let whole = foldRows.reduce(0) { $0 + $1.count }
         if rows.count > crossValidationRows {
             let perDevice = max(1, crossValidationRows / devices.count)
             var generator = SeededGenerator(seed: 0xC1A5_5E7)
-            var kept: [Measurement] = []
-            var whole = 0
-            for device in devices {
-                var own = rows.filter { Catalog.key($0.hardware) == device }
-                whole += own.count
-                if own.count > perDevice {
-                    own.shuffle(using: &generator)
-                    own.removeLast(own.count - perDevice)
-                }
-                kept += own
-            }
-            if kept.count < whole {
-                sample = kept
-                scale = Double(whole) / Double(kept.count)
+            for d in foldRows.indices where foldRows[d].count > perDevice {
+                foldRows[d].shuffle(using: &generator)
+                foldRows[d].removeLast(foldRows[d].count - perDevice)
             }
         }
-        let cvRows = sample
+        let kept = foldRows.reduce(0) { $0 + $1.count }
+        if kept < whole { scale = Double(whole) / Double(kept) }
+        let folded = foldRows
         let jobs = candidates.count * devices.count
         let done = Locked(0)
         // Each job: the held-out device's |errors| (%) under one candidate λ.
         let outcomes = Parallel.map(jobs) { job -> Result<[Double], any Error> in
             let weight = candidates[job / devices.count]
-            let device = devices[job % devices.count]
+            let heldOut = job % devices.count
             let result = Result { () -> [Double] in
                 var fold = options
                 fold.priorWeight = weight
                 let fitted = try self.calibrate(
-                    cvRows.filter { Catalog.key($0.hardware) != device },
+                    folded.indices.filter { $0 != heldOut }.flatMap { folded[$0] },
                     source: source,
                     options: fold
                 )
                 var validator = Validator(model: CostModel(catalog: self.catalog, calibration: fitted))
-                return cvRows.filter { Catalog.key($0.hardware) == device }
-                    .compactMap { validator.add($0).errorPct.map(abs) }
+                return folded[heldOut].compactMap { validator.add($0).errorPct.map(abs) }
             }
             if let progress {
                 let n = done.withLock { count -> Int in
@@ -671,8 +676,8 @@ extension CostModel {
                 )
             )
         }
-        let priced = scored.compactMap { c in c.heldOutMedianAbsPctError.map { (weight: c.weight, error: $0) } }
-        guard let best = priced.min(by: { $0.error < $1.error }) else {
+        let scores = scored.compactMap { c in c.heldOutMedianAbsPctError.map { (weight: c.weight, error: $0) } }
+        guard let best = scores.min(by: { $0.error < $1.error }) else {
             return try fallback(folds: devices.count, scored: scored, reason: "no held-out row could be priced")
         }
         // The prior is one term against a sum over rows: chosen on a sample, λ weighed against
@@ -682,10 +687,10 @@ extension CostModel {
         var calibration = try calibrate(rows, source: source, options: chosen)
         calibration.priorWeight = PriorWeightChoice(
             chosen: chosen.priorWeight,
-            method: "cross-validated",
+            method: .crossValidated,
             folds: devices.count,
             candidates: scored,
-            sampledRows: scale > 1 ? cvRows.count : nil
+            sampledRows: scale > 1 ? kept : nil
         )
         return calibration
     }

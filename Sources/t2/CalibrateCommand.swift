@@ -263,7 +263,7 @@ extension CalibrateCommand {
     static func describe(_ choice: PriorWeightChoice) -> String {
         let weight = Format.significant(choice.chosen, 3)
         switch choice.method {
-        case "cross-validated":
+        case .crossValidated:
             let scores = choice.candidates.map { c in
                 "\(Format.significant(c.weight, 3)): "
                     + (c.heldOutMedianAbsPctError.map { Format.fixed($0, 1) + "%" } ?? "no row priced")
@@ -271,9 +271,9 @@ extension CalibrateCommand {
             let sample = choice.sampledRows.map { " on a sample of \($0) rows, scaled to all rows" } ?? ""
             return "prior weight λ = \(weight), chosen by leaving each of \(choice.folds) devices out\(sample) "
                 + "(held-out median |error| by λ: \(scores.joined(separator: ", ")))"
-        case "default":
+        case .fallback:
             return "prior weight λ = \(weight) (the default: \(choice.reason ?? "cross-validation was not possible"))"
-        default:
+        case .given:
             return "prior weight λ = \(weight)"
         }
     }

@@ -428,7 +428,7 @@ struct ValidationTests {
         let rows = try Measurement.read(contentsOf: Fixtures.path(fixture))
         // As `t2 calibrate` fits by default: the prior weight chosen by leaving each device out.
         let fitted = try CostModel().calibrateChoosingPriorWeight(rows)
-        #expect(fitted.priorWeight?.method == "cross-validated")
+        #expect(fitted.priorWeight?.method == .crossValidated)
         let builtIn = Calibration.builtIn
         let images = fixture.hasPrefix("image")
         let part = builtIn.parameters.filter { key, _ in

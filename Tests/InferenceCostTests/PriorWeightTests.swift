@@ -28,7 +28,7 @@ struct PriorWeightTests {
         let rows = try Self.synthetic(truth: .builtIn, sigma: 0, seed: 1)
         let fitted = try CostModel(calibration: .defaults).calibrateChoosingPriorWeight(rows)
         let choice = try #require(fitted.priorWeight)
-        #expect(choice.method == "cross-validated" && choice.folds >= 10)
+        #expect(choice.method == .crossValidated && choice.folds >= 10)
         #expect(choice.candidates.map(\.weight) == CalibrationOptions.priorWeightCandidates)
         #expect(choice.chosen == CalibrationOptions.priorWeightCandidates.first, "\(choice.candidates)")
         let scores = choice.candidates.compactMap(\.heldOutMedianAbsPctError)
@@ -57,7 +57,7 @@ struct PriorWeightTests {
             let rows = try Self.synthetic(truth: .defaults, sigma: 0.3, seed: seed)
             let chosen = try model.calibrateChoosingPriorWeight(rows)
             let choice = try #require(chosen.priorWeight)
-            #expect(choice.method == "cross-validated")
+            #expect(choice.method == .crossValidated)
             #expect(choice.chosen > CalibrationOptions.priorWeightCandidates[0], "seed \(seed): \(choice.candidates)")
             let weakest = try model.calibrate(rows, options: CalibrationOptions(priorWeight: 0.01))
             #expect(try distance(chosen) < distance(weakest), "seed \(seed)")
@@ -72,17 +72,17 @@ struct PriorWeightTests {
         let two = rows.filter { devices.contains($0.hardware) }
         let fitted = try CostModel().calibrateChoosingPriorWeight(two, options: CalibrationOptions(priorWeight: 0.05))
         let choice = try #require(fitted.priorWeight)
-        #expect(choice.method == "default" && choice.chosen == 0.05 && choice.folds == 0)
+        #expect(choice.method == .fallback && choice.chosen == 0.05 && choice.folds == 0)
         #expect(choice.reason?.contains("2 devices") == true)
         // The same fit as a plain calibration with that weight.
         let plain = try CostModel().calibrate(two, options: CalibrationOptions(priorWeight: 0.05))
         #expect(plain.parameters == fitted.parameters)
-        #expect(plain.priorWeight == PriorWeightChoice(chosen: 0.05, method: "given"))
+        #expect(plain.priorWeight == PriorWeightChoice(chosen: 0.05, method: .given))
         // A third device the catalog lacks has nothing to predict: it is not a fold.
         var unknown = rows.first { !devices.contains($0.hardware) }!
         unknown.hardware = "zz-9000"
         let withUnknown = try CostModel().calibrateChoosingPriorWeight(two + [unknown])
-        #expect(withUnknown.priorWeight?.method == "default")
+        #expect(withUnknown.priorWeight?.method == .fallback)
         #expect(withUnknown.priorWeight?.reason?.contains("2 devices") == true)
     }
 
