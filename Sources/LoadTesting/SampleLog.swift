@@ -136,7 +136,11 @@ final class SampleLog {
         self.path = path
         let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o666)
         guard fd >= 0 else {
-            throw LoadTestingError.invalidFile(path, line: nil, reason: "cannot be opened: \(Self.describe(errno))")
+            throw LoadTestingError.invalidFile(
+                path,
+                line: nil,
+                reason: "cannot be opened: \(AtomicFile.describe(errno))"
+            )
         }
         self.fd = fd
         do {
@@ -147,7 +151,11 @@ final class SampleLog {
                         "another t2 sample is writing this output (\(path) is locked); wait for it to finish, or give this run its own --out"
                     )
                 }
-                throw LoadTestingError.invalidFile(path, line: nil, reason: "cannot be locked: \(Self.describe(code))")
+                throw LoadTestingError.invalidFile(
+                    path,
+                    line: nil,
+                    reason: "cannot be locked: \(AtomicFile.describe(code))"
+                )
             }
             try load(settings: settings)
         } catch {
@@ -161,7 +169,7 @@ final class SampleLog {
     private func load(settings: SampleRunSettings) throws {
         var status = stat()
         guard fstat(fd, &status) == 0 else {
-            throw LoadTestingError.invalidFile(path, line: nil, reason: "cannot be read: \(Self.describe(errno))")
+            throw LoadTestingError.invalidFile(path, line: nil, reason: "cannot be read: \(AtomicFile.describe(errno))")
         }
         let size = Int(status.st_size)
         var bytes = [UInt8](repeating: 0, count: size)
@@ -170,7 +178,11 @@ final class SampleLog {
             let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + read, size - read, off_t(read)) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
-                throw LoadTestingError.invalidFile(path, line: nil, reason: "cannot be read: \(Self.describe(errno))")
+                throw LoadTestingError.invalidFile(
+                    path,
+                    line: nil,
+                    reason: "cannot be read: \(AtomicFile.describe(errno))"
+                )
             }
             read += n
         }
@@ -186,7 +198,7 @@ final class SampleLog {
                 throw LoadTestingError.invalidFile(
                     path,
                     line: nil,
-                    reason: "has a torn last line that cannot be cut: \(Self.describe(errno))"
+                    reason: "has a torn last line that cannot be cut: \(AtomicFile.describe(errno))"
                 )
             }
         }
@@ -243,20 +255,11 @@ final class SampleLog {
                 throw LoadTestingError.invalidFile(
                     path,
                     line: nil,
-                    reason: "cannot be written: \(Self.describe(code))"
+                    reason: "cannot be written: \(AtomicFile.describe(code))"
                         + (code == ENOSPC ? ". Free some space and run the same command again to resume" : "")
                 )
             }
             written += n
-        }
-    }
-
-    static func describe(_ code: Int32) -> String {
-        switch code {
-        case ENOSPC: return "no space left on the device"
-        case EACCES, EPERM: return "permission denied"
-        case EROFS: return "the file system is read-only"
-        default: return String(cString: strerror(code))
         }
     }
 }

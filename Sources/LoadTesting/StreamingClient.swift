@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Optimization
+import Tabular
 
 /// A base URL split into what the client needs: `http://host:port/prefix`.
 public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
@@ -526,7 +527,7 @@ extension StreamingClient {
     static func connectFailureReason(_ error: any Error) -> String {
         func reason(_ error: any Error) -> String {
             if let io = error as? IOError {
-                return "\(String(cString: strerror(io.errnoCode))) (errno \(io.errnoCode))"
+                return "\(AtomicFile.describe(io.errnoCode)) (errno \(io.errnoCode))"
             }
             return "\(error)"
         }

@@ -134,7 +134,9 @@ public enum AtomicFile {
         throw TabularError(file: path, problem: "has too many levels of symbolic links")
     }
 
-    static func describe(_ code: Int32) -> String {
+    /// An `errno` in words for a message: the common file-system failures said plainly, any
+    /// other code as the C library's `strerror` says it.
+    public static func describe(_ code: Int32) -> String {
         switch code {
         case ENOSPC: return "no space left on the device"
         case EACCES, EPERM: return "permission denied"
