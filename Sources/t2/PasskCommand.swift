@@ -17,8 +17,9 @@ struct PasskCommand: ParsableCommand {
             Forecasts at large k (--forecast) come from a fitted per-problem success distribution. The \
             default family, crossed-pooled-shape-beta-binomial, gives each problem a difficulty shared by \
             the models that count it (problems aligned by id) and each model its own tail shape a_j, \
-            pulled towards the others' by a prior whose spread the data choose; its 90% intervals \
-            (--confidence) mix draws from the parameters' posterior over the spreads. Other families: \
+            pulled towards the others' by a prior whose spread, and whether its centre moves with the \
+            model's pass@1, the data choose; its 90% intervals (--confidence) mix draws from the \
+            parameters' posterior over those choices. Other families: \
             --family beta-binomial, zero-inflated-beta-binomial, shared-shape-beta-binomial, \
             crossed-beta-binomial, or auto (chosen by 10-fold held-out likelihood). Beside each forecast \
             the power-law baseline −ln pass@k = a·k^−b fitted to the empirical curve. Backtests and \
@@ -232,8 +233,13 @@ struct PasskCommand: ParsableCommand {
             out.append("family: \(f.rawValue) (\(r.familyChoice))")
         }
         if let prior = r.shapePrior {
+            let grid = prior.grid.map { Format.significant($0, 2) }.joined(separator: ", ")
+            let form =
+                prior.slopeScale == nil
+                ? "ln a_j ~ N(μ, τ²): μ = \(Format.fixed(prior.mean, 2))"
+                : "ln a_j ~ N(μ + β·x_j, τ²), x_j the standardised logit pass@1: μ = \(Format.fixed(prior.mean, 2)), β = \(Format.fixed(prior.slope, 2))"
             out.append(
-                "shape prior: ln a_j ~ N(μ = \(Format.fixed(prior.mean, 2)), τ²) with τ = \(Format.significant(prior.spread, 2)), chosen by Laplace marginal likelihood over \(prior.grid.map { Format.significant($0, 2) }.joined(separator: ", "))"
+                "shape prior: \(form), τ = \(Format.significant(prior.spread, 2)) (chosen by Laplace marginal likelihood over τ in \(grid), with and without β; P(β ≠ 0) = \(Format.fixed(prior.slopeProbability, 2)))"
             )
         }
         let fks = Set(r.groups.flatMap { $0.forecast.keys }).compactMap(Int.init).sorted()

@@ -61,9 +61,10 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
     /// p_ij ~ Beta(a, b_j·e^{−u_i}) with a problem difficulty e^{u_i} ~ Gamma(α) shared by all groups
     /// (problems aligned by id; see ``CrossedBetaBinomial``; 1 + G + 1 parameters).
     case crossed = "crossed-beta-binomial"
-    /// The crossed family with a shape a_j per group, partially pooled: ln a_j ~ N(μ, τ²), τ chosen
-    /// from a small grid by the Laplace approximation of the marginal likelihood (see
-    /// ``CrossedShapePooling``; 2G + 2 parameters). The default of `t2 passk`.
+    /// The crossed family with a shape a_j per group, partially pooled: ln a_j ~ N(μ + β·x_j, τ²)
+    /// with x_j the group's standardised strength, τ and whether β is free chosen from a small grid
+    /// by the Laplace approximation of the marginal likelihood (see ``CrossedShapePooling``;
+    /// 2G + 3 parameters). The default of `t2 passk`.
     case crossedPooledShape = "crossed-pooled-shape-beta-binomial"
 
     /// Parameters per group, and shared.
@@ -73,7 +74,7 @@ public enum SuccessFamily: String, Sendable, CaseIterable, Codable {
         case .zeroInflated: return 3 * groups
         case .sharedShape: return 1 + groups
         case .crossed: return 2 + groups
-        case .crossedPooledShape: return 2 + 2 * groups
+        case .crossedPooledShape: return 3 + 2 * groups
         }
     }
 

@@ -215,10 +215,12 @@ struct NodeSpan: Sendable {
 enum CrossedShape: Sendable, Equatable {
     /// One a for every group: θ = (ln a, ln b_0 … ln b_{J−1}, ln α).
     case shared
-    /// One a_j per group: θ = (ln a_0 … ln a_{J−1}, ln b_0 … ln b_{J−1}, ln α, μ). With a spread τ the
-    /// objective adds the normal prior's −Σ_j ln N(ln a_j; μ, τ²) (up to its constant); with nil it
-    /// is the plain likelihood (μ is then inert), which is what held-out scoring evaluates.
-    case perGroup(spread: Double?)
+    /// One a_j per group: θ = (ln a_0 … ln a_{J−1}, ln b_0 … ln b_{J−1}, ln α, μ, β). With a spread τ
+    /// the objective adds the prior's −Σ_j ln N(ln a_j; μ + β·x_j, τ²) − ln N(β; 0, s²) (up to its
+    /// constants), x_j the group's standardised strength (``CrossedShapePooling/strength(_:)``) and s
+    /// the slope's prior scale; without a slope (nil) x_j = 0 and β is inert. With spread nil it is
+    /// the plain likelihood (μ and β inert), which is what held-out scoring evaluates.
+    case perGroup(spread: Double?, slope: Double? = nil)
 }
 
 /// The crossed family's negative log-likelihood over θ (``CrossedShape``), with the analytic
@@ -242,11 +244,22 @@ struct CrossedObjective: SuccessLikelihood {
     var indexOfLogAlpha: Int { shape == .shared ? 1 + groups : 2 * groups }
     /// Index of μ (per-group shapes only).
     var indexOfMu: Int { 2 * groups + 1 }
+    /// Index of β, the slope of the shape prior's mean on the strength covariate (per-group shapes
+    /// only).
+    var indexOfSlope: Int { 2 * groups + 2 }
     /// The dimension of θ.
-    var dimension: Int { shape == .shared ? groups + 2 : 2 * groups + 2 }
+    var dimension: Int { shape == .shared ? groups + 2 : 2 * groups + 3 }
+    /// The shape prior's covariate x_j per group: the standardised strength with a slope, else 0.
+    let shapeCovariate: [Double]
 
     init(groups: [[ProblemCount]], weights: [[Double]]? = nil, shape: CrossedShape = .shared) {
         self.shape = shape
+        if case .perGroup(_, _?) = shape {
+            let standard = CrossedShapePooling.Standardisation(groups)
+            shapeCovariate = groups.map { standard.covariate($0) }
+        } else {
+            shapeCovariate = [Double](repeating: 0, count: groups.count)
+        }
         let alignment = ProblemAlignment(groups)
         layout = CrossedLayout(groups: groups, alignment: alignment)
         var omega = [Double](repeating: -1, count: alignment.ids.count)
@@ -461,18 +474,25 @@ struct CrossedObjective: SuccessLikelihood {
         }
         for j in 0..<groups { gr[indexOfLogA(j)] -= theta.a[j] * dA[j] }
         gr[indexOfLogAlpha] = -dShape
-        if case .perGroup(let spread?) = shape {
-            // The prior −Σ_j ln N(ln a_j; μ, τ²) without its constant.
+        if case .perGroup(let spread?, let slopeScale) = shape {
+            // The prior −Σ_j ln N(ln a_j; μ + β·x_j, τ²) − ln N(β; 0, s²) without its constants (s = 1
+            // for the inert β of a prior without slope, which keeps it at 0).
             let mu = x[indexOfMu]
+            let slope = x[indexOfSlope]
             let precision = 1 / (spread * spread)
+            let slopePrecision = 1 / ((slopeScale ?? 1) * (slopeScale ?? 1))
             var dMu = 0.0
+            var dSlope = slopePrecision * slope
+            value += 0.5 * slopePrecision * slope * slope
             for j in 0..<groups {
-                let r = theta.logA[j] - mu
+                let r = theta.logA[j] - mu - slope * shapeCovariate[j]
                 value += 0.5 * precision * r * r
                 gr[indexOfLogA(j)] += precision * r
                 dMu -= precision * r
+                dSlope -= precision * r * shapeCovariate[j]
             }
             gr[indexOfMu] = dMu
+            gr[indexOfSlope] = dSlope
         }
         return value
     }
@@ -703,15 +723,23 @@ extension CrossedObjective {
             }
             for index in local { position[index] = -1 }
         }
-        if case .perGroup(let spread?) = shape {
+        if case .perGroup(let spread?, let slopeScale) = shape {
             let precision = 1 / (spread * spread)
+            let (m, s) = (indexOfMu, indexOfSlope)
             for j in 0..<groups {
                 let a = indexOfLogA(j)
+                let x = shapeCovariate[j]
                 hess[a * D + a] += precision
-                hess[a * D + indexOfMu] -= precision
-                hess[indexOfMu * D + a] -= precision
+                hess[a * D + m] -= precision
+                hess[m * D + a] -= precision
+                hess[a * D + s] -= precision * x
+                hess[s * D + a] -= precision * x
+                hess[m * D + s] += precision * x
+                hess[s * D + m] += precision * x
+                hess[s * D + s] += precision * x * x
             }
-            hess[indexOfMu * D + indexOfMu] += Double(groups) * precision
+            hess[m * D + m] += Double(groups) * precision
+            hess[s * D + s] += 1 / ((slopeScale ?? 1) * (slopeScale ?? 1))
         }
         return (0..<D).map { r in Array(hess[(r * D)..<((r + 1) * D)]) }
     }

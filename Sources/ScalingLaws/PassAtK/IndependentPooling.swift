@@ -4,8 +4,8 @@ import RealModule
 
 /// The structural alternative behind the default family's intervals: each group's problems
 /// independent of the other groups' (no shared difficulty), p ~ Beta(a_j, b_j) per group, with the
-/// same partially pooled shape prior ln a_j ~ N(μ, τ²) and τ chosen by the same Laplace marginal
-/// likelihood over the same grid as ``CrossedShapePooling``.
+/// partially pooled shape prior ln a_j ~ N(μ, τ²) (without the crossed fit's slope on strength) and
+/// τ chosen by the same Laplace marginal likelihood over the same grid as ``CrossedShapePooling``.
 ///
 /// Why it is there: the crossed family's forecast for a model at k far beyond its samples leans
 /// on the other models' counts through the shared problem difficulty. When difficulty transfers

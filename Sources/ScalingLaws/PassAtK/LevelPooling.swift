@@ -93,10 +93,15 @@ public enum LevelPooling {
         // with pooled shapes, the prior's e^μ.
         var shapes: [Double] = []
         var shapeIndex = 0
-        for isFitted in fitted {
+        for (g, isFitted) in fitted.enumerated() {
             if isFitted {
                 shapes.append(Double.exp(fit.x[objective.indexOfLogA(shapeIndex)]))
                 shapeIndex += 1
+            } else if let prior = fit.shapePrior {
+                // The prior's mean at the group's own strength.
+                shapes.append(
+                    Double.exp(prior.meanLogShape(strength: CrossedShapePooling.strength(groups[g].problems)))
+                )
             } else {
                 shapes.append(Double.exp(fit.family == .crossed ? fit.x[0] : fit.x[objective.indexOfMu]))
             }

@@ -105,7 +105,7 @@ public struct PasskReport: Sendable, Codable {
     public var seed: UInt64
     /// What the reader must know about the forecasts (e.g. the tail assumption, skipped groups).
     public var notes: [String]
-    /// The fitted shape prior of the default family (ln a_j ~ N(μ, τ²)).
+    /// The fitted shape prior of the default family (ln a_j ~ N(μ + β·x_j, τ²)).
     public var shapePrior: ShapePrior?
     /// The empirical-Bayes prior over levels behind the prior-driven forecasts (`--pool-levels`).
     public var levelPrior: LevelPrior?

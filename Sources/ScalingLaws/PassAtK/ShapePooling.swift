@@ -2,22 +2,46 @@ import Foundation
 import Optimization
 import RealModule
 
-/// The partially pooled shape prior of the `crossed-pooled-shape-beta-binomial` family, as fitted.
+/// The partially pooled shape prior of the `crossed-pooled-shape-beta-binomial` family, as fitted:
+/// ln a_j ~ N(μ + β·x_j, τ²), x_j = (strength_j − `strengthCentre`) / `strengthScale`.
 public struct ShapePrior: Sendable, Codable, Equatable {
-    /// μ, the prior mean of ln a_j (at the chosen spread).
+    /// μ, the prior mean of ln a_j at the groups' mean strength (in the chosen prior).
     public var mean: Double
+    /// β, the change of the prior mean of ln a_j per standard deviation of the groups' strength
+    /// (``CrossedShapePooling/strength(_:)``); 0 when the chosen prior has no slope.
+    public var slope: Double
+    /// The slope's prior standard deviation s (β ~ N(0, s²)) in the chosen prior; nil when it has
+    /// no slope.
+    public var slopeScale: Double?
+    /// The posterior probability of the priors with a slope (summed over the spreads).
+    public var slopeProbability: Double
+    /// The mean strength over the fitted groups.
+    public var strengthCentre: Double
+    /// The standard deviation of the strength over the fitted groups (1 when they are all equal).
+    public var strengthScale: Double
     /// τ, the chosen prior standard deviation of ln a_j (0: one shape a shared by all groups).
     public var spread: Double
     /// The spreads tried.
     public var grid: [Double]
-    /// The Laplace approximation of ln p(counts | τ) at each spread of `grid` (nil where the
-    /// Hessian was not positive definite).
+    /// The Laplace approximation of ln p(counts | τ) at each spread of `grid`, averaged over the
+    /// slope options (nil where no option's Hessian was positive definite).
     public var logMarginal: [Double?]
-    /// Posterior weights of the spreads (a flat prior over `grid`); intervals mix the spreads by them.
+    /// Posterior weights of the spreads (flat priors over `grid` and the slope options, summed over
+    /// the latter); intervals mix the candidates by their weights.
     public var weights: [Double]
+
+    /// The prior mean of ln a for a group of the given strength.
+    public func meanLogShape(strength: Double) -> Double {
+        mean + slope * (strength - strengthCentre) / strengthScale
+    }
 
     enum CodingKeys: String, CodingKey {
         case mean = "mu"
+        case slope = "beta"
+        case slopeScale = "beta_prior_sd"
+        case slopeProbability = "slope_probability"
+        case strengthCentre = "strength_centre"
+        case strengthScale = "strength_scale"
         case spread = "tau"
         case grid = "tau_grid"
         case logMarginal = "log_marginal_likelihood"
@@ -33,23 +57,28 @@ public struct ShapePrior: Sendable, Codable, Equatable {
 /// samples drawn. On repeated-sampling data other than Pythia GSM8K the weak models' success
 /// distributions have heavier left tails than the strong ones', and one shared a over-forecasts
 /// them; a free a_j per group, on the other hand, is unidentified for a model with a handful of
-/// correct samples. The compromise is a normal prior ln a_j ~ N(μ, τ²): τ → 0 gives back the shared
-/// shape, τ → ∞ independent shapes, and the data choose τ.
+/// correct samples. The compromise is a normal prior ln a_j ~ N(μ + β·x_j, τ²): τ → 0 gives back
+/// the shared shape, τ → ∞ independent shapes, and the data choose τ. Where the tails differ, they
+/// differ with strength (the weak models' are heavier), so the prior's mean may move with the
+/// group's strength x_j (the logit of its smoothed pass@1, standardised over the groups) with a
+/// slope β ~ N(0, 1): a unit-information prior on a standardised covariate (Kass & Wasserman 1995),
+/// which lets a consistent trend through, while a slope the data do not support loses on the
+/// marginal likelihood's Occam factor to the prior without one.
 ///
 /// For each τ of a small grid (``spreadGrid``: 0.25, 0.5, 1, 2, 4; a grid may hold τ = 0, the
-/// shared shape) the penalised likelihood
+/// shared shape) and each slope option (``slopeScales``: none, s = 1) the penalised likelihood
 ///
-///     F_τ(θ) = −ℓ(θ) + Σ_j (ln a_j − μ)² / (2τ²)
+///     F(θ) = −ℓ(θ) + Σ_j (ln a_j − μ − β·x_j)² / (2τ²) + β² / (2s²)
 ///
-/// is minimised over θ = (ln a_j, ln b_j, ln α, μ) (L-BFGS, warm-started from the shared fit), and
-/// the marginal likelihood of τ is approximated by Laplace's method over the random effects ln a_j
-/// (Tierney & Kadane 1986; as in lme4 and TMB):
+/// is minimised over θ = (ln a_j, ln b_j, ln α, μ, β) (damped Newton, warm-started from the shared
+/// fit), and its marginal likelihood is approximated by Laplace's method over the random effects
+/// ln a_j and β (Tierney & Kadane 1986; as in lme4 and TMB):
 ///
-///     ln p(c | τ) ≈ −F_τ(θ̂) − J ln τ − ½ ln det H_τ,    H_τ = ∂²F_τ / ∂ ln a ∂ ln a at θ̂,
+///     ln p(c | τ, s) ≈ −F(θ̂) − J ln τ − ln s − ½ ln det H,    H = ∂²F / ∂(ln a, β)² at θ̂,
 ///
-/// (τ = 0: −F_0 at the shared fit). The τ with the largest value gives the point forecasts; the
-/// spreads' posterior weights (a flat prior on the grid) mix their parameter posteriors for the
-/// intervals (`posteriorForecasts`).
+/// (without a slope β and ln s drop out; τ = 0: −F_0 at the shared fit). The candidate with the
+/// largest value gives the point forecasts; the candidates' posterior weights (flat priors) mix
+/// their parameter posteriors for the intervals (`posteriorForecasts`).
 public enum CrossedShapePooling {
     /// The τ fits stop at a relative decrease of 1e-10 (~1e-6 nats on the Pythia file, far below
     /// the differences between spreads' marginal likelihoods) with 20 correction pairs.
@@ -63,10 +92,40 @@ public enum CrossedShapePooling {
 
     /// The spreads τ tried (0 = one shared shape).
     public static let spreadGrid: [Double] = [0.25, 0.5, 1, 2, 4]
+    /// The slope options tried: none (β = 0), and β ~ N(0, s²) with s = 1 per standard deviation of
+    /// strength (with three groups or more).
+    public static let slopeScales: [Double?] = [nil, 1]
 
-    /// One spread's fit.
+    /// A group's strength, the covariate of the shape prior's mean: the logit of its smoothed
+    /// pass@1, ln((C + ½)/(N − C + ½)) over its C correct of N samples.
+    public static func strength(_ problems: [ProblemCount]) -> Double {
+        let c = problems.reduce(0.0) { $0 + Double($1.correct) }
+        let n = problems.reduce(0.0) { $0 + Double($1.samples) }
+        return Double.log((c + 0.5) / (n - c + 0.5))
+    }
+
+    /// The centre and scale that standardise the groups' strengths.
+    struct Standardisation {
+        var centre: Double
+        var scale: Double
+        init(_ groups: [[ProblemCount]]) {
+            let raw = groups.map(CrossedShapePooling.strength)
+            let n = Double(max(raw.count, 1))
+            let mean = raw.reduce(0, +) / n
+            let variance = raw.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
+            centre = mean
+            scale = variance > 1e-12 ? variance.squareRoot() : 1
+        }
+        func covariate(_ problems: [ProblemCount]) -> Double {
+            (CrossedShapePooling.strength(problems) - centre) / scale
+        }
+    }
+
+    /// One candidate prior's fit.
     struct Candidate: Sendable {
         var spread: Double
+        /// The slope's prior scale s (nil: no slope).
+        var slope: Double?
         /// θ in the per-group layout (ln a_j, ln b_j, ln α, μ).
         var x: [Double]
         /// F_τ at x (for τ = 0, the shared fit's negative log-likelihood).
@@ -76,24 +135,29 @@ public enum CrossedShapePooling {
         var hessian: [[Double]]?
     }
 
-    /// The result: the fit at the chosen spread (per-group layout) and every spread's candidate.
+    /// The result: the fit of the chosen candidate (per-group layout), every candidate, and their
+    /// posterior weights.
     struct Result: Sendable {
         var fit: SuccessFit
         var candidates: [Candidate]
+        var weights: [Double]
+        var chosen: Int
         var prior: ShapePrior
     }
 
-    /// θ of a shared-shape crossed fit (ln a, ln b_j, ln α) in the per-group layout.
+    /// θ of a shared-shape crossed fit (ln a, ln b_j, ln α) in the per-group layout (μ = ln a, β = 0).
     static func expand(shared x: [Double], groups: Int) -> [Double] {
-        [Double](repeating: x[0], count: groups) + Array(x[1...groups]) + [x[groups + 1], x[0]]
+        [Double](repeating: x[0], count: groups) + Array(x[1...groups]) + [x[groups + 1], x[0], 0]
     }
 
-    /// Fits every spread of `grid` to the groups' counts (weights as for the other families) and
-    /// chooses by the Laplace marginal likelihood. `progress` is called after each spread.
+    /// Fits every spread of `grid` with every slope option of `slopes` to the groups' counts (weights
+    /// as for the other families) and chooses by the Laplace marginal likelihood. `progress` is
+    /// called after each fit.
     static func fit(
         groups: [[ProblemCount]],
         weights: [[Double]]? = nil,
         grid: [Double] = spreadGrid,
+        slopes: [Double?] = slopeScales,
         options: LBFGSOptions = CrossedShapePooling.options,
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) -> Result {
@@ -106,38 +170,69 @@ public enum CrossedShapePooling {
             standardErrors: false,
             options: options
         )
-        // The shared fit, then one unit per positive spread (τ = 0 is the shared fit itself).
-        let units = 1 + grid.filter { $0 > 0 }.count
+        // A slope through two groups' shapes is two free shapes, which a wide spread already
+        // offers: slopes need three groups.
+        let slopes = J >= 3 ? slopes : slopes.filter { $0 == nil }
+        // Every (spread, slope) pair; τ = 0 (the shared fit itself) only without a slope.
+        let pairs = grid.flatMap { tau in slopes.compactMap { s in tau > 0 || s == nil ? (tau, s) : nil } }
+        // The shared fit, then one unit per positive spread and slope option.
+        let units = 1 + pairs.filter { $0.0 > 0 }.count
         progress?(1, units)
         let start = expand(shared: shared.x, groups: J)
         let done = Locked(1)
-        let candidates = Parallel.map(grid.count) { t -> Candidate in
-            let tau = grid[t]
+        // One fit: the penalised optimum from `from` and its Laplace marginal likelihood.
+        @Sendable func candidate(_ tau: Double, _ slope: Double?, from: [Double]) -> Candidate {
             defer {
                 let n = done.withLock { n -> Int in
-                    n += tau > 0 ? 1 : 0
+                    n += 1
                     return n
                 }
                 progress?(n, units)
             }
-            if tau <= 0 {
+            let objective = CrossedObjective(
+                groups: groups,
+                weights: weights,
+                shape: .perGroup(spread: tau, slope: slope)
+            )
+            let r = newton(objective, from: from, options: options)
+            guard r.value.isFinite, let h = objective.hessian(at: r.x) else {
+                return Candidate(spread: tau, slope: slope, x: start, value: .infinity, logMarginal: nil, hessian: nil)
+            }
+            // The random effects: every ln a_j, and β when it has a prior scale.
+            let random = (0..<J).map { objective.indexOfLogA($0) } + (slope == nil ? [] : [objective.indexOfSlope])
+            let block = random.map { i in random.map { h[i][$0] } }
+            let logMarginal = logDeterminant(block).map {
+                -r.value - Double(J) * Double.log(tau) - Double.log(slope ?? 1) - 0.5 * $0
+            }
+            return Candidate(spread: tau, slope: slope, x: r.x, value: r.value, logMarginal: logMarginal, hessian: h)
+        }
+        // One chain per slope option, in parallel, over the positive spreads in ascending order,
+        // each fit warm-started from the previous optimum: neighbouring spreads' optima are close,
+        // so Newton needs a few steps where a start from the shared fit needs many.
+        let ascending = Array(Set(pairs.map(\.0).filter { $0 > 0 })).sorted()
+        let chains = Parallel.map(slopes.count) { s -> [Candidate] in
+            var from = start
+            var out: [Candidate] = []
+            for tau in ascending {
+                let c = candidate(tau, slopes[s], from: from)
+                if c.logMarginal != nil { from = c.x }
+                out.append(c)
+            }
+            return out
+        }
+        let candidates = pairs.map { tau, slope -> Candidate in
+            guard tau > 0 else {
                 let objective = CrossedObjective(groups: groups, weights: weights)
                 return Candidate(
                     spread: 0,
+                    slope: nil,
                     x: start,
                     value: shared.negLogLikelihood,
                     logMarginal: -shared.negLogLikelihood,
                     hessian: objective.hessian(at: shared.x)
                 )
             }
-            let objective = CrossedObjective(groups: groups, weights: weights, shape: .perGroup(spread: tau))
-            let r = newton(objective, from: start, options: options)
-            guard r.value.isFinite, let h = objective.hessian(at: r.x) else {
-                return Candidate(spread: tau, x: start, value: .infinity, logMarginal: nil, hessian: nil)
-            }
-            let block = (0..<J).map { i in (0..<J).map { h[objective.indexOfLogA(i)][objective.indexOfLogA($0)] } }
-            let logMarginal = logDeterminant(block).map { -r.value - Double(J) * Double.log(tau) - 0.5 * $0 }
-            return Candidate(spread: tau, x: r.x, value: r.value, logMarginal: logMarginal, hessian: h)
+            return chains[slopes.firstIndex { $0 == slope }!][ascending.firstIndex(of: tau)!]
         }
         let scored = candidates.indices.filter { candidates[$0].logMarginal != nil }
         let best = scored.max { candidates[$0].logMarginal! < candidates[$1].logMarginal! } ?? 0
@@ -147,12 +242,25 @@ public enum CrossedShapePooling {
         w = w.map { $0 / total }
         let chosen = candidates[best]
         let objective = CrossedObjective(groups: groups, weights: weights, shape: .perGroup(spread: nil))
+        let standard = Standardisation(groups)
+        // Per spread: the weights and the marginal likelihood averaged over the slope options.
+        let perSpread = grid.map { tau in candidates.indices.filter { candidates[$0].spread == tau } }
+        let logMarginal = perSpread.map { members -> Double? in
+            let values = members.compactMap { candidates[$0].logMarginal }
+            guard !values.isEmpty else { return nil }
+            return Special.logSumExp(values) - Double.log(Double(members.count))
+        }
         let prior = ShapePrior(
-            mean: chosen.x[2 * J + 1],
+            mean: chosen.x[objective.indexOfMu],
+            slope: chosen.x[objective.indexOfSlope],
+            slopeScale: chosen.slope,
+            slopeProbability: zip(candidates, w).reduce(0) { $0 + ($1.0.slope == nil ? 0 : $1.1) },
+            strengthCentre: standard.centre,
+            strengthScale: standard.scale,
             spread: chosen.spread,
             grid: grid,
-            logMarginal: candidates.map(\.logMarginal),
-            weights: w
+            logMarginal: logMarginal,
+            weights: perSpread.map { $0.reduce(0) { $0 + w[$1] } }
         )
         let fit = SuccessFit(
             family: .crossedPooledShape,
@@ -162,14 +270,14 @@ public enum CrossedShapePooling {
             standardErrors: Array(repeating: nil, count: J),
             shapePrior: prior
         )
-        return Result(fit: fit, candidates: candidates, prior: prior)
+        return Result(fit: fit, candidates: candidates, weights: w, chosen: best, prior: prior)
     }
 
-    /// Forecasts under draws of θ from the spreads' Laplace posteriors, mixed by their weights:
-    /// `result[g][d][k]`. Spread t gets round(weights[t]·draws) draws (largest remainders; spreads
-    /// of weight below 1e-3 none); each draw is θ̂_t + L⁻ᵀz with H_t = LLᵀ the penalised Hessian
+    /// Forecasts under draws of θ from the candidates' Laplace posteriors, mixed by their weights:
+    /// `result[g][d][k]`. Candidate t gets round(weights[t]·draws) draws (largest remainders;
+    /// candidates of weight below 1e-3 none); each draw is θ̂_t + L⁻ᵀz with H_t = LLᵀ the penalised Hessian
     /// at θ̂_t (all coordinates; the shared objective's for τ = 0) and z standard normal, seeded
-    /// per draw. The draws carry the uncertainty of every group's shape a_j and of τ itself — the
+    /// per draw. The draws carry the uncertainty of every group's shape a_j, of τ and of the slope — the
     /// tail-shape uncertainty that bootstrap refits at one fixed shape leave out — and each draw's
     /// forecast gets the problems' own posterior noise
     /// (``CrossedObjective/forecastsWithVariance(_:ks:)``): the forecast is of pass@k on these
@@ -183,7 +291,7 @@ public enum CrossedShapePooling {
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) -> [[[Double]]] {
         let J = groups.count
-        let allocation = allocate(draws, weights: result.prior.weights.map { $0 < 1e-3 ? 0 : $0 })
+        let allocation = allocate(draws, weights: result.weights.map { $0 < 1e-3 ? 0 : $0 })
         // Per spread with draws: the Cholesky factor of its Hessian (with a jitter if needed).
         var plansBuilt: [(x: [Double], factor: [[Double]], shared: Bool, count: Int)] = []
         for (t, count) in allocation.enumerated() where count > 0 {
@@ -259,11 +367,12 @@ public enum CrossedShapePooling {
         return counts
     }
 
-    /// Refits at a fixed spread from a warm start (bootstrap replicates).
+    /// Refits at a fixed spread and slope option from a warm start (bootstrap replicates).
     static func refit(
         groups: [[ProblemCount]],
         weights: [[Double]]?,
         spread: Double,
+        slope: Double?,
         warmStart: [Double],
         options: LBFGSOptions
     ) -> (x: [Double], value: Double) {
@@ -280,7 +389,11 @@ public enum CrossedShapePooling {
             )
             return (expand(shared: r.x, groups: J), r.negLogLikelihood)
         }
-        let objective = CrossedObjective(groups: groups, weights: weights, shape: .perGroup(spread: spread))
+        let objective = CrossedObjective(
+            groups: groups,
+            weights: weights,
+            shape: .perGroup(spread: spread, slope: slope)
+        )
         var solver = LBFGSSolver(dimension: objective.dimension, memory: options.memory)
         let r = solver.minimize(objective, from: warmStart, options: options)
         return (r.x, r.value)
@@ -291,11 +404,13 @@ public enum CrossedShapePooling {
     static func standardErrors(_ result: Result, groups: [[ProblemCount]]) -> [[String: Double]?] {
         let J = groups.count
         let none = [[String: Double]?](repeating: nil, count: J)
-        guard let chosen = result.candidates.first(where: { $0.spread == result.prior.spread }),
-            let h = chosen.hessian
-        else { return none }
+        let chosen = result.candidates[result.chosen]
+        guard let h = chosen.hessian else { return none }
         if chosen.spread > 0 {
-            let objective = CrossedObjective(groups: groups, shape: .perGroup(spread: chosen.spread))
+            let objective = CrossedObjective(
+                groups: groups,
+                shape: .perGroup(spread: chosen.spread, slope: chosen.slope)
+            )
             return SuccessDistributionFitter.standardErrors(objective, at: chosen.x, hessian: h)
         }
         let objective = CrossedObjective(groups: groups)

@@ -157,7 +157,8 @@ public enum SuccessDistributionFitter {
         warmStart: [Double]?,
         standardErrors: Bool,
         options: LBFGSOptions,
-        spread: Double? = nil
+        spread: Double? = nil,
+        slope: Double? = nil
     ) -> SuccessFit {
         if family == .crossedPooledShape {
             // The spread is chosen by the marginal likelihood; a warm start (bootstrap) refits at
@@ -168,6 +169,7 @@ public enum SuccessDistributionFitter {
                     groups: groups,
                     weights: weights,
                     spread: spread,
+                    slope: slope,
                     warmStart: warmStart,
                     options: options
                 )
@@ -440,7 +442,8 @@ public enum SuccessDistributionFitter {
                 warmStart: fit.x,
                 standardErrors: false,
                 options: bootstrapOptions,
-                spread: fit.shapePrior?.spread
+                spread: fit.shapePrior?.spread,
+                slope: fit.shapePrior?.slopeScale
             )
             return forecasts(refit, groups: groups, ks: ks, weights: weights)
         }
