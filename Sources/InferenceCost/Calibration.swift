@@ -241,6 +241,8 @@ public struct CalibrationOptions: Sendable, Equatable {
     /// The prior weights ``CostModel/calibrate(_:source:options:progress:)`` accepts (0 = no prior;
     /// beyond 1e6 the rows no longer move any parameter).
     public static let priorWeightRange: ClosedRange<Double> = 0...1e6
+    /// `priorWeightRange` as messages write it.
+    public static let priorWeightRangeText = "0…1e6"
     public init(huberDelta: Double = 0.1, priorWeight: Double = 0.01) {
         self.huberDelta = huberDelta
         self.priorWeight = priorWeight
@@ -280,7 +282,8 @@ extension CostModel {
             throw CostModelError.invalidValue(
                 name: "calibration prior weight",
                 value: "\(options.priorWeight)",
-                expected: "a number in 0…1e6 (0 = no prior; the default 0.01 is weak)"
+                expected:
+                    "a number in \(CalibrationOptions.priorWeightRangeText) (0 = no prior; the default \(CalibrationOptions().priorWeight) is weak)"
             )
         }
         let base = CostModel(catalog: catalog, calibration: .defaults)
@@ -576,7 +579,7 @@ extension CostModel {
             throw CostModelError.invalidValue(
                 name: "calibration prior weight candidates",
                 value: candidates.map { "\($0)" }.joined(separator: ","),
-                expected: "one or more numbers in 0…1e6"
+                expected: "one or more numbers in \(CalibrationOptions.priorWeightRangeText)"
             )
         }
         // The rows by device, and the devices with a row the model can price: a device the

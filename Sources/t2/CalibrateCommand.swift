@@ -100,11 +100,17 @@ struct CalibrateCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Weight λ of the prior that keeps parameters the rows barely inform near the catalog's defaults (½λ·Σ(x − x_default)² beside the rows' log errors; 0 = none), or 'auto': the λ among 0.01–3 that best predicts each device when it is left out (rows from 3 or more devices; otherwise 0.01).",
+            "Weight λ of the prior that keeps parameters the rows barely inform near the catalog's defaults (½λ·Σ(x − x_default)² beside the rows' log errors; 0 = none), or 'auto': the λ among \(Self.candidateRange) that best predicts each device when it is left out (rows from \(CalibrationOptions.minimumDevicesToCrossValidate) or more devices; otherwise \(String(format: "%g", CalibrationOptions().priorWeight))).",
             valueName: "λ|auto"
         )
     )
     var priorWeight: PriorWeightArgument = .auto
+
+    /// The `auto` candidates' range as the help writes it ("0.01–3").
+    static var candidateRange: String {
+        let c = CalibrationOptions.priorWeightCandidates
+        return String(format: "%g–%g", c.min() ?? 0, c.max() ?? 0)
+    }
 
     @OptionGroup var output: OutputOptions
 
@@ -115,7 +121,9 @@ struct CalibrateCommand: ParsableCommand {
             throw ValidationError("--half needs --split (rows or hardware): it picks which half of the split to use")
         }
         if case .fixed(let weight) = priorWeight, !CalibrationOptions.priorWeightRange.contains(weight) {
-            throw ValidationError("--prior-weight must be 'auto' or a number in 0…1e6 (got \(weight))")
+            throw ValidationError(
+                "--prior-weight must be 'auto' or a number in \(CalibrationOptions.priorWeightRangeText) (got \(weight))"
+            )
         }
         if gpus < 1 || gpus > CostModel.largestDeviceCount {
             throw ValidationError("--gpus must be 1 to \(CostModel.largestDeviceCount) (got \(gpus))")
