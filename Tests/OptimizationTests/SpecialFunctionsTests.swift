@@ -45,6 +45,49 @@ struct LogPochhammerTests {
         }
     }
 
+    /// (x, k, ψ′(x + k) − ψ′(x)) to 20 digits from mpmath at 60 digits
+    /// (`mp.polygamma(1, x+k) - mp.polygamma(1, x)`), at the points above and three tiny x.
+    static let trigammaReference: [(Double, Double, Double)] = [
+        (0.5, 3.0, -4.6044444444444444444),
+        (2.5, 100.0, -0.48055391305582711216),
+        (0.03, 1000000.0, -1112.6867350264791306),
+        (7.25, 0.5, -0.010165441711276509107),
+        (99.5, 10000.0, -0.010001904515057115919),
+        (100.0, 1.0, -0.0001),
+        (1000.0, 0.5, -5.0024999993750004687e-7),
+        (50000.0, 1.0, -4.0e-10),
+        (99999.0, 100.0, -9.9903095470963822457e-9),
+        (100001.0, 100.0, -9.9899101403092413745e-9),
+        (1000000.0, 3000000.0, -7.500004687501640625e-7),
+        (100000000.0, 10000.0, -9.9990001999750034996e-13),
+        (3700000000000.0, 10000.0, -7.304601879456300766e-22),
+        (2.6e+20, 100.0, -1.4792899408284023663e-39),
+        (1e+20, 0.001, -1.0000000000000000208e-43),
+        (1e+40, 1000000.0, -9.9999999999999993924e-75),
+        (100000000000.0, 100.0, -9.9999999901000000099e-21),
+        (99990000000.0, 100.0, -1.0002000290137034416e-20),
+        (1e+17, 1000000.0, -9.9999999999000001e-29),
+        (200000000.0, 1.0, -2.5e-17),
+        (3000000000000.0, 2.5, -2.7777777777763888889e-25),
+        (1e-09, 5.0, -999999999999999876.86),
+        (1e-09, 1000.0, -999999999999999877.08),
+        (2e-09, 37.0, -249999999999999970.48),
+    ]
+
+    @Test("ψ′(x + k) − ψ′(x) matches mpmath from x = 1e-9 to 1e40 (relative error 1e-12)")
+    func trigammaValues() {
+        for (x, k, expected) in Self.trigammaReference {
+            let err = abs(Special.trigammaDifference(x, k) - expected) / abs(expected)
+            #expect(err < 1e-12, "ψ′(\(x)+\(k)) − ψ′(\(x)): \(Special.trigammaDifference(x, k)), relative error \(err)")
+        }
+        for k in [0.5, 3.0, 250.0, 17.0] {
+            let below = Special.trigammaDifference(100.0.nextDown, k)
+            let above = Special.trigammaDifference(100, k)
+            #expect(abs(below - above) < 1e-11 * abs(above), "k = \(k): \(below) below 100, \(above) at 100")
+        }
+        #expect(Special.trigammaDifference(3, 0) == 0)
+    }
+
     @Test("continuous across the Stirling threshold and zero at k = 0")
     func threshold() {
         for k in [0.5, 3.0, 250.0] {

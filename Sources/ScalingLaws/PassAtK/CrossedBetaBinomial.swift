@@ -580,8 +580,8 @@ extension CrossedObjective {
     ///     ∂²ℓ_i/∂θ∂θᵀ = Σ_g P_ig ∂²B_ig/∂θ∂θᵀ + Σ_g P_ig (v_ig − m_i)(v_ig − m_i)ᵀ,   m_i = Σ_g P_ig v_ig.
     ///
     /// v_ig has entries ∂T/∂ln a_j, ∂T/∂ln b_j (the gradient's digamma differences) and
-    /// ∂ ln w_g/∂ln α; ∂²B_ig is block-diagonal per group (central differences of those digamma
-    /// expressions in ln a_j and ln b_j, step 1e-4) plus ∂² ln w_g/∂(ln α)² = αz_g − E_w[αz] −
+    /// ∂ ln w_g/∂ln α; ∂²B_ig is block-diagonal per group (analytic, by trigamma differences, in
+    /// ln a_j and ln b_j) plus ∂² ln w_g/∂(ln α)² = αz_g − E_w[αz] −
     /// Var_w(αz). One likelihood table and one pass over the problems' posterior support: exact
     /// where finite differences of the gradient would cost two objective evaluations per
     /// coordinate.
@@ -616,34 +616,30 @@ extension CrossedObjective {
         var dAA = dA
         var dAB = dA
         var dBB = dA
-        func first(_ la: Double, _ lb: Double, _ n: Double, _ c: Double, _ z: Double) -> (Double, Double) {
-            let a = Double.exp(la)
-            let beta = Double.exp(lb - z)
-            let total = Special.digammaDifference(a + beta, n)
-            return (
-                a * (Special.digammaDifference(a, c) - total),
-                beta * (Special.digammaDifference(beta, n - c) - total)
-            )
-        }
-        let h = 1e-4
+        // With β = b_j e^{−z_g}, T = D(a, c) + D(β, n − c) − D(a + β, n) + const and Δψ, Δψ′ the
+        // digamma and trigamma differences (``Special/digammaDifference(_:_:)``,
+        // ``Special/trigammaDifference(_:_:)``):
+        //   ∂T/∂ln a = a[Δψ(a, c) − Δψ(a + β, n)],   ∂T/∂ln β = β[Δψ(β, n − c) − Δψ(a + β, n)],
+        //   ∂²T/∂ln a² = ∂T/∂ln a + a²[Δψ′(a, c) − Δψ′(a + β, n)],   ∂²T/∂ln a ∂ln β = −aβ Δψ′(a + β, n),
+        //   ∂²T/∂ln β² = ∂T/∂ln β + β²[Δψ′(β, n − c) − Δψ′(a + β, n)].
         for p in 0..<P where !patternSupport[p].isEmpty {
             let j = layout.patternGroup[p]
-            let la = theta.logA[j]
-            let lb = theta.logB[j]
+            let a = theta.a[j]
             let n = layout.patternSamples[p]
             let c = layout.patternCorrect[p]
+            let psiA = Special.digammaDifference(a, c)
+            let triA = Special.trigammaDifference(a, c)
             for g in patternSupport[p].nodes {
-                let z = CrossedBetaBinomial.nodes[g]
-                let f0 = first(la, lb, n, c, z)
-                let fap = first(la + h, lb, n, c, z)
-                let fam = first(la - h, lb, n, c, z)
-                let fbp = first(la, lb + h, n, c, z)
-                let fbm = first(la, lb - h, n, c, z)
-                dA[p * G + g] = f0.0
-                dB[p * G + g] = f0.1
-                dAA[p * G + g] = (fap.0 - fam.0) / (2 * h)
-                dAB[p * G + g] = 0.5 * ((fap.1 - fam.1) + (fbp.0 - fbm.0)) / (2 * h)
-                dBB[p * G + g] = (fbp.1 - fbm.1) / (2 * h)
+                let beta = theta.b[j] * CrossedBetaBinomial.expNegNodes[g]
+                let psiTotal = Special.digammaDifference(a + beta, n)
+                let triTotal = Special.trigammaDifference(a + beta, n)
+                let fa = a * (psiA - psiTotal)
+                let fb = beta * (Special.digammaDifference(beta, n - c) - psiTotal)
+                dA[p * G + g] = fa
+                dB[p * G + g] = fb
+                dAA[p * G + g] = fa + a * a * (triA - triTotal)
+                dAB[p * G + g] = -a * beta * triTotal
+                dBB[p * G + g] = fb + beta * beta * (Special.trigammaDifference(beta, n - c) - triTotal)
             }
         }
         var hess = [Double](repeating: 0, count: D * D)
