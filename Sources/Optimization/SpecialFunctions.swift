@@ -132,7 +132,9 @@ public enum Special {
         let inv = 1 / x
         let inv2 = inv * inv
         let series =
-            inv * (1 + inv * (0.5 + inv * (1.0 / 6 - inv2 * (1.0 / 30 - inv2 * (1.0 / 42 - inv2 * (1.0 / 30 - inv2 * 5 / 66))))))
+            inv
+            * (1 + inv
+                * (0.5 + inv * (1.0 / 6 - inv2 * (1.0 / 30 - inv2 * (1.0 / 42 - inv2 * (1.0 / 30 - inv2 * 5 / 66))))))
         return result + series
     }
 
