@@ -1,7 +1,8 @@
 import ArgumentParser
+import Foundation
 
-/// The root `t2` command; ArgumentParser's own `main()` parses the arguments, runs the chosen
-/// subcommand and maps errors to exit codes (0, 1, 64, 130: the help text lists them).
+/// The root `t2` command. `main()` parses the arguments, runs the chosen subcommand and maps errors
+/// to exit codes (0, 1, 64, 130: the help text lists them), as ArgumentParser's own does.
 @main
 struct T2Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,6 +36,45 @@ struct T2Command: AsyncParsableCommand {
     )
 
     init() {}
+
+    /// ArgumentParser's `main()`, except for a `ValidationError` thrown by a subcommand's `run()`
+    /// (checks that need every option at once, e.g. `t2 bench` without `--url`, which `validate()`
+    /// cannot make because `t2 bench merge` parses `bench` first with none of its options):
+    /// ArgumentParser would print the root's usage ("Usage: t2 <subcommand>"); this prints the
+    /// subcommand's. Exit code 64 either way.
+    static func main() async {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var syncCommand = command
+                try syncCommand.run()
+            }
+        } catch let error as ValidationError where type(of: command) != Self.self {
+            FileHandle.standardError.write(Data(usageError(error.message, in: type(of: command)).utf8))
+            exit(withError: ExitCode.validationFailure)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// The message of a usage error found in `subcommand`'s `run()`, laid out as ArgumentParser
+    /// lays out one found while parsing.
+    static func usageError(_ message: String, in subcommand: any ParsableCommand.Type) -> String {
+        let usage = usageString(for: subcommand)
+        // "t2 bench <options>" → "t2 bench": the command names before the first argument.
+        let names = usage.split(separator: " ").prefix {
+            !$0.hasPrefix("<") && !$0.hasPrefix("[") && !$0.hasPrefix("-")
+        }
+        return
+            "Error: \(message)\nUsage: \(usage)\n  See '\(names.joined(separator: " ")) --help' for more information.\n"
+    }
 }
 
 /// The version printed by `t2 --version`.

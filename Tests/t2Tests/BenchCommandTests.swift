@@ -201,6 +201,20 @@ struct BenchCommandTests {
         #expect(asDirectory.status == 1 && asDirectory.stderr.contains("is a directory"), "\(asDirectory.stderr)")
     }
 
+    @Test("a usage error found when the command runs names the subcommand's usage, not the root's")
+    func runTimeUsageError() throws {
+        for (args, usage) in [
+            (["bench"], "Usage: t2 bench "), (["sample", "--model", "m"], "Usage: t2 sample "),
+        ] {
+            let result = try T2Binary.run(args)
+            #expect(result.status == 64, "\(args): \(result.stderr)")
+            #expect(result.stderr.contains("Error: --url is required"), "\(args): \(result.stderr)")
+            #expect(result.stderr.contains(usage), "\(args): \(result.stderr)")
+            #expect(result.stderr.contains("See 't2 \(args[0]) --help'"), "\(result.stderr)")
+            #expect(!result.stderr.contains("Usage: t2 <subcommand>"), "\(args): \(result.stderr)")
+        }
+    }
+
     @Test("bad values exit 64 with a message that says what to type")
     func usageErrors() throws {
         for (args, words) in [
