@@ -619,7 +619,6 @@ extension CostModel {
         // `crossValidationRows`, the same share of each device (a seeded sample), so the cost
         // stays bounded.
         var foldRows = devices.map { byDevice[$0]! }
-        var scale = 1.0  // rows the final fit weighs λ against ÷ rows cross-validation did
         let whole = foldRows.reduce(0) { $0 + $1.count }
         if rows.count > crossValidationRows {
             let perDevice = max(1, crossValidationRows / devices.count)
@@ -630,7 +629,7 @@ extension CostModel {
             }
         }
         let kept = foldRows.reduce(0) { $0 + $1.count }
-        if kept < whole { scale = Double(whole) / Double(kept) }
+        let scale = Double(whole) / Double(kept)  // rows the final fit weighs λ against ÷ rows CV did
         let folded = foldRows
         let jobs = candidates.count * devices.count
         let done = Locked(0)
@@ -693,7 +692,7 @@ extension CostModel {
             method: .crossValidated,
             folds: devices.count,
             candidates: scored,
-            sampledRows: scale > 1 ? kept : nil
+            sampledRows: kept < whole ? kept : nil
         )
         return calibration
     }

@@ -90,7 +90,7 @@ public enum LevelPooling {
         let G = CrossedBetaBinomial.nodeCount
         let alpha = Double.exp(fit.x[objective.indexOfLogAlpha])
         // Each group's shape a: its own for a fitted group; for a zero-count group the shared a or,
-        // with pooled shapes, the prior's e^μ.
+        // with pooled shapes, the prior's mean at the group's strength, e^(μ + β·x_j).
         var shapes: [Double] = []
         var shapeIndex = 0
         for (g, isFitted) in fitted.enumerated() {

@@ -126,12 +126,12 @@ public enum CrossedShapePooling {
         var spread: Double
         /// The slope's prior scale s (nil: no slope).
         var slope: Double?
-        /// θ in the per-group layout (ln a_j, ln b_j, ln α, μ).
+        /// θ in the per-group layout (ln a_j, ln b_j, ln α, μ, β).
         var x: [Double]
-        /// F_τ at x (for τ = 0, the shared fit's negative log-likelihood).
+        /// The penalised objective F at x (for τ = 0, the shared fit's negative log-likelihood).
         var value: Double
         var logMarginal: Double?
-        /// The Hessian of F_τ at x (the shared objective's, in its own layout, for τ = 0).
+        /// The Hessian of F at x (the shared objective's, in its own layout, for τ = 0).
         var hessian: [[Double]]?
     }
 
