@@ -93,15 +93,7 @@ public enum Special {
     @inlinable
     public static func digammaDifference(_ x: Double, _ k: Double) -> Double {
         if k == 0 { return 0 }
-        if k <= 16, k == k.rounded(.down) {
-            var s = 0.0
-            var i = 0.0
-            while i < k {
-                s += 1 / (x + i)
-                i += 1
-            }
-            return s
-        }
+        if isShortWholeStep(k) { return shortSum(x, k) { 1 / $0 } }
         if x < stirlingThreshold { return digamma(x + k) - digamma(x) }
         let k1 = max(k, 1)
         if x >= asymptoticScale * k1 * k1.squareRoot() { return k / x - 0.5 * k * (k - 1) / (x * x) }
@@ -114,6 +106,23 @@ public enum Special {
             ry2 * ry2 * (1.0 / 120 - ry2 * (1.0 / 252 - ry2 / 240)) - rx2 * rx2
             * (1.0 / 120 - rx2 * (1.0 / 252 - rx2 / 240))
         return Double.log(onePlus: k / x) + 0.5 * k * rx * ry + k * (2 * x + k) * rx2 * ry2 / 12 + tail
+    }
+
+    /// Whether k is a whole number of at most 16 steps, where the differences of ψ and ψ′ are summed
+    /// exactly (ψ(x + k) − ψ(x) = Σᵢ 1/(x + i), ψ′(x + k) − ψ′(x) = −Σᵢ 1/(x + i)²).
+    @inlinable
+    static func isShortWholeStep(_ k: Double) -> Bool { k <= 16 && k == k.rounded(.down) }
+
+    /// Σ_{i < k} term(x + i) for a whole k (``isShortWholeStep(_:)``).
+    @inlinable @inline(__always)
+    static func shortSum(_ x: Double, _ k: Double, _ term: (Double) -> Double) -> Double {
+        var s = 0.0
+        var i = 0.0
+        while i < k {
+            s += term(x + i)
+            i += 1
+        }
+        return s
     }
 
     /// The trigamma function ψ′(x) = d²/dx² ln Γ(x), for x > 0.
@@ -150,16 +159,7 @@ public enum Special {
     @inlinable
     public static func trigammaDifference(_ x: Double, _ k: Double) -> Double {
         if k == 0 { return 0 }
-        if k <= 16, k == k.rounded(.down) {
-            var s = 0.0
-            var i = 0.0
-            while i < k {
-                let t = x + i
-                s -= 1 / (t * t)
-                i += 1
-            }
-            return s
-        }
+        if isShortWholeStep(k) { return shortSum(x, k) { -1 / ($0 * $0) } }
         if x < stirlingThreshold { return trigamma(x + k) - trigamma(x) }
         let k1 = max(k, 1)
         if x >= asymptoticScale * k1 * k1.squareRoot() { return -k / (x * x) + k * (k - 1) / (x * x * x) }
