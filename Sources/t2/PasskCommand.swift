@@ -239,7 +239,10 @@ struct PasskCommand: ParsableCommand {
                 ? "ln a_j ~ N(μ, τ²): μ = \(Format.fixed(prior.mean, 2))"
                 : "ln a_j ~ N(μ + β·x_j, τ²), x_j the standardised logit pass@1: μ = \(Format.fixed(prior.mean, 2)), β = \(Format.fixed(prior.slope, 2))"
             out.append(
-                "shape prior: \(form), τ = \(Format.significant(prior.spread, 2)) (chosen by Laplace marginal likelihood over τ in \(grid), with and without β; P(β ≠ 0) = \(Format.fixed(prior.slopeProbability, 2)))"
+                "shape prior: \(form), τ = \(Format.significant(prior.spread, 2)) (chosen by Laplace marginal likelihood over τ in \(grid)"
+                    + (prior.slopeTried
+                        ? ", with and without β; P(β ≠ 0) = \(Format.fixed(prior.slopeProbability, 2)))"
+                        : "; no slope on strength with fewer than three groups)")
             )
         }
         let fks = Set(r.groups.flatMap { $0.forecast.keys }).compactMap(Int.init).sorted()

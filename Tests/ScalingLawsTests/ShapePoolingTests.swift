@@ -245,6 +245,7 @@ struct ShapePoolingTests {
             // Two groups: a line through two shapes is two free shapes, which the spread covers.
             let two = CrossedShapePooling.fit(groups: Self.trend(rising, seed: seed).groups.prefix(2).map(\.problems))
             #expect(two.prior.slopeProbability == 0 && two.candidates.allSatisfy { $0.slope == nil })
+            #expect(!two.prior.slopeTried && up.slopeTried)
         }
     }
 

@@ -16,7 +16,11 @@ struct PasskCommandTests {
     static let models = ["Pythia_160M_300B", "Pythia_410M_300B", "Pythia_1B_300B", "Pythia_12B_2M", "Pythia_12B_300B"]
 
     /// The fixture's rows for `models` (renamed by `rename`), written to a temporary file.
-    static func counts(_ dir: ScratchDirectory, rename: (String) -> String = { $0 }) throws -> String {
+    static func counts(
+        _ dir: ScratchDirectory,
+        models: [String] = models,
+        rename: (String) -> String = { $0 }
+    ) throws -> String {
         let table = try CSVTable(contentsOf: Fixtures.pythiaCounts)
         let model = try table.requireColumn("model")
         var csv = CSVWriter(header: table.header)
@@ -49,6 +53,17 @@ struct PasskCommandTests {
         return ""
     }
 
+    @Test("the shape-prior line says when no slope on strength was tried (two groups) and when it was")
+    func shapePriorLine() throws {
+        let dir = try ScratchDirectory()
+        let two = try Self.render([try Self.counts(dir, models: Array(Self.models.prefix(2))), "--bootstrap", "0"])
+        let line = try #require(two.split(separator: "\n").first { $0.hasPrefix("shape prior:") })
+        #expect(line.contains("no slope on strength with fewer than three groups") && !line.contains("P(β ≠ 0)"))
+        let four = try Self.render([try Self.counts(dir), "--bootstrap", "0"])
+        let other = try #require(four.split(separator: "\n").first { $0.hasPrefix("shape prior:") })
+        #expect(other.contains("with and without β; P(β ≠ 0) = "), "\(other)")
+    }
+
     @Test("JSON: schema, the default family with its shape prior, and forecasts with 90% intervals")
     func jsonKeys() throws {
         let dir = try ScratchDirectory()
@@ -66,6 +81,9 @@ struct PasskCommandTests {
         #expect(grid == CrossedShapePooling.spreadGrid && grid.contains(prior["tau"] as? Double ?? -1))
         let weights = try #require(prior["tau_weights"] as? [Double])
         #expect(abs(weights.reduce(0, +) - 1) < 1e-9 && prior["mu"] is Double)
+        // Four fitted groups: the priors with a slope on strength were candidates.
+        let slopeProbability = try #require(prior["slope_probability"] as? Double)
+        #expect(prior["slope_tried"] as? Bool == true && prior["beta"] is Double && (0...1).contains(slopeProbability))
         let groups = try #require(doc["groups"] as? [[String: Any]])
         #expect(groups.compactMap { $0["group"] as? String } == Self.models)
         var shapes: Set<Double> = []

@@ -13,7 +13,10 @@ public struct ShapePrior: Sendable, Codable, Equatable {
     /// The slope's prior standard deviation s (β ~ N(0, s²)) in the chosen prior; nil when it has
     /// no slope.
     public var slopeScale: Double?
-    /// The posterior probability of the priors with a slope (summed over the spreads).
+    /// Whether priors with a slope were among the candidates (they need three groups or more).
+    public var slopeTried: Bool
+    /// The posterior probability of the priors with a slope (summed over the spreads; 0 when none
+    /// was tried).
     public var slopeProbability: Double
     /// The mean strength over the fitted groups.
     public var strengthCentre: Double
@@ -39,6 +42,7 @@ public struct ShapePrior: Sendable, Codable, Equatable {
         case mean = "mu"
         case slope = "beta"
         case slopeScale = "beta_prior_sd"
+        case slopeTried = "slope_tried"
         case slopeProbability = "slope_probability"
         case strengthCentre = "strength_centre"
         case strengthScale = "strength_scale"
@@ -254,6 +258,7 @@ public enum CrossedShapePooling {
             mean: chosen.x[objective.indexOfMu],
             slope: chosen.x[objective.indexOfSlope],
             slopeScale: chosen.slope,
+            slopeTried: slopes.contains { $0 != nil },
             slopeProbability: zip(candidates, w).reduce(0) { $0 + ($1.0.slope == nil ? 0 : $1.1) },
             strengthCentre: standard.centre,
             strengthScale: standard.scale,
