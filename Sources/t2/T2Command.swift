@@ -67,13 +67,22 @@ struct T2Command: AsyncParsableCommand {
     /// The message of a usage error found in `subcommand`'s `run()`, laid out as ArgumentParser
     /// lays out one found while parsing.
     static func usageError(_ message: String, in subcommand: any ParsableCommand.Type) -> String {
-        let usage = usageString(for: subcommand)
-        // "t2 bench <options>" → "t2 bench": the command names before the first argument.
-        let names = usage.split(separator: " ").prefix {
-            !$0.hasPrefix("<") && !$0.hasPrefix("[") && !$0.hasPrefix("-")
-        }
+        let names = (commandPath(to: subcommand) ?? [subcommand._commandName]).joined(separator: " ")
         return
-            "Error: \(message)\nUsage: \(usage)\n  See '\(names.joined(separator: " ")) --help' for more information.\n"
+            "Error: \(message)\nUsage: \(usageString(for: subcommand))\n  See '\(names) --help' for more information.\n"
+    }
+
+    /// The command names from `root` down to `target` in the subcommand tree ("t2", "bench"), or
+    /// nil when `target` is not in it.
+    static func commandPath(
+        to target: any ParsableCommand.Type,
+        from root: any ParsableCommand.Type = Self.self
+    ) -> [String]? {
+        if root == target { return [root._commandName] }
+        for child in root.configuration.subcommands {
+            if let path = commandPath(to: target, from: child) { return [root._commandName] + path }
+        }
+        return nil
     }
 }
 
