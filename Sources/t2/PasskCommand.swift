@@ -22,8 +22,11 @@ struct PasskCommand: ParsableCommand {
             parameters' posterior over those choices. Other families: \
             --family beta-binomial, zero-inflated-beta-binomial, shared-shape-beta-binomial, \
             crossed-beta-binomial, or auto (chosen by 10-fold held-out likelihood). Beside each forecast \
-            the power-law baseline −ln pass@k = a·k^−b fitted to the empirical curve. Backtests and \
-            interval coverage: docs/test-time-scaling.md.
+            the power-law baseline −ln pass@k = a·k^−b fitted to the empirical curve. A forecast past \
+            the counts' horizon, about n(1 + ln n) for n samples per problem (561 for n = 100), is \
+            marked *: no method can forecast that far from counts alone, so there the forecast and its \
+            interval rest on the family's assumed tail. Backtests and interval coverage: \
+            docs/test-time-scaling.md.
 
             Example: t2 passk counts.csv --forecast 1000,10000
             """
@@ -199,16 +202,16 @@ struct PasskCommand: ParsableCommand {
 
     /// One row per group and k: the empirical curve, then the forecasts (RFC 4180 via CSVWriter).
     static func csv(_ r: PasskReport) -> String {
-        var csv = CSVWriter(header: ["group", "kind", "k", "value", "low", "high", "power_law"])
+        var csv = CSVWriter(header: ["group", "kind", "k", "value", "low", "high", "power_law", "beyond_counts"])
         func number(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
         for g in r.groups {
             for (k, v) in g.passAtK.sorted(by: { Int($0.key)! < Int($1.key)! }) {
-                csv.append([g.group, "empirical", k, number(v), "", "", ""])
+                csv.append([g.group, "empirical", k, number(v), "", "", "", ""])
             }
             for (k, f) in g.forecast.sorted(by: { Int($0.key)! < Int($1.key)! }) {
                 csv.append([
                     g.group, g.priorDriven == true ? "prior-driven-forecast" : "forecast", k, number(f.estimate),
-                    number(f.low), number(f.high), number(f.powerLaw),
+                    number(f.low), number(f.high), number(f.powerLaw), number(f.beyondCounts),
                 ])
             }
         }
@@ -270,6 +273,7 @@ struct PasskCommand: ParsableCommand {
                 if let f = g.forecast[String(k)] {
                     var s = Format.fixed(f.estimate, 3)
                     if let lo = f.low, let hi = f.high { s += " [\(Format.fixed(lo, 3)), \(Format.fixed(hi, 3))]" }
+                    if (f.beyondCounts ?? 0) >= PasskAnalysis.beyondCountsMark { s += "*" }
                     if g.priorDriven == true { s += " prior" }
                     row.append(s)
                     row.append(f.powerLaw.map { Format.fixed($0, 3) } ?? "")

@@ -54,6 +54,30 @@ struct PassAtKTests {
         #expect(abs(PassAtK.unchecked(samples: 3_000_000, correct: 1, k: 1) - 1.0 / 3_000_000) < 1e-15)
     }
 
+    @Test("the counts' horizon is n(1 + ln n), and a group's share past it counts its problems one by one")
+    func countsHorizon() {
+        #expect(abs(PassAtK.countsHorizon(samples: 100) - 100 * (1 + Foundation.log(100.0))) < 1e-9)
+        #expect(Int(PassAtK.countsHorizon(samples: 100).rounded()) == 561)
+        #expect(PassAtK.countsHorizon(samples: 1) == 1 && PassAtK.countsHorizon(samples: 0) == 0)
+        // n = 10,000 reaches k = 102,103; n = 100 stops at 560 (560.5).
+        let mixed = CountGroup(
+            name: "m",
+            problems: [
+                ProblemCount(problem: "a", samples: 100, correct: 1),
+                ProblemCount(problem: "b", samples: 10_000, correct: 0),
+                ProblemCount(problem: "c", samples: 10_000, correct: 3),
+                ProblemCount(problem: "d", samples: 100, correct: 0),
+            ]
+        )
+        #expect(PassAtK.shareBeyondHorizon(mixed, k: 560) == 0)
+        #expect(PassAtK.shareBeyondHorizon(mixed, k: 561) == 0.5)
+        #expect(PassAtK.shareBeyondHorizon(mixed, k: 102_103) == 0.5)
+        #expect(PassAtK.shareBeyondHorizon(mixed, k: 102_104) == 1)
+        let note = PassAtK.horizonNote(groups: 3, forecast: 7, k: 10_000, samples: 100)
+        #expect(note.hasPrefix("pass@10000 is past the counts' horizon for 3 of 7 forecast group(s) (marked *)"))
+        #expect(note.contains("(n = 100: 561;") && note.contains("Orlitsky, Suresh & Wu 2016"))
+    }
+
     @Test("default k: powers of 2 and 10 up to the smallest n")
     func defaultKs() {
         #expect(PassAtK.defaultKs(upTo: 128) == [1, 2, 4, 8, 10, 16, 32, 64, 100, 128])

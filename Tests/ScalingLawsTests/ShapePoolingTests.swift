@@ -249,6 +249,82 @@ struct ShapePoolingTests {
         }
     }
 
+    /// Twin data sets whose counts agree but whose truth does not: 25% of the problems are dead
+    /// (p = 0 for every model) in one and merely hard (p = 10⁻⁴, pass@10⁴ = 0.63 each) in the
+    /// other; every other count is the same draw. Returns both, with the exact pass@10⁴.
+    static func twins(
+        seed: UInt64
+    ) -> (dead: [CountGroup], hard: [CountGroup], truthDead: [Double], truthHard: [Double]) {
+        let shapes = [Double](repeating: 0.6, count: 8)
+        let means = [0.002, 0.003, 0.005, 0.01, 0.02, 0.04, 0.07, 0.1]
+        let levels = Self.levels(shapes: shapes, alpha: 0.6, means: means)
+        var rng = SeededGenerator(seed: seed)
+        var hardRng = SeededGenerator(seed: seed &+ 1_000_003)
+        let problems = 128
+        var dead = [[ProblemCount]](repeating: [], count: shapes.count)
+        var hard = dead
+        var truthDead = [Double](repeating: 0, count: shapes.count)
+        var truthHard = truthDead
+        let hardPass = -Foundation.expm1(1e4 * Foundation.log1p(-1e-4))
+        for i in 0..<problems {
+            let isDead = rng.nextUniform() < 0.25
+            let effect = Simulation.gamma(0.6, &rng)
+            for j in shapes.indices {
+                let p = Simulation.beta(shapes[j], levels[j] / effect, &rng)
+                let c = Simulation.binomial(100, p, &rng)
+                let alive = -Foundation.expm1(1e4 * Foundation.log1p(-min(p, 1 - 1e-16)))
+                truthDead[j] += (isDead ? 0 : alive) / Double(problems)
+                truthHard[j] += (isDead ? hardPass : alive) / Double(problems)
+                dead[j].append(ProblemCount(problem: "q\(i)", samples: 100, correct: isDead ? 0 : c))
+                hard[j].append(
+                    ProblemCount(
+                        problem: "q\(i)",
+                        samples: 100,
+                        correct: isDead ? Simulation.binomial(100, 1e-4, &hardRng) : c
+                    )
+                )
+            }
+        }
+        func groups(_ g: [[ProblemCount]]) -> [CountGroup] {
+            g.enumerated().map { CountGroup(name: "m\($0)", problems: $1) }
+        }
+        return (groups(dead), groups(hard), truthDead, truthHard)
+    }
+
+    @Test(
+        "past the counts' horizon the counts cannot tell dead problems from hard ones: twins with equal counts and truths 0.1 apart get the same forecast, marked and noted"
+    )
+    func countsHorizonTwins() throws {
+        for seed in UInt64(1)...2 {
+            let t = Self.twins(seed: seed)
+            func forecasts(_ groups: [CountGroup]) throws -> (values: [String: Double], report: PasskReport) {
+                let r = try PasskAnalysis.run(groups: groups, ks: nil, forecastKs: [10_000], bootstrap: 0, seed: 0)
+                var values: [String: Double] = [:]
+                for g in r.groups { if let f = g.forecast["10000"] { values[g.group] = f.estimate } }
+                return (values, r)
+            }
+            let (dead, deadReport) = try forecasts(t.dead)
+            let (hard, _) = try forecasts(t.hard)
+            let scored = dead.keys.filter { hard[$0] != nil }.sorted()
+            #expect(scored.count >= 6, "groups forecast in both: \(scored)")
+            var forecastGap = 0.0
+            var truthGap = 0.0
+            for name in scored {
+                let j = Int(name.dropFirst())!
+                forecastGap += abs(dead[name]! - hard[name]!) / Double(scored.count)
+                truthGap += (t.truthHard[j] - t.truthDead[j]) / Double(scored.count)
+            }
+            #expect(truthGap > 0.1, "truths differ by \(truthGap)")
+            #expect(forecastGap < truthGap / 3, "forecasts differ by \(forecastGap), truths by \(truthGap)")
+            for g in deadReport.groups { if let f = g.forecast["10000"] { #expect(f.beyondCounts == 1) } }
+            #expect(
+                deadReport.notes.contains {
+                    $0.hasPrefix("pass@10000 is past the counts' horizon for \(dead.count) of")
+                }
+            )
+        }
+    }
+
     @Test("the posterior draws are seeded: the same seed gives the same intervals, another seed other ones")
     func seededDraws() throws {
         let sim = Self.simulate(

@@ -64,6 +64,21 @@ struct PasskCommandTests {
         #expect(other.contains("with and without β; P(β ≠ 0) = "), "\(other)")
     }
 
+    @Test("a forecast past the counts' horizon n(1 + ln n) is marked * in the table, and a note says what that means")
+    func horizonMarks() throws {
+        let dir = try ScratchDirectory()
+        // 12B_300B has 128 samples per problem (horizon 749); the others 256 or more (1,676 and up).
+        let text = try Self.render([try Self.counts(dir), "--forecast", "1000", "--bootstrap", "0"])
+        let lines = text.split(separator: "\n").map(String.init)
+        let marked = lines.filter { $0.contains("*") && $0.hasPrefix("Pythia_") }
+        #expect(marked.count == 1 && marked.first?.hasPrefix("Pythia_12B_300B") == true, "\(marked)")
+        let note = try #require(lines.first { $0.hasPrefix("note: pass@1000 is past the counts' horizon") })
+        #expect(note.contains("for 1 of 4 forecast group(s) (marked *)") && note.contains("(n = 128: 749;"), "\(note)")
+        // Within every group's horizon: no mark, no note.
+        let within = try Self.render([try Self.counts(dir, models: Array(Self.models.prefix(2))), "--forecast", "200"])
+        #expect(!within.contains("*") && !within.contains("counts' horizon"))
+    }
+
     @Test("JSON: schema, the default family with its shape prior, and forecasts with 90% intervals")
     func jsonKeys() throws {
         let dir = try ScratchDirectory()
@@ -105,7 +120,17 @@ struct PasskCommandTests {
                 let interval = try #require(f["interval"] as? [Double])
                 #expect(interval.count == 2 && 0 <= interval[0] && interval[0] <= interval[1] && interval[1] <= 1)
                 #expect(estimate >= 0 && estimate <= 1 && f["power_law"] is Double && f["independent"] is Double)
+                let beyond = try #require(f["beyond_counts"] as? Double)
+                #expect((0...1).contains(beyond))
             }
+            // The share past the counts' horizon n(1 + ln n) grows with k: 128 samples reach k = 749,
+            // 256 reach 1,676, 384 reach 2,669, 640 reach 4,775 (and 10,112 reach 103,360).
+            let shares = try ["1000", "10000"].map { try #require(forecast[$0]?["beyond_counts"] as? Double) }
+            let expected: [String: [Double]] = [
+                "Pythia_160M_300B": [0, 1], "Pythia_410M_300B": [0, 1], "Pythia_12B_300B": [1, 1],
+            ]
+            if let e = expected[name] { #expect(shares == e, "\(name): \(shares)") }
+            #expect(shares[0] <= shares[1])
             // More samples never lower pass@k.
             #expect(
                 try #require(forecast["10000"]?["estimate"] as? Double)
@@ -289,13 +314,18 @@ struct PasskCommandTests {
         #expect(written == printed + "\n")
         #expect(!written.hasPrefix("{"))
         let table = try CSVTable(string: written, source: out)
-        #expect(table.header == ["group", "kind", "k", "value", "low", "high", "power_law"])
+        #expect(table.header == ["group", "kind", "k", "value", "low", "high", "power_law", "beyond_counts"])
         let group = try table.requireColumn("group")
         let names = Set((0..<table.count).map { table.text(row: $0, column: group) })
         #expect(names == Set(odd.values))
         let kind = try table.requireColumn("kind")
         let forecasts = (0..<table.count).filter { table.text(row: $0, column: kind) == "forecast" }
         #expect(forecasts.count == 4)
+        let beyond = try table.requireColumn("beyond_counts")
+        for row in 0..<table.count {
+            let value = table.text(row: row, column: beyond)
+            #expect(table.text(row: row, column: kind) == "forecast" ? Double(value) != nil : value.isEmpty)
+        }
         // The same file read back as counts keeps the names too (the writer quotes, the reader unquotes).
         let json = try Self.json([path, "--bootstrap", "0"])
         #expect(

@@ -79,4 +79,43 @@ public enum PassAtK {
         if maximum >= 1 { ks.insert(1) }
         return ks.sorted()
     }
+
+    /// The largest k whose pass@k a problem's own counts can speak for: n·(1 + ln n) for n samples.
+    ///
+    /// A problem with no correct sample in n draws has a success rate p anywhere in [0, ~1/n]
+    /// (every such p gives the zero count a likelihood above e⁻¹), and over that range its pass@k
+    /// runs from 0 to about 1 − e^(−k/n). Pooled over problems, the frequencies of the counts 1, 2, …
+    /// extend the reach, as in the unseen-species problem that this one is (problems are the
+    /// species, each round of samples a Bernoulli-product draw): Good & Toulmin (1956, Biometrika
+    /// 43:45–63) forecast up to 2n, and Orlitsky, Suresh & Wu (2016, "Optimal prediction of the
+    /// number of unseen species", PNAS 113:13283–13288) showed that no estimator reaches past
+    /// order n·ln n. Past this horizon a forecast is as good as the tail its model assumes.
+    public static func countsHorizon(samples n: Int) -> Double {
+        guard n > 0 else { return 0 }
+        let nd = Double(n)
+        return nd * (1 + Double.log(nd))
+    }
+
+    /// The share of `group`'s problems for which k lies past their ``countsHorizon(samples:)``.
+    public static func shareBeyondHorizon(_ group: CountGroup, k: Int) -> Double {
+        guard !group.problems.isEmpty else { return 0 }
+        let beyond = group.problems.reduce(0) { $0 + (Double(k) > countsHorizon(samples: $1.samples) ? 1 : 0) }
+        return Double(beyond) / Double(group.problems.count)
+    }
+
+    /// The note `t2 passk` prints when forecasts reach past the counts' horizon for at least half
+    /// of their group's problems: `groups` of the `forecast` groups at `k` (the largest such k),
+    /// with `samples` the median samples per problem of the marked groups.
+    public static func horizonNote(groups: Int, forecast: Int, k: Int, samples: Int) -> String {
+        let horizon = Int(countsHorizon(samples: samples).rounded())
+        return """
+            pass@\(k) is past the counts' horizon for \(groups) of \(forecast) forecast group(s) (marked *): \
+            with n samples per problem no method forecasts pass@k beyond about n(1 + ln n) from the \
+            counts alone (n = \(samples): \(horizon); Orlitsky, Suresh & Wu 2016, PNAS 113:13283, the \
+            unseen-species bound). There the forecast and its interval hold only as far as the family's \
+            tail does: problems no sample solved may be unsolvable (truth lower) or merely hard (truth \
+            higher), and the counts cannot tell which (docs/test-time-scaling.md, "The counts' \
+            horizon"). Sampling some problems more deeply moves the horizon
+            """
+    }
 }

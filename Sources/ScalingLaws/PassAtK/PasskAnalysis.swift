@@ -15,13 +15,25 @@ public struct PasskGroupReport: Sendable, Codable {
         /// model's problems independent of the others' (`IndependentPooling`) — whose posterior
         /// makes up half of the interval's draws (nil for the other families).
         public var independent: Double?
+        /// The share of the group's problems for which k lies past the counts' horizon,
+        /// n·(1 + ln n) for n samples (``PassAtK/countsHorizon(samples:)``): where it is high the
+        /// forecast rests on the family's assumed tail, not on the counts.
+        public var beyondCounts: Double?
 
-        /// A forecast with its optional interval, power-law baseline and independent alternative.
-        public init(estimate: Double, interval: [Double]? = nil, powerLaw: Double? = nil, independent: Double? = nil) {
+        /// A forecast with its optional interval, power-law baseline, independent alternative and
+        /// share of problems past the counts' horizon.
+        public init(
+            estimate: Double,
+            interval: [Double]? = nil,
+            powerLaw: Double? = nil,
+            independent: Double? = nil,
+            beyondCounts: Double? = nil
+        ) {
             self.estimate = estimate
             self.interval = interval
             self.powerLaw = powerLaw
             self.independent = independent
+            self.beyondCounts = beyondCounts
         }
 
         /// The interval's lower end, if any.
@@ -33,6 +45,7 @@ public struct PasskGroupReport: Sendable, Codable {
             case estimate, interval
             case powerLaw = "power_law"
             case independent
+            case beyondCounts = "beyond_counts"
         }
     }
     /// The group's name (the `model` column, exactly as in the file; `all` without one).
@@ -149,6 +162,33 @@ public struct PasskProgress: Sendable, Equatable {
 
 /// `t2 passk` as a library call.
 public enum PasskAnalysis {
+    /// A forecast is marked past the counts' horizon when k lies past it for at least this share
+    /// of its group's problems.
+    public static let beyondCountsMark = 0.5
+
+    /// The note on forecasts past the counts' horizon (nil when none is): the largest k with a
+    /// marked forecast, how many forecast groups it marks, and their median samples per problem.
+    static func horizonNote(_ reports: [PasskGroupReport], groups: [CountGroup], forecastKs: [Int]) -> String? {
+        for k in forecastKs.sorted(by: >) {
+            var marked: [CountGroup] = []
+            var forecast = 0
+            for (r, g) in zip(reports, groups) {
+                guard let f = r.forecast[String(k)] else { continue }
+                forecast += 1
+                if (f.beyondCounts ?? 0) >= beyondCountsMark { marked.append(g) }
+            }
+            guard !marked.isEmpty else { continue }
+            let samples = marked.flatMap { $0.problems.map(\.samples) }.sorted()
+            return PassAtK.horizonNote(
+                groups: marked.count,
+                forecast: forecast,
+                k: k,
+                samples: samples[samples.count / 2]
+            )
+        }
+        return nil
+    }
+
     /// The largest k `--forecast` accepts (10⁹ samples per problem).
     public static let maximumForecastK = 1_000_000_000
     /// The most bootstrap replicates or posterior draws for intervals.
@@ -356,7 +396,11 @@ public enum PasskAnalysis {
                 let priorDriven = pooled?.forecasts[gi]
                 for (j, k) in forecastKs.enumerated() {
                     if let f = priorDriven?[j] {
-                        forecast[String(k)] = .init(estimate: f.estimate, interval: [f.low, f.high])
+                        forecast[String(k)] = .init(
+                            estimate: f.estimate,
+                            interval: [f.low, f.high],
+                            beyondCounts: PassAtK.shareBeyondHorizon(g, k: k)
+                        )
                     }
                 }
                 let unidentifiable =
@@ -393,7 +437,8 @@ public enum PasskAnalysis {
                     estimate: estimates[fi][j],
                     interval: interval,
                     powerLaw: baselines[gi]?.passAtK(Double(k)),
-                    independent: independent?[fi][j]
+                    independent: independent?[fi][j],
+                    beyondCounts: PassAtK.shareBeyondHorizon(g, k: k)
                 )
             }
             reports.append(
@@ -412,6 +457,7 @@ public enum PasskAnalysis {
             )
             fi += 1
         }
+        if let note = horizonNote(reports, groups: groups, forecastKs: forecastKs) { notes.append(note) }
         return PasskReport(
             groups: reports,
             selection: selection?.scores ?? [],
