@@ -213,6 +213,60 @@ struct ShapePoolingTests {
         #expect(width < 0.35, "mean width \(width)")
     }
 
+    @Test(
+        "Newton's returned state is its optimum's: the Hessian from it equals the Hessian recomputed at x̂, bit for bit"
+    )
+    func newtonState() throws {
+        let groups = CrossedBetaBinomialTests.smallGroups()
+        let objective = CrossedObjective(groups: groups, shape: .perGroup(spread: 0.7, slope: 1))
+        let start = CrossedShapePooling.expand(shared: CrossedBetaBinomialTests.theta, groups: groups.count)
+        let (r, state) = CrossedShapePooling.newton(objective, from: start, options: CrossedShapePooling.options)
+        #expect(r.status.isConverged && r.value < objective.value(at: start))
+        let kept = try #require(state)
+        #expect(objective.hessian(kept) == objective.hessian(at: r.x))
+        var g = [Double](repeating: 0, count: r.x.count)
+        let value = r.x.withUnsafeBufferPointer { xb in
+            g.withUnsafeMutableBufferPointer { objective.valueAndGradient(kept, at: xb, gradient: $0) }
+        }
+        #expect(value == r.value && value == objective.value(at: r.x))
+    }
+
+    @Test(
+        "the independent-problems alternative: its analytic Hessian (trigamma differences) matches central differences of its gradient",
+        arguments: [0.25, 2.0]
+    )
+    func independentHessian(spread: Double) throws {
+        let model = IndependentPooling(groups: CrossedBetaBinomialTests.smallGroups())
+        let objective = IndependentPooling.Objective(model: model, spread: spread)
+        // (ln a_0, ln a_1, ln a_2, ln b_0, ln b_1, ln b_2, μ); group 1 has n = 10⁶ on some problems.
+        let x = [
+            Double.log(0.5), Double.log(0.9), Double.log(1.4), Double.log(300), Double.log(2e4), Double.log(50), -0.2,
+        ]
+        func gradient(_ x: [Double]) -> [Double] {
+            var g = [Double](repeating: 0, count: x.count)
+            _ = x.withUnsafeBufferPointer { xb in
+                g.withUnsafeMutableBufferPointer { objective.valueAndGradient(at: xb, gradient: $0) }
+            }
+            return g
+        }
+        let h = IndependentPooling.hessian(objective, at: x)
+        for j in x.indices {
+            var xp = x
+            var xm = x
+            xp[j] += 1e-5
+            xm[j] -= 1e-5
+            let (gp, gm) = (gradient(xp), gradient(xm))
+            for i in x.indices {
+                let numeric = (gp[i] - gm[i]) / 2e-5
+                #expect(
+                    abs(numeric - h[i][j]) < 1e-5 * max(1, abs(h[i][j])),
+                    "∂²/∂θ\(i)∂θ\(j): analytic \(h[i][j]), numeric \(numeric)"
+                )
+                #expect(h[i][j] == h[j][i])
+            }
+        }
+    }
+
     /// Groups whose shapes a_j follow `shapes`, with mean success rising from 0.002 to 0.1.
     static func trend(_ shapes: [Double], seed: UInt64) -> (groups: [CountGroup], truth: [Double]) {
         let means = [0.002, 0.003, 0.005, 0.01, 0.02, 0.04, 0.07, 0.1]

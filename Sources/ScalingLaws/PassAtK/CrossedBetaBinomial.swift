@@ -409,15 +409,55 @@ struct CrossedObjective: SuccessLikelihood {
         return (ll, post, support)
     }
 
-    func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient gr: UnsafeMutableBufferPointer<Double>) -> Double
-    {
-        for i in 0..<gr.count { gr[i] = 0 }
-        guard inDomain(x) else { return .infinity }
-        let G = CrossedBetaBinomial.nodeCount
+    /// What the value, the gradient and the Hessian at one θ share: the parameters, the problem
+    /// shape's node weights and their derivative, and each problem's log-likelihood and node
+    /// posterior (one likelihood table). A damped Newton step computes it once per trial point and
+    /// reuses it for the gradient and the next Hessian.
+    struct PointState {
+        let theta: Parameters
+        let logWeights: [Double]
+        let dLogWeights: [Double]
+        let logLikelihood: [Double]
+        let posterior: [Double]
+        let support: [NodeSpan]
+    }
+
+    /// The ``PointState`` at `x`; nil outside the domain (``inDomain(_:)``).
+    func pointState(at x: UnsafeBufferPointer<Double>) -> PointState? {
+        guard inDomain(x) else { return nil }
         let theta = parameters(x)
         let (lw, dlw) = CrossedBetaBinomial.logWeights(problemShape: theta.alpha)
-        let table = likelihoodTable(theta)
-        let (ll, post, support) = posteriors(table: table, logWeights: lw)
+        let (ll, post, support) = posteriors(table: likelihoodTable(theta), logWeights: lw)
+        return PointState(
+            theta: theta,
+            logWeights: lw,
+            dLogWeights: dlw,
+            logLikelihood: ll,
+            posterior: post,
+            support: support
+        )
+    }
+
+    func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient gr: UnsafeMutableBufferPointer<Double>) -> Double
+    {
+        guard let state = pointState(at: x) else {
+            for i in 0..<gr.count { gr[i] = 0 }
+            return .infinity
+        }
+        return valueAndGradient(state, at: x, gradient: gr)
+    }
+
+    /// The value and gradient at `x` from its ``PointState``.
+    func valueAndGradient(
+        _ state: PointState,
+        at x: UnsafeBufferPointer<Double>,
+        gradient gr: UnsafeMutableBufferPointer<Double>
+    ) -> Double {
+        for i in 0..<gr.count { gr[i] = 0 }
+        let G = CrossedBetaBinomial.nodeCount
+        let theta = state.theta
+        let dlw = state.dLogWeights
+        let (ll, post, support) = (state.logLikelihood, state.posterior, state.support)
         // C[p, g] = Σ_{i ∋ p} ω_i P_ig over the nodes where some problem with pattern p has posterior
         // mass (`patternSupport`, likewise per size class), and the problem-shape term.
         var weightSum = [Double](repeating: 0, count: layout.patternCount * G)
@@ -582,16 +622,19 @@ extension CrossedObjective {
     /// v_ig has entries ∂T/∂ln a_j, ∂T/∂ln b_j (the gradient's digamma differences) and
     /// ∂ ln w_g/∂ln α; ∂²B_ig is block-diagonal per group (analytic, by trigamma differences, in
     /// ln a_j and ln b_j) plus ∂² ln w_g/∂(ln α)² = αz_g − E_w[αz] −
-    /// Var_w(αz). One likelihood table and one pass over the problems' posterior support: exact
-    /// where finite differences of the gradient would cost two objective evaluations per
-    /// coordinate.
+    /// Var_w(αz). One likelihood table (none with ``hessian(_:)`` from a ``PointState``) and one
+    /// pass over the problems' posterior support: exact where finite differences of the gradient
+    /// would cost two objective evaluations per coordinate.
     func hessian(at x: [Double]) -> [[Double]]? {
+        x.withUnsafeBufferPointer { pointState(at: $0) }.map(hessian)
+    }
+
+    /// The Hessian at the point of `state` (``hessian(at:)``).
+    func hessian(_ state: PointState) -> [[Double]] {
         let D = dimension
         let G = CrossedBetaBinomial.nodeCount
-        let ok = x.withUnsafeBufferPointer { inDomain($0) }
-        guard ok else { return nil }
-        let theta = x.withUnsafeBufferPointer { parameters($0) }
-        let (lw, dlw) = CrossedBetaBinomial.logWeights(problemShape: theta.alpha)
+        let theta = state.theta
+        let (lw, dlw) = (state.logWeights, state.dLogWeights)
         var meanAZ = 0.0
         for g in 0..<G { meanAZ += Double.exp(lw[g]) * theta.alpha * CrossedBetaBinomial.nodes[g] }
         var varAZ = 0.0
@@ -600,8 +643,7 @@ extension CrossedObjective {
             varAZ += Double.exp(lw[g]) * d * d
         }
         let d2lw = dlw.map { $0 - varAZ }
-        let table = likelihoodTable(theta)
-        let (_, post, support) = posteriors(table: table, logWeights: lw)
+        let (post, support) = (state.posterior, state.support)
         var patternSupport = [NodeSpan](repeating: .empty, count: layout.patternCount)
         for i in 0..<layout.problemCount where problemWeight[i] > 0 {
             for q in layout.problemStart[i]..<layout.problemStart[i + 1] {
@@ -642,42 +684,58 @@ extension CrossedObjective {
                 dBB[p * G + g] = fb + beta * beta * (Special.trigammaDifference(beta, n - c) - triTotal)
             }
         }
+        // The upper triangle of the Hessian of −ℓ: −Σ_i ω_i [Cov_i(v) + E_i(∂²T)] over each problem's
+        // node posterior, v_g the node's first derivatives. The covariances are −UᵀU, row t of U a
+        // (problem, node) pair's √(ω_i P_ig)(v_g − m_i) in θ's coordinates; rows are gathered in
+        // blocks and each block is applied one Hessian row at a time, so that the row stays in
+        // cache while the block's rows pass over it.
         var hess = [Double](repeating: 0, count: D * D)
-        var position = [Int](repeating: -1, count: D)
+        let blockRows = 64
+        var u = [Double](repeating: 0, count: blockRows * D)
+        var rows = 0
+        func flush() {
+            hess.withUnsafeMutableBufferPointer { hess in
+                u.withUnsafeMutableBufferPointer { u in
+                    for r in 0..<D {
+                        let row = hess.baseAddress! + r * D
+                        for t in 0..<rows {
+                            let ut = u.baseAddress! + t * D
+                            let ur = ut[r]
+                            if ur == 0 { continue }
+                            for c in r..<D { row[c] -= ur * ut[c] }
+                        }
+                    }
+                    for k in 0..<(rows * D) { u[k] = 0 }
+                }
+            }
+            rows = 0
+        }
+        func addUpper(_ a: Int, _ b: Int, _ value: Double) { hess[min(a, b) * D + max(a, b)] += value }
         let alphaIndex = indexOfLogAlpha
         for i in 0..<layout.problemCount where problemWeight[i] > 0 {
             let w = problemWeight[i]
             let cells = layout.problemStart[i]..<layout.problemStart[i + 1]
-            // The problem's coordinates, local positions.
+            // The problem's coordinates: ln a_j and ln b_j of each cell, then ln α (with one shared
+            // shape ln a repeats, and its terms add up).
             var local: [Int] = []
-            func slot(_ index: Int) -> Int {
-                if position[index] < 0 {
-                    position[index] = local.count
-                    local.append(index)
-                }
-                return position[index]
-            }
-            var cellA: [Int] = []
-            var cellB: [Int] = []
             for q in cells {
                 let j = layout.patternGroup[layout.problemPatterns[q]]
-                cellA.append(slot(indexOfLogA(j)))
-                cellB.append(slot(indexOfLogB(j)))
+                local.append(indexOfLogA(j))
+                local.append(indexOfLogB(j))
             }
-            let sAlpha = slot(alphaIndex)
+            local.append(alphaIndex)
             let L = local.count
+            let sAlpha = L - 1
             var mean = [Double](repeating: 0, count: L)
             var v = [Double](repeating: 0, count: L)
-            var acc = [Double](repeating: 0, count: L * L)
             let nodes = support[i].nodes
             func fill(_ g: Int) {
-                for k in 0..<L { v[k] = 0 }
                 for (r, q) in cells.enumerated() {
                     let p = layout.problemPatterns[q]
-                    v[cellA[r]] += dA[p * G + g]
-                    v[cellB[r]] += dB[p * G + g]
+                    v[2 * r] = dA[p * G + g]
+                    v[2 * r + 1] = dB[p * G + g]
                 }
-                v[sAlpha] += dlw[g]
+                v[sAlpha] = dlw[g]
             }
             for g in nodes {
                 let pg = post[i * G + g]
@@ -689,35 +747,23 @@ extension CrossedObjective {
                 let pg = post[i * G + g]
                 if pg < Self.negligibleForHessian { continue }
                 fill(g)
-                for k in 0..<L { v[k] -= mean[k] }
-                // Upper triangle only (mirrored below).
-                acc.withUnsafeMutableBufferPointer { acc in
-                    v.withUnsafeBufferPointer { v in
-                        for r in 0..<L {
-                            let vr = pg * v[r]
-                            if vr == 0 { continue }
-                            let row = acc.baseAddress! + r * L
-                            for c in r..<L { row[c] += vr * v[c] }
-                        }
-                    }
-                }
+                let root = (w * pg).squareRoot()
+                for k in 0..<L { u[rows * D + local[k]] += root * (v[k] - mean[k]) }
+                rows += 1
+                if rows == blockRows { flush() }
                 for (r, q) in cells.enumerated() {
                     let p = layout.problemPatterns[q]
-                    acc[cellA[r] * L + cellA[r]] += pg * dAA[p * G + g]
-                    let (lo, hi) = (min(cellA[r], cellB[r]), max(cellA[r], cellB[r]))
-                    acc[lo * L + hi] += pg * dAB[p * G + g]
-                    acc[cellB[r] * L + cellB[r]] += pg * dBB[p * G + g]
+                    let (a, b) = (local[2 * r], local[2 * r + 1])
+                    addUpper(a, a, -w * pg * dAA[p * G + g])
+                    addUpper(a, b, -w * pg * dAB[p * G + g])
+                    addUpper(b, b, -w * pg * dBB[p * G + g])
                 }
-                acc[sAlpha * L + sAlpha] += pg * d2lw[g]
+                addUpper(alphaIndex, alphaIndex, -w * pg * d2lw[g])
             }
-            for r in 0..<L {
-                for c in r..<L {
-                    let value = acc[r * L + c]
-                    hess[local[r] * D + local[c]] -= w * value
-                    if c != r { hess[local[c] * D + local[r]] -= w * value }
-                }
-            }
-            for index in local { position[index] = -1 }
+        }
+        flush()
+        for r in 0..<D {
+            for c in (r + 1)..<D { hess[c * D + r] = hess[r * D + c] }
         }
         if case .perGroup(let spread?, let slopeScale) = shape {
             let precision = 1 / (spread * spread)

@@ -128,10 +128,47 @@ struct IndependentPooling: Sendable {
         return (candidates, w, best)
     }
 
-    /// The Hessian by central differences of the analytic gradient (the objective is cheap:
-    /// one term per group and distinct count).
+    /// The Hessian of F_τ at x, analytic. The likelihood's is block-diagonal, one 2×2 block in
+    /// (ln a_j, ln b_j) per group: with T = D(a, c) + D(b, n − c) − D(a + b, n) and Δψ, Δψ′ the
+    /// digamma and trigamma differences (``Special/digammaDifference(_:_:)``,
+    /// ``Special/trigammaDifference(_:_:)``),
+    ///   ∂²T/∂ln a² = a[Δψ(a, c) − Δψ(a + b, n)] + a²[Δψ′(a, c) − Δψ′(a + b, n)],
+    ///   ∂²T/∂ln a ∂ln b = −ab Δψ′(a + b, n),
+    ///   ∂²T/∂ln b² = b[Δψ(b, n − c) − Δψ(a + b, n)] + b²[Δψ′(b, n − c) − Δψ′(a + b, n)];
+    /// the prior adds 1/τ² on each ln a_j, −1/τ² between ln a_j and μ, and J/τ² on μ.
     static func hessian(_ objective: Objective, at x: [Double]) -> [[Double]] {
-        finiteDifferenceHessian(objective, at: x)
+        let J = objective.model.groups
+        let precision = 1 / (objective.spread * objective.spread)
+        var h = [[Double]](repeating: [Double](repeating: 0, count: 2 * J + 1), count: 2 * J + 1)
+        for j in 0..<J {
+            let a = Double.exp(x[j])
+            let b = Double.exp(x[J + j])
+            var aa = 0.0
+            var ab = 0.0
+            var bb = 0.0
+            for p in objective.model.patterns[j] {
+                let (n, c) = (p.samples, p.correct)
+                let psiTotal = Special.digammaDifference(a + b, n)
+                let triTotal = Special.trigammaDifference(a + b, n)
+                aa -=
+                    p.count
+                    * (a * (Special.digammaDifference(a, c) - psiTotal)
+                        + a * a * (Special.trigammaDifference(a, c) - triTotal))
+                ab += p.count * a * b * triTotal
+                bb -=
+                    p.count
+                    * (b * (Special.digammaDifference(b, n - c) - psiTotal)
+                        + b * b * (Special.trigammaDifference(b, n - c) - triTotal))
+            }
+            h[j][j] = aa + precision
+            h[j][J + j] = ab
+            h[J + j][j] = ab
+            h[J + j][J + j] = bb
+            h[j][2 * J] = -precision
+            h[2 * J][j] = -precision
+        }
+        h[2 * J][2 * J] = Double(J) * precision
+        return h
     }
 
     /// Posterior predictive pass@k per group over its own problems, and the problems' posterior

@@ -198,8 +198,9 @@ public enum CrossedShapePooling {
                 weights: weights,
                 shape: .perGroup(spread: tau, slope: slope)
             )
-            let r = newton(objective, from: from, options: options)
-            guard r.value.isFinite, let h = objective.hessian(at: r.x) else {
+            let (r, state) = newton(objective, from: from, options: options)
+            // The Hessian at the optimum from Newton's last likelihood table when it ended there.
+            guard r.value.isFinite, let h = state.map(objective.hessian) ?? objective.hessian(at: r.x) else {
                 return Candidate(spread: tau, slope: slope, x: start, value: .infinity, logMarginal: nil, hessian: nil)
             }
             // The random effects: every ln a_j, and β when it has a prior scale.
@@ -430,15 +431,31 @@ public enum CrossedShapePooling {
     /// damped à la Levenberg–Marquardt (H + λI, λ raised until H + λI is positive definite and the
     /// step decreases f, lowered after a success), from a warm start. Near the optimum it converges
     /// in a handful of iterations where L-BFGS on these 2J + 2 coordinates needs hundreds of
-    /// evaluations. Falls back to L-BFGS if no damped step decreases f.
-    static func newton(_ objective: CrossedObjective, from start: [Double], options: LBFGSOptions) -> MinimizationResult
-    {
+    /// evaluations. Falls back to L-BFGS if no damped step decreases f. Each trial point costs one
+    /// likelihood table (``CrossedObjective/PointState``), which an accepted step keeps for its
+    /// gradient and the next Hessian; the state at the optimum is returned with it (nil after an
+    /// L-BFGS fallback).
+    static func newton(
+        _ objective: CrossedObjective,
+        from start: [Double],
+        options: LBFGSOptions
+    ) -> (result: MinimizationResult, state: CrossedObjective.PointState?) {
         var x = start
-        var g = gradient(objective, at: x)
-        var f = objective.value(at: x)
+        var g = [Double](repeating: 0, count: x.count)
+        // The value, gradient and Hessian at x share one likelihood table (`PointState`).
+        func evaluate(_ x: [Double], _ gradient: inout [Double]) -> (Double, CrossedObjective.PointState?) {
+            x.withUnsafeBufferPointer { xb in
+                guard let state = objective.pointState(at: xb) else { return (.infinity, nil) }
+                let value = gradient.withUnsafeMutableBufferPointer {
+                    objective.valueAndGradient(state, at: xb, gradient: $0)
+                }
+                return (value, state)
+            }
+        }
+        var (f, state) = evaluate(x, &g)
         guard f.isFinite else {
             var solver = LBFGSSolver(dimension: objective.dimension, memory: options.memory)
-            return solver.minimize(objective, from: start, options: options)
+            return (solver.minimize(objective, from: start, options: options), nil)
         }
         var lambda = 1e-6
         var iterations = 0
@@ -450,7 +467,8 @@ public enum CrossedShapePooling {
                 status = .gradientTolerance
                 break
             }
-            guard let h = objective.hessian(at: x) else { break }
+            guard let current = state else { break }
+            let h = objective.hessian(current)
             var improved = false
             var tries = 0
             while tries < 30 {
@@ -463,15 +481,24 @@ public enum CrossedShapePooling {
                     continue
                 }
                 let step = solve(l, g).map { -$0 }
+                // The Newton decrement: a step whose predicted decrease, ½gᵀH⁻¹g, is within the
+                // function tolerance ends the search here (a trial would only measure rounding noise).
+                let predicted = -0.5 * zip(g, step).reduce(0) { $0 + $1.0 * $1.1 }
+                if tries == 1, lambda <= 1e-6, predicted <= options.functionTolerance * max(abs(f), 1) {
+                    status = .functionTolerance
+                    break
+                }
                 let trial = zip(x, step).map { $0 + $1 }
-                let ft = objective.value(at: trial)
+                // The value comes with the gradient and the state, which an accepted step keeps.
+                var trialGradient = [Double](repeating: 0, count: x.count)
+                let (ft, trialState) = evaluate(trial, &trialGradient)
                 evaluations += 1
                 if ft.isFinite, ft <= f {
                     let decrease = f - ft
                     x = trial
                     f = ft
-                    g = gradient(objective, at: x)
-                    evaluations += 1
+                    g = trialGradient
+                    state = trialState
                     lambda = max(lambda / 10, 1e-12)
                     improved = true
                     if decrease <= options.functionTolerance * max(abs(f), 1) { status = .functionTolerance }
@@ -485,7 +512,7 @@ public enum CrossedShapePooling {
             status = .machinePrecision
         }
         if status.isConverged {
-            return MinimizationResult(
+            let result = MinimizationResult(
                 x: x,
                 value: f,
                 gradientNorm: g.map(abs).max() ?? 0,
@@ -493,17 +520,10 @@ public enum CrossedShapePooling {
                 evaluations: evaluations,
                 status: status
             )
+            return (result, state)
         }
         var solver = LBFGSSolver(dimension: objective.dimension, memory: options.memory)
-        return solver.minimize(objective, from: x, options: options)
-    }
-
-    static func gradient(_ objective: CrossedObjective, at x: [Double]) -> [Double] {
-        var g = [Double](repeating: 0, count: x.count)
-        x.withUnsafeBufferPointer { xb in
-            g.withUnsafeMutableBufferPointer { gb in _ = objective.valueAndGradient(at: xb, gradient: gb) }
-        }
-        return g
+        return (solver.minimize(objective, from: x, options: options), nil)
     }
 
     /// Solves LLᵀ y = b for the lower Cholesky factor L.
