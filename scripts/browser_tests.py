@@ -179,8 +179,11 @@ def expected_passk_series(group):
     d = group.get("distribution")
     if d and d.get("family") != "crossed-beta-binomial" and d.get("problem_shape") is None:
         n += 1  # the fitted curve
-    if group.get("forecast"):
-        n += 1
+    forecasts = group.get("forecast") or {}
+    if forecasts:
+        # forecasts past the counts' horizon (beyond_counts >= 0.5) are a series of their own
+        past = sum(1 for f in forecasts.values() if (f.get("beyond_counts") or 0) >= 0.5)
+        n += (1 if past < len(forecasts) else 0) + (1 if past else 0)
     if group.get("power_law"):
         n += 1
     return n

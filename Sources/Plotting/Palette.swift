@@ -22,4 +22,6 @@ public enum Palette {
     public static let blue = 0
     /// Index of the vermillion used for "Chinchilla".
     public static let vermillion = 1
+    /// Index of the reddish purple used for forecasts past what their data can speak for.
+    public static let pastHorizon = 3
 }

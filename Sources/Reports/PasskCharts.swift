@@ -5,7 +5,7 @@ import ScalingLaws
 /// `t2 passk` results: read tolerantly, one small chart per group.
 ///
 /// Read: `groups[]: {group, problems, pass_at_k {k: value}, distribution {family, a, b,
-/// zero_mass, problem_shape}, forecast {k: {estimate, low, high, power_law}}, power_law {a, b},
+/// zero_mass, problem_shape}, forecast {k: {estimate, low, high, power_law, beyond_counts}}, power_law {a, b},
 /// note, prior_driven, curve?}`, `family`, `selection[]: {family, held_out_log_likelihood,
 /// standard_error, parameters}`, `bootstrap`, `notes`. A `curve` (array of {k, estimate}) is drawn
 /// as the fitted curve when present; otherwise the curve is computed from `distribution` for the
@@ -17,6 +17,10 @@ enum PasskCharts {
         var low: Double?
         var high: Double?
         var powerLaw: Double?
+        /// The share of the group's problems for which k is past the counts' horizon.
+        var beyondCounts: Double?
+        /// Drawn and listed apart: the forecast rests on the family's tail, not on the counts.
+        var pastHorizon: Bool { (beyondCounts ?? 0) >= PasskAnalysis.beyondCountsMark }
     }
 
     struct Group {
@@ -45,7 +49,8 @@ enum PasskCharts {
                             estimate: e,
                             low: value["low"]?.double ?? interval?.0,
                             high: value["high"]?.double ?? interval?.1,
-                            powerLaw: value["power_law"]?.double
+                            powerLaw: value["power_law"]?.double,
+                            beyondCounts: value["beyond_counts"]?.double
                         )
                     )
                 }
@@ -59,7 +64,8 @@ enum PasskCharts {
                             estimate: e,
                             low: value["low"]?.double ?? interval?.0,
                             high: value["high"]?.double ?? interval?.1,
-                            powerLaw: value["power_law"]?.double
+                            powerLaw: value["power_law"]?.double,
+                            beyondCounts: value["beyond_counts"]?.double
                         )
                     )
                 }
@@ -145,15 +151,32 @@ enum PasskCharts {
             )
             if !g.forecasts.isEmpty {
                 let hasIntervals = g.forecasts.contains { $0.low != nil && $0.high != nil }
-                series.append(
-                    Series(
-                        g.priorDriven
-                            ? "forecast (prior-driven)" : "forecast" + (hasIntervals ? " (\(percent)% interval)" : ""),
-                        .errorBars(.diamond),
-                        g.forecasts.map { DataPoint($0.k, $0.estimate, low: $0.low, high: $0.high) },
-                        color: Palette.vermillion
+                let label =
+                    g.priorDriven
+                    ? "forecast (prior-driven)" : "forecast" + (hasIntervals ? " (\(percent)% interval)" : "")
+                // Forecasts past the counts' horizon in a colour and marker of their own.
+                let within = g.forecasts.filter { !$0.pastHorizon }
+                let past = g.forecasts.filter(\.pastHorizon)
+                if !within.isEmpty {
+                    series.append(
+                        Series(
+                            label,
+                            .errorBars(.diamond),
+                            within.map { DataPoint($0.k, $0.estimate, low: $0.low, high: $0.high) },
+                            color: Palette.vermillion
+                        )
                     )
-                )
+                }
+                if !past.isEmpty {
+                    series.append(
+                        Series(
+                            label + ", past the counts' horizon *",
+                            .errorBars(.triangle),
+                            past.map { DataPoint($0.k, $0.estimate, low: $0.low, high: $0.high) },
+                            color: Palette.pastHorizon
+                        )
+                    )
+                }
             }
             if let p = g.powerLaw {
                 series.append(
@@ -173,7 +196,7 @@ enum PasskCharts {
             }
             for f in g.forecasts {
                 rows.append([
-                    NumberFormat.count.label(f.k), "", Text.percent(f.estimate, 2),
+                    NumberFormat.count.label(f.k), "", Text.percent(f.estimate, 2) + (f.pastHorizon ? " *" : ""),
                     f.low != nil ? "[\(Text.percent(f.low, 1)), \(Text.percent(f.high, 1))]" : "",
                     Text.percent(f.powerLaw, 2),
                 ])
@@ -210,8 +233,12 @@ enum PasskCharts {
                 + (doc["bootstrap"]?.int.map { ", \($0) bootstrap replicates" } ?? "") + "."
         ]
         if let withForecast = groups.first(where: { !$0.forecasts.isEmpty }), let last = withForecast.forecasts.last {
+            let kind = doc["intervals"]?.string.flatMap { $0 == "none" ? nil : $0 + " " } ?? ""
             summary.append(
-                "Forecasts to k = \(NumberFormat.count.label(last.k)) with 95% bootstrap intervals where computed; the dashed line is the power-law baseline −ln pass@k = a·k^−b."
+                "Forecasts to k = \(NumberFormat.count.label(last.k)) with \(percent)% \(kind)intervals where computed; the dashed line is the power-law baseline −ln pass@k = a·k^−b."
+                    + (groups.contains { $0.forecasts.contains(where: \.pastHorizon) }
+                        ? " Forecasts marked * are past the counts' horizon, about n(1 + ln n) for n samples per problem: they rest on the family's tail (see the notes)."
+                        : "")
             )
         }
         var facts: DataTable? = nil

@@ -124,6 +124,10 @@ struct ReportCommandTests {
         // Numbers from the results appear in the tables: the plan's N, the fit's exponent, a passk model.
         #expect(html.contains("27M") || html.contains("27.0M"))
         #expect(html.contains("Pythia_410M_300B"))
+        // pass@10⁴ from 256 and 384 samples per problem is past the counts' horizon: drawn apart
+        // (the legend), starred in the table and explained in the summary; pass@1000 is not.
+        #expect(html.contains("interval), past the counts") && html.contains("Forecasts marked * are past the counts"))
+        #expect(html.contains("90% posterior intervals where computed") && !html.contains("95% bootstrap intervals"))
         // One SVG file per chart, each a standalone document.
         let svgFiles = try FileManager.default.contentsOfDirectory(atPath: dir.file("svg")).filter {
             $0.hasSuffix(".svg")
