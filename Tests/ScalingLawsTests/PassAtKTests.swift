@@ -73,9 +73,18 @@ struct PassAtKTests {
         #expect(PassAtK.shareBeyondHorizon(mixed, k: 561) == 0.5)
         #expect(PassAtK.shareBeyondHorizon(mixed, k: 102_103) == 0.5)
         #expect(PassAtK.shareBeyondHorizon(mixed, k: 102_104) == 1)
+        // The fewest samples whose horizon reaches k.
+        for k in [1, 2, 3, 100, 560, 561, 1_000, 10_000, 1_000_000_000] {
+            let n = PassAtK.samplesForHorizon(k)
+            #expect(PassAtK.countsHorizon(samples: n) >= Double(k), "k = \(k): n = \(n)")
+            #expect(n == 1 || PassAtK.countsHorizon(samples: n - 1) < Double(k), "k = \(k): n = \(n)")
+        }
+        #expect(PassAtK.samplesForHorizon(10_000) == 1_233 && PassAtK.samplesForHorizon(1_000) == 164)
+        #expect(PassAtK.samplesForHorizon(561) == 101 && PassAtK.samplesForHorizon(560) == 100)
         let note = PassAtK.horizonNote(groups: 3, forecast: 7, k: 10_000, samples: 100)
         #expect(note.hasPrefix("pass@10000 is past the counts' horizon for 3 of 7 forecast group(s) (marked *)"))
         #expect(note.contains("(n = 100: 561;") && note.contains("Orlitsky, Suresh & Wu 2016"))
+        #expect(note.hasSuffix("pass@10000 rests on the counts from about 1233 samples per problem"))
     }
 
     @Test("default k: powers of 2 and 10 up to the smallest n")

@@ -96,6 +96,19 @@ public enum PassAtK {
         return nd * (1 + Double.log(nd))
     }
 
+    /// The fewest samples per problem whose ``countsHorizon(samples:)`` reaches k: what to draw for
+    /// pass@k to rest on the counts (k = 10⁴ needs 1,233; k = 1,000 needs 164).
+    public static func samplesForHorizon(_ k: Int) -> Int {
+        guard k > 1 else { return max(k, 0) }
+        // countsHorizon grows with n and is at least n, so the answer lies in 1 … k.
+        var (lo, hi) = (1, k)
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            if countsHorizon(samples: mid) >= Double(k) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+
     /// The share of `group`'s problems for which k lies past their ``countsHorizon(samples:)``.
     public static func shareBeyondHorizon(_ group: CountGroup, k: Int) -> Double {
         guard !group.problems.isEmpty else { return 0 }
@@ -115,7 +128,7 @@ public enum PassAtK {
             unseen-species bound). There the forecast and its interval hold only as far as the family's \
             tail does: problems no sample solved may be unsolvable (truth lower) or merely hard (truth \
             higher), and the counts cannot tell which (docs/test-time-scaling.md, "The counts' \
-            horizon"). Sampling some problems more deeply moves the horizon
+            horizon"). pass@\(k) rests on the counts from about \(samplesForHorizon(k)) samples per problem
             """
     }
 }
