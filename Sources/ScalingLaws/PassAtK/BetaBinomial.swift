@@ -36,6 +36,35 @@ public enum BetaBinomial {
         return (Special.digammaDifference(a, c) - total, Special.digammaDifference(b, n - c) - total)
     }
 
+    /// First and second derivatives of ln P(c | n, a, b) in (ln a, ln b). With Δψ, Δψ′ the digamma
+    /// and trigamma differences (``Special/digammaDifference(_:_:)``,
+    /// ``Special/trigammaDifference(_:_:)``):
+    ///
+    ///     ∂/∂ln a = a[Δψ(a, c) − Δψ(a + b, n)],   ∂/∂ln b = b[Δψ(b, n − c) − Δψ(a + b, n)],
+    ///     ∂²/∂ln a² = ∂/∂ln a + a²[Δψ′(a, c) − Δψ′(a + b, n)],   ∂²/∂ln a ∂ln b = −ab Δψ′(a + b, n),
+    ///     ∂²/∂ln b² = ∂/∂ln b + b²[Δψ′(b, n − c) − Δψ′(a + b, n)].
+    ///
+    /// `aTerms` are Δψ(a, c) and Δψ′(a, c), for callers that vary b at one (a, c) and compute them
+    /// once.
+    @inlinable
+    public static func logScaleDerivatives(
+        samples n: Double,
+        correct c: Double,
+        a: Double,
+        b: Double,
+        aTerms: (digamma: Double, trigamma: Double)? = nil
+    ) -> (a: Double, b: Double, aa: Double, ab: Double, bb: Double) {
+        let (psiA, triA) = aTerms ?? (Special.digammaDifference(a, c), Special.trigammaDifference(a, c))
+        let psiTotal = Special.digammaDifference(a + b, n)
+        let triTotal = Special.trigammaDifference(a + b, n)
+        let fa = a * (psiA - psiTotal)
+        let fb = b * (Special.digammaDifference(b, n - c) - psiTotal)
+        return (
+            fa, fb, fa + a * a * (triA - triTotal), -a * b * triTotal,
+            fb + b * b * (Special.trigammaDifference(b, n - c) - triTotal)
+        )
+    }
+
     /// E[(1 − p)^k] = B(a, b + k)/B(a, b) = exp(D(b, k) − D(a + b, k)) for p ~ Beta(a, b); k may be fractional.
     @inlinable
     public static func failureAtK(a: Double, b: Double, k: Double) -> Double {

@@ -658,30 +658,23 @@ extension CrossedObjective {
         var dAA = dA
         var dAB = dA
         var dBB = dA
-        // With β = b_j e^{−z_g}, T = D(a, c) + D(β, n − c) − D(a + β, n) + const and Δψ, Δψ′ the
-        // digamma and trigamma differences (``Special/digammaDifference(_:_:)``,
-        // ``Special/trigammaDifference(_:_:)``):
-        //   ∂T/∂ln a = a[Δψ(a, c) − Δψ(a + β, n)],   ∂T/∂ln β = β[Δψ(β, n − c) − Δψ(a + β, n)],
-        //   ∂²T/∂ln a² = ∂T/∂ln a + a²[Δψ′(a, c) − Δψ′(a + β, n)],   ∂²T/∂ln a ∂ln β = −aβ Δψ′(a + β, n),
-        //   ∂²T/∂ln β² = ∂T/∂ln β + β²[Δψ′(β, n − c) − Δψ′(a + β, n)].
+        // T is ln BB(c | n, a, β) with β = b_j e^{−z_g}, and ∂/∂ln b_j = ∂/∂ln β
+        // (``BetaBinomial/logScaleDerivatives(samples:correct:a:b:aTerms:)``; its a-only terms once
+        // per pattern).
         for p in 0..<P where !patternSupport[p].isEmpty {
             let j = layout.patternGroup[p]
             let a = theta.a[j]
             let n = layout.patternSamples[p]
             let c = layout.patternCorrect[p]
-            let psiA = Special.digammaDifference(a, c)
-            let triA = Special.trigammaDifference(a, c)
+            let aTerms = (Special.digammaDifference(a, c), Special.trigammaDifference(a, c))
             for g in patternSupport[p].nodes {
                 let beta = theta.b[j] * CrossedBetaBinomial.expNegNodes[g]
-                let psiTotal = Special.digammaDifference(a + beta, n)
-                let triTotal = Special.trigammaDifference(a + beta, n)
-                let fa = a * (psiA - psiTotal)
-                let fb = beta * (Special.digammaDifference(beta, n - c) - psiTotal)
-                dA[p * G + g] = fa
-                dB[p * G + g] = fb
-                dAA[p * G + g] = fa + a * a * (triA - triTotal)
-                dAB[p * G + g] = -a * beta * triTotal
-                dBB[p * G + g] = fb + beta * beta * (Special.trigammaDifference(beta, n - c) - triTotal)
+                let d = BetaBinomial.logScaleDerivatives(samples: n, correct: c, a: a, b: beta, aTerms: aTerms)
+                dA[p * G + g] = d.a
+                dB[p * G + g] = d.b
+                dAA[p * G + g] = d.aa
+                dAB[p * G + g] = d.ab
+                dBB[p * G + g] = d.bb
             }
         }
         // The upper triangle of the Hessian of −ℓ: −Σ_i ω_i [Cov_i(v) + E_i(∂²T)] over each problem's

@@ -129,12 +129,7 @@ struct IndependentPooling: Sendable {
     }
 
     /// The Hessian of F_τ at x, analytic. The likelihood's is block-diagonal, one 2×2 block in
-    /// (ln a_j, ln b_j) per group: with T = D(a, c) + D(b, n − c) − D(a + b, n) and Δψ, Δψ′ the
-    /// digamma and trigamma differences (``Special/digammaDifference(_:_:)``,
-    /// ``Special/trigammaDifference(_:_:)``),
-    ///   ∂²T/∂ln a² = a[Δψ(a, c) − Δψ(a + b, n)] + a²[Δψ′(a, c) − Δψ′(a + b, n)],
-    ///   ∂²T/∂ln a ∂ln b = −ab Δψ′(a + b, n),
-    ///   ∂²T/∂ln b² = b[Δψ(b, n − c) − Δψ(a + b, n)] + b²[Δψ′(b, n − c) − Δψ′(a + b, n)];
+    /// (ln a_j, ln b_j) per group (``BetaBinomial/logScaleDerivatives(samples:correct:a:b:aTerms:)``);
     /// the prior adds 1/τ² on each ln a_j, −1/τ² between ln a_j and μ, and J/τ² on μ.
     static func hessian(_ objective: Objective, at x: [Double]) -> [[Double]] {
         let J = objective.model.groups
@@ -147,18 +142,10 @@ struct IndependentPooling: Sendable {
             var ab = 0.0
             var bb = 0.0
             for p in objective.model.patterns[j] {
-                let (n, c) = (p.samples, p.correct)
-                let psiTotal = Special.digammaDifference(a + b, n)
-                let triTotal = Special.trigammaDifference(a + b, n)
-                aa -=
-                    p.count
-                    * (a * (Special.digammaDifference(a, c) - psiTotal)
-                        + a * a * (Special.trigammaDifference(a, c) - triTotal))
-                ab += p.count * a * b * triTotal
-                bb -=
-                    p.count
-                    * (b * (Special.digammaDifference(b, n - c) - psiTotal)
-                        + b * b * (Special.trigammaDifference(b, n - c) - triTotal))
+                let d = BetaBinomial.logScaleDerivatives(samples: p.samples, correct: p.correct, a: a, b: b)
+                aa -= p.count * d.aa
+                ab -= p.count * d.ab
+                bb -= p.count * d.bb
             }
             h[j][j] = aa + precision
             h[j][J + j] = ab
