@@ -39,35 +39,27 @@ enum PasskCharts {
             problems = d["problems"]?.int
             estimates = Self.pairs(d["pass_at_k"])
             forecasts = []
+            // One forecast's fields, whichever layout holds them.
+            func forecast(k: Double, estimate: Double, _ value: JSONDocument) -> Forecast {
+                let interval = value["interval"]?.interval
+                return Forecast(
+                    k: k,
+                    estimate: estimate,
+                    low: value["low"]?.double ?? interval?.0,
+                    high: value["high"]?.double ?? interval?.1,
+                    powerLaw: value["power_law"]?.double,
+                    beyondCounts: value["beyond_counts"]?.double
+                )
+            }
             if let members = d["forecast"]?.members {
                 for (key, value) in members {
                     guard let k = Double(key), let e = value["estimate"]?.double ?? value.double else { continue }
-                    let interval = value["interval"]?.interval
-                    forecasts.append(
-                        Forecast(
-                            k: k,
-                            estimate: e,
-                            low: value["low"]?.double ?? interval?.0,
-                            high: value["high"]?.double ?? interval?.1,
-                            powerLaw: value["power_law"]?.double,
-                            beyondCounts: value["beyond_counts"]?.double
-                        )
-                    )
+                    forecasts.append(forecast(k: k, estimate: e, value))
                 }
             } else if let list = d["forecast"]?.array {
                 for value in list {
                     guard let k = value["k"]?.double, let e = value["estimate"]?.double else { continue }
-                    let interval = value["interval"]?.interval
-                    forecasts.append(
-                        Forecast(
-                            k: k,
-                            estimate: e,
-                            low: value["low"]?.double ?? interval?.0,
-                            high: value["high"]?.double ?? interval?.1,
-                            powerLaw: value["power_law"]?.double,
-                            beyondCounts: value["beyond_counts"]?.double
-                        )
-                    )
+                    forecasts.append(forecast(k: k, estimate: e, value))
                 }
             }
             forecasts.sort { $0.k < $1.k }

@@ -273,7 +273,7 @@ struct PasskCommand: ParsableCommand {
                 if let f = g.forecast[String(k)] {
                     var s = Format.fixed(f.estimate, 3)
                     if let lo = f.low, let hi = f.high { s += " [\(Format.fixed(lo, 3)), \(Format.fixed(hi, 3))]" }
-                    if (f.beyondCounts ?? 0) >= PasskAnalysis.beyondCountsMark { s += "*" }
+                    if f.pastHorizon { s += "*" }
                     if g.priorDriven == true { s += " prior" }
                     row.append(s)
                     row.append(f.powerLaw.map { Format.fixed($0, 3) } ?? "")

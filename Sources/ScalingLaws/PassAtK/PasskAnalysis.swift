@@ -36,6 +36,10 @@ public struct PasskGroupReport: Sendable, Codable {
             self.beyondCounts = beyondCounts
         }
 
+        /// Whether the forecast is past the counts' horizon for at least
+        /// ``PasskAnalysis/beyondCountsMark`` of its problems (marked `*`).
+        public var pastHorizon: Bool { (beyondCounts ?? 0) >= PasskAnalysis.beyondCountsMark }
+
         /// The interval's lower end, if any.
         public var low: Double? { interval?.first }
         /// The interval's upper end, if any.
@@ -175,7 +179,7 @@ public enum PasskAnalysis {
             for (r, g) in zip(reports, groups) {
                 guard let f = r.forecast[String(k)] else { continue }
                 forecast += 1
-                if (f.beyondCounts ?? 0) >= beyondCountsMark { marked.append(g) }
+                if f.pastHorizon { marked.append(g) }
             }
             guard !marked.isEmpty else { continue }
             let samples = marked.flatMap { $0.problems.map(\.samples) }.sorted()
