@@ -214,7 +214,7 @@ public enum CrossedShapePooling {
         // One chain per slope option, in parallel, over the positive spreads in ascending order,
         // each fit warm-started from the previous optimum: neighbouring spreads' optima are close,
         // so Newton needs a few steps where a start from the shared fit needs many.
-        let ascending = Array(Set(pairs.map(\.0).filter { $0 > 0 })).sorted()
+        let ascending = grid.filter { $0 > 0 }.sorted()
         let chains = Parallel.map(slopes.count) { s -> [Candidate] in
             var from = start
             var out: [Candidate] = []
@@ -457,7 +457,8 @@ public enum CrossedShapePooling {
             var solver = LBFGSSolver(dimension: objective.dimension, memory: options.memory)
             return (solver.minimize(objective, from: start, options: options), nil)
         }
-        var lambda = 1e-6
+        let initialDamping = 1e-6
+        var lambda = initialDamping
         var iterations = 0
         var evaluations = 1
         var status = ConvergenceStatus.iterationLimit
@@ -483,8 +484,9 @@ public enum CrossedShapePooling {
                 let step = solve(l, g).map { -$0 }
                 // The Newton decrement: a step whose predicted decrease, ½gᵀH⁻¹g, is within the
                 // function tolerance ends the search here (a trial would only measure rounding noise).
+                // Only for a step damped no more than at the start, whose prediction is Newton's.
                 let predicted = -0.5 * zip(g, step).reduce(0) { $0 + $1.0 * $1.1 }
-                if tries == 1, lambda <= 1e-6, predicted <= options.functionTolerance * max(abs(f), 1) {
+                if tries == 1, lambda <= initialDamping, predicted <= options.functionTolerance * max(abs(f), 1) {
                     status = .functionTolerance
                     break
                 }
