@@ -37,8 +37,7 @@ public enum BetaBinomial {
     }
 
     /// First and second derivatives of ln P(c | n, a, b) in (ln a, ln b). With Δψ, Δψ′ the digamma
-    /// and trigamma differences (``Special/digammaDifference(_:_:)``,
-    /// ``Special/trigammaDifference(_:_:)``):
+    /// and trigamma differences (`Special.digammaDifference`, `Special.trigammaDifference`):
     ///
     ///     ∂/∂ln a = a[Δψ(a, c) − Δψ(a + b, n)],   ∂/∂ln b = b[Δψ(b, n − c) − Δψ(a + b, n)],
     ///     ∂²/∂ln a² = ∂/∂ln a + a²[Δψ′(a, c) − Δψ′(a + b, n)],   ∂²/∂ln a ∂ln b = −ab Δψ′(a + b, n),
